@@ -1,0 +1,192 @@
+package serverfn
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestPinRequirements(t *testing.T) {
+	installed := map[string]string{
+		"dash": "2.18.2", "Flask": "3.1.3", "plotly": "5.24.1", "pandas": "2.2.3", "zope.interface": "7.1",
+		"dash_bootstrap_components": "1.6.0", "gunicorn": "23.0.0", "requests": "2.32.3",
+	}
+	tests := []struct {
+		name     string
+		files    map[string]string // requirements.txt and what it includes; nil: no requirements.txt
+		mustPin  []string
+		want     []string // lines after the header
+		wantErr  []string // substrings; nil: success
+		wantWarn string
+	}{
+		{
+			name:    "no requirements.txt: MustPin only",
+			mustPin: []string{"plotly", "dash"},
+			want:    []string{"dash==2.18.2", "plotly==5.24.1"},
+		},
+		{
+			name: "specs replaced, extras and markers kept, comments dropped",
+			files: map[string]string{"requirements.txt": "# the app\n\nFlask[async] >= 2.0  # web\n" +
+				"pandas>=2;python_version>='3.9'\n  dash~=2.0\n"},
+			mustPin: []string{"dash"},
+			want:    []string{"dash==2.18.2", "Flask[async]==3.1.3", "pandas==2.2.3 ; python_version>='3.9'"},
+		},
+		{
+			name:    "names match after PEP 503 normalisation",
+			files:   map[string]string{"requirements.txt": "Zope_Interface\nDash-Bootstrap-Components>=1\nFLASK\n"},
+			mustPin: []string{"dash-bootstrap-components", "dash"},
+			want:    []string{"dash==2.18.2", "Dash-Bootstrap-Components==1.6.0", "FLASK==3.1.3", "Zope_Interface==7.1"},
+		},
+		{
+			name: "-r includes resolve relative to the including file, cycles end",
+			files: map[string]string{
+				"requirements.txt":      "-r requirements/prod.txt\nflask\n",
+				"requirements/prod.txt": "--requirement=base.txt\ngunicorn\n",
+				"requirements/base.txt": "-r prod.txt\npandas\n",
+			},
+			want: []string{"flask==3.1.3", "gunicorn==23.0.0", "pandas==2.2.3"},
+		},
+		{
+			name: "options, editable, URL and VCS lines kept verbatim, sorted and deduplicated",
+			files: map[string]string{"requirements.txt": "--index-url https://pypi.example/simple\n" +
+				"-e git+https://github.com/x/y.git#egg=y\nhttps://files.example/z-1.0-py3-none-any.whl\n" +
+				"mypkg @ git+https://github.com/x/mypkg.git\n--extra-index-url https://extra.example\n" +
+				"flask\nflask>=3\n--index-url https://pypi.example/simple\n"},
+			want: []string{"--extra-index-url https://extra.example", "--index-url https://pypi.example/simple",
+				"-e git+https://github.com/x/y.git#egg=y", "https://files.example/z-1.0-py3-none-any.whl",
+				"mypkg @ git+https://github.com/x/mypkg.git", "flask==3.1.3"},
+		},
+		{
+			name:    "a MustPin listed by direct reference is not added again",
+			files:   map[string]string{"requirements.txt": "dash @ https://example/dash.whl\n"},
+			mustPin: []string{"dash"},
+			want:    []string{"dash @ https://example/dash.whl"},
+		},
+		{
+			name:  "continuation lines join; per-requirement options stay",
+			files: map[string]string{"requirements.txt": "requests>=2 \\\n    --hash=sha256:abc\n"},
+			want:  []string{"requests==2.32.3 --hash=sha256:abc"},
+		},
+		{
+			name:     "a not-installed requirement with a marker stays unpinned, with a warning",
+			files:    map[string]string{"requirements.txt": "pywin32>=300 ; sys_platform == 'win32'\nflask\n"},
+			want:     []string{"flask==3.1.3", "pywin32>=300 ; sys_platform == 'win32'"},
+			wantWarn: "pywin32",
+		},
+		{
+			name:     "constraints files are dropped with a warning",
+			files:    map[string]string{"requirements.txt": "-c constraints.txt\nflask\n"},
+			want:     []string{"flask==3.1.3"},
+			wantWarn: "constraints.txt",
+		},
+		{
+			name:    "a listed distribution that is not installed is an error naming the line and file",
+			files:   map[string]string{"requirements.txt": "flask\n-r more.txt\n", "more.txt": "\nscikit-learn>=1.0\n"},
+			wantErr: []string{"more.txt:2", `"scikit-learn>=1.0"`, "not installed", "3.11.7", "pip install"},
+		},
+		{
+			name:    "a MustPin distribution that is not installed is an error",
+			mustPin: []string{"dash-ag-grid"},
+			wantErr: []string{"dash-ag-grid", "not installed"},
+		},
+		{
+			name:    "a missing include is an error naming the including line",
+			files:   map[string]string{"requirements.txt": "flask\n-r nope.txt\n"},
+			wantErr: []string{"nope.txt", "requirements.txt:2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := t.TempDir()
+			writeTree(t, src, map[string]string{"app.py": "x"})
+			writeTree(t, src, tt.files)
+			o := testOptions(src)
+			o.Installed, o.MustPin = installed, tt.mustPin
+			b, err := Plan(o)
+			var res Result
+			if err == nil {
+				res, err = b.Write(t.TempDir())
+			}
+			if tt.wantErr != nil {
+				if err == nil {
+					t.Fatalf("no error, want one with %q", tt.wantErr)
+				}
+				containsAll(t, "error", err.Error(), tt.wantErr...)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := pinnedOf(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(out[0], "# Generated by open-dash") {
+				t.Errorf("no header: %q", out[0])
+			}
+			var body []string
+			for _, l := range out {
+				if !strings.HasPrefix(l, "#") {
+					body = append(body, l)
+				}
+			}
+			if !slices.Equal(body, tt.want) {
+				t.Errorf("requirements.txt lines:\n got %q\nwant %q", body, tt.want)
+			}
+			if tt.wantWarn != "" {
+				containsAll(t, "warnings", strings.Join(res.Warnings, "\n"), tt.wantWarn)
+			}
+		})
+	}
+}
+
+// pinnedOf renders a bundle's pinned requirements as lines.
+func pinnedOf(b *Bundle) ([]string, error) {
+	data, _, err := pin(b.reqs, b.opts.Installed, b.opts.MustPin, b.opts.PythonVersion)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"), nil
+}
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"Flask": "flask", "zope.interface": "zope-interface", "Dash__Bootstrap--Components": "dash-bootstrap-components",
+		"a-_.b": "a-b",
+	} {
+		if got := normalize(in); got != want {
+			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPlanChecksPinsEarly(t *testing.T) {
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"app.py": "x", "requirements.txt": "numpy\n"})
+	o := testOptions(src)
+	if _, err := Plan(o); err == nil || !strings.Contains(err.Error(), "numpy") {
+		t.Errorf("Plan with Installed known: err = %v, want the numpy error", err)
+	}
+	o.Installed, o.PythonVersion = nil, ""
+	b := mustPlan(t, o) // environment not known yet: Plan defers the check
+	if got := b.Distributions(); !slices.Equal(got, []string{"dash", "numpy", "plotly"}) {
+		t.Errorf("Distributions() = %q", got)
+	}
+	if _, err := b.Write(t.TempDir()); err == nil {
+		t.Error("Write without a Python version succeeded")
+	}
+	if err := b.SetEnvironment("3.12.1", map[string]string{"numpy": "2.1.0"}, nil); err == nil {
+		t.Error("SetEnvironment accepted an environment without the MustPin distributions")
+	}
+	if err := b.SetEnvironment("3.12.1", map[string]string{"NumPy": "2.1.0", "dash": "3.0.0", "plotly": "6.0.0"}, []string{"plotly"}); err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	if _, err := b.Write(dst); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dst, RequirementsFile))
+	containsAll(t, "requirements.txt", string(data), "numpy==2.1.0\n", "dash==3.0.0\n", "plotly==6.0.0\n", "(3.12.1)")
+}

@@ -1,0 +1,327 @@
+"""Tests of the generated server handler (index.py) against a real Flask app. Run by python_test.go with
+OPENDASH_INDEX_PY pointing at an index.py written by serverfn.Write."""
+import base64
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+INDEX = os.environ["OPENDASH_INDEX_PY"]
+FUNCTION_HOST = "abc123.lambda-url.us-east-1.on.aws"
+
+FLASK_APP = '''
+import os
+from flask import Flask, jsonify, make_response, redirect, request, url_for
+
+FAVICON = bytes(range(256)) * 4
+CREATED = []
+
+
+class FakeDash:
+    """Dash exposes its Flask app as .server, which is what the handler drives."""
+    def __init__(self, server):
+        self.server = server
+
+
+def create_app():
+    CREATED.append(1)
+    server = Flask(__name__)
+    server.config["PROPAGATE_EXCEPTIONS"] = bool(os.environ.get("TEST_PROPAGATE"))
+
+    @server.get("/hello")
+    def hello():
+        return jsonify(args=request.args.to_dict(flat=False), host=request.host, url=request.url,
+                       accept=request.headers.get("Accept"), remote=request.remote_addr)
+
+    @server.post("/echo")
+    def echo():
+        return jsonify(json=request.get_json(), cookies=request.cookies, length=request.content_length)
+
+    @server.get("/cookies")
+    def cookies():
+        resp = make_response("ok")
+        resp.set_cookie("a", "1")
+        resp.set_cookie("b", "2", expires="Thu, 01 Jan 2030 00:00:00 GMT")
+        return resp
+
+    @server.get("/_favicon.ico")
+    def favicon():
+        return make_response(FAVICON, 200, {"Content-Type": "image/x-icon"})
+
+    @server.post("/upload")
+    def upload():
+        return make_response(request.get_data()[::-1], 200, {"Content-Type": "application/octet-stream"})
+
+    @server.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom from the app")
+
+    @server.get("/go")
+    def go():
+        return redirect(url_for("hello", _external=True))
+
+    @server.get("/files/<path:name>")
+    def files(name):
+        return jsonify(name=name)
+
+    return FakeDash(server)
+'''
+
+
+def event(method="GET", path="/", query="", headers=None, cookies=None, body=None, b64=False):
+    e = {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+         "headers": dict({"host": FUNCTION_HOST}, **(headers or {})),
+         "requestContext": {"domainName": FUNCTION_HOST, "http": {
+             "method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"}},
+         "isBase64Encoded": b64}
+    if cookies is not None:
+        e["cookies"] = cookies
+    if body is not None:
+        e["body"] = body
+    return e
+
+
+class HandlerCase(unittest.TestCase):
+    APP_SOURCE = FLASK_APP
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        with open(os.path.join(self.dir, "app.py"), "w") as f:
+            f.write(self.APP_SOURCE)
+        sys.modules.pop("app", None)
+        sys.path.insert(0, self.dir)
+        spec = importlib.util.spec_from_file_location("opendash_index_%d" % id(self), INDEX)
+        self.index = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.index)
+        for var in ("DOMAIN_NAME", "TEST_PROPAGATE"):
+            os.environ.pop(var, None)
+        self.stderr = io.StringIO()
+
+    def tearDown(self):
+        sys.path.remove(self.dir)
+        sys.modules.pop("app", None)
+        shutil.rmtree(self.dir)
+
+    def call(self, ev):
+        with contextlib.redirect_stderr(self.stderr):
+            resp = self.index.handler(ev, None)
+        json.dumps(resp)  # what Lambda does with it: must be serialisable
+        return resp
+
+    def json_of(self, resp):
+        self.assertFalse(resp["isBase64Encoded"])
+        return json.loads(resp["body"])
+
+
+class FlaskAppTest(HandlerCase):
+    def test_get_json(self):
+        resp = self.call(event(path="/hello", headers={"accept": "text/html, application/json"}))
+        self.assertEqual(resp["statusCode"], 200)
+        self.assertEqual(resp["headers"]["content-type"], "application/json")
+        body = self.json_of(resp)
+        self.assertEqual(body["accept"], "text/html, application/json")  # comma-joined multi-value header
+        self.assertEqual(body["remote"], "203.0.113.9")
+        self.assertTrue(body["url"].startswith("https://"))
+
+    def test_post_json_with_cookies(self):
+        payload = json.dumps({"output": "graph.figure", "inputs": [1, 2]})
+        for b64 in (False, True):
+            body = base64.b64encode(payload.encode()).decode() if b64 else payload
+            resp = self.call(event("POST", "/echo", headers={"content-type": "application/json"},
+                                   cookies=["a=1", "b=two"], body=body, b64=b64))
+            self.assertEqual(resp["statusCode"], 200, resp)
+            got = self.json_of(resp)
+            self.assertEqual(got["json"], {"output": "graph.figure", "inputs": [1, 2]})
+            self.assertEqual(got["cookies"], {"a": "1", "b": "two"})
+            self.assertEqual(got["length"], len(payload))
+
+    def test_repeated_query_keys(self):
+        resp = self.call(event(path="/hello", query="a=1&a=2&b=x%20y&c"))
+        self.assertEqual(self.json_of(resp)["args"], {"a": ["1", "2"], "b": ["x y"], "c": [""]})
+
+    def test_two_set_cookies_are_not_folded(self):
+        resp = self.call(event(path="/cookies"))
+        self.assertEqual(len(resp["cookies"]), 2, resp)
+        self.assertTrue(resp["cookies"][0].startswith("a=1"))
+        self.assertIn("Expires=Thu, 01 Jan 2030 00:00:00 GMT", resp["cookies"][1])
+        self.assertNotIn("set-cookie", resp["headers"])
+
+    def test_binary_round_trips_as_base64(self):
+        resp = self.call(event(path="/_favicon.ico"))
+        self.assertTrue(resp["isBase64Encoded"])
+        self.assertEqual(base64.b64decode(resp["body"]), bytes(range(256)) * 4)
+        blob = bytes(range(255, -1, -1)) * 3
+        resp = self.call(event("POST", "/upload", headers={"content-type": "application/octet-stream"},
+                               body=base64.b64encode(blob).decode(), b64=True))
+        self.assertTrue(resp["isBase64Encoded"])
+        self.assertEqual(base64.b64decode(resp["body"]), blob[::-1])
+
+    def test_not_found(self):
+        self.assertEqual(self.call(event(path="/nope"))["statusCode"], 404)
+
+    def test_app_exception_is_500_and_instance_survives(self):
+        for propagate in ("", "1"):  # Flask's own 500, then the exception reaching the handler
+            with self.subTest(propagate=propagate):
+                os.environ["TEST_PROPAGATE"] = propagate
+                self.index._wsgi_app = None
+                self.stderr = io.StringIO()
+                resp = self.call(event(path="/boom"))
+                self.assertEqual(resp["statusCode"], 500)
+                self.assertIn("Traceback", self.stderr.getvalue())
+                self.assertIn("kaboom from the app", self.stderr.getvalue())
+                self.assertEqual(self.call(event(path="/hello"))["statusCode"], 200)
+
+    def test_app_is_built_once(self):
+        for _ in range(3):
+            self.call(event(path="/hello"))
+        self.assertEqual(len(sys.modules["app"].CREATED), 1)
+
+    def test_public_host_in_redirects(self):
+        cases = [({"x-forwarded-host": "dash.example.com"}, None, "https://dash.example.com/hello"),
+                 ({}, "d111.cloudfront.net", "https://d111.cloudfront.net/hello"),
+                 ({"x-forwarded-host": "dash.example.com"}, "d111.cloudfront.net", "https://dash.example.com/hello"),
+                 ({"x-forwarded-host": "bad host\r\nx: y"}, "d111.cloudfront.net", "https://d111.cloudfront.net/hello"),
+                 ({}, None, "https://%s/hello" % FUNCTION_HOST)]
+        for headers, domain, location in cases:
+            with self.subTest(headers=headers, domain=domain):
+                if domain:
+                    os.environ["DOMAIN_NAME"] = domain
+                else:
+                    os.environ.pop("DOMAIN_NAME", None)
+                resp = self.call(event(path="/go", headers=headers))
+                self.assertEqual(resp["statusCode"], 302)
+                self.assertEqual(resp["headers"]["location"], location)
+
+    def test_percent_encoded_paths(self):
+        for raw, name in (("/files/a%20b%2Fc%3F", "a b/c?"), ("/files/caf%C3%A9.txt", "caf\u00e9.txt"),
+                          ("/files/plain", "plain")):
+            with self.subTest(raw=raw):
+                resp = self.call(event(path=raw))
+                self.assertEqual(resp["statusCode"], 200, resp)
+                self.assertEqual(self.json_of(resp)["name"], name)
+
+    def test_malformed_events_are_400(self):
+        good = event(path="/hello")
+        bad = [None, [], "GET /", 42, {}, dict(good, rawPath=None), dict(good, rawPath="no-slash"),
+               dict(good, headers=["host"]), dict(good, headers={"x": 1}), dict(good, cookies="a=1"),
+               dict(good, body="***", isBase64Encoded=True), dict(good, isBase64Encoded="yes"),
+               dict(good, requestContext={"http": {"method": 7}}), dict(good, requestContext="x"),
+               dict(good, requestContext={"http": {"method": "G ET"}}), dict(good, requestContext={"http": {}})]
+        for ev in bad:
+            with self.subTest(event=ev):
+                resp = self.call(ev)
+                self.assertEqual(resp["statusCode"], 400, resp)
+                self.assertIn("bad event", self.json_of(resp)["error"])
+
+
+class WarmerTest(HandlerCase):
+    APP_SOURCE = 'raise ImportError("a warmer event must never import the app")\n'
+
+    def test_warmer_does_not_import_the_app(self):
+        ev = {"type": "warmer", "warmerId": "w-1", "index": 2, "concurrency": 3, "delay": 75}
+        start = time.monotonic()
+        first = self.call(ev)
+        self.assertGreaterEqual(time.monotonic() - start, 0.07)
+        second = self.call(dict(ev, index=0))
+        self.assertEqual(first["type"], "warmer")
+        self.assertEqual(first["serverId"], second["serverId"])  # stable per instance
+        self.assertEqual((first["warmerId"], first["index"]), ("w-1", 2))
+        self.assertNotIn("app", sys.modules)
+
+    def test_delay_is_bounded_and_checked(self):
+        for delay in (10 ** 9, -5, "75", None, float("nan"), True):
+            with self.subTest(delay=delay):
+                start = time.monotonic()
+                resp = self.call({"type": "warmer", "delay": delay})
+                self.assertLess(time.monotonic() - start, 1.5)
+                self.assertEqual(resp["serverId"], self.index.SERVER_ID)
+
+    def test_http_request_after_failed_import(self):
+        for _ in range(2):  # the failure is not cached: each request retries, the instance stays alive
+            resp = self.call(event(path="/"))
+            self.assertEqual(resp["statusCode"], 500)
+        self.assertIn("must never import the app", self.stderr.getvalue())
+
+
+def random_value(rng, depth=0):
+    pool = [None, True, False, 0, -1, 2 ** 40, 3.5, float("inf"), "", "GET", "/", "%", "%zz", "\ud800",
+            "a" * rng.randint(0, 20), "warmer", "=;,\r\n", "/files/%FF"]
+    if depth < 3:
+        pool += ["LIST", "DICT"]
+    v = rng.choice(pool)
+    if v == "LIST":
+        return [random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    if v == "DICT":
+        keys = ["type", "delay", "rawPath", "http", "method", "headers", "x", "cookies", "body"]
+        return {rng.choice(keys): random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))}
+    return v
+
+
+KNOWN_PATHS = [("rawPath",), ("rawQueryString",), ("cookies",), ("cookies", 0), ("headers",),
+               ("headers", "content-type"), ("headers", "x-forwarded-host"), ("body",), ("isBase64Encoded",),
+               ("requestContext",), ("requestContext", "http"), ("requestContext", "http", "method"),
+               ("requestContext", "http", "sourceIp"), ("requestContext", "domainName"), ("type",), ("delay",)]
+
+
+def mutate(rng, ev):
+    """Replaces one known field with a random value, or deletes/replaces keys at random depths."""
+    ev = json.loads(json.dumps(ev))
+    if rng.random() < 0.5:
+        target, path = ev, rng.choice(KNOWN_PATHS)
+        for key in path[:-1]:
+            target = target.get(key) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            target[path[-1]] = random_value(rng)
+        elif isinstance(target, list) and target:
+            target[0] = random_value(rng)
+        return ev
+    for _ in range(rng.randint(1, 3)):
+        target = ev
+        while isinstance(target, dict) and target and rng.random() < 0.5:
+            inner = target[rng.choice(sorted(target))]
+            if not isinstance(inner, dict):
+                break
+            target = inner
+        if not isinstance(target, dict) or not target:
+            continue
+        key = rng.choice(sorted(target))
+        if rng.random() < 0.3:
+            del target[key]
+        else:
+            target[key] = random_value(rng)
+    return ev
+
+
+class FuzzTest(HandlerCase):
+    def test_malformed_events_never_raise(self):
+        rng = random.Random(20240601)
+        self.index.MAX_WARMER_DELAY_MS = 0
+        seeds = [event(path="/hello", query="a=1", cookies=["a=1"], body="x"),
+                 event("POST", "/echo", headers={"content-type": "application/json"}, body="{}"),
+                 {"type": "warmer", "warmerId": "w", "index": 0, "concurrency": 1, "delay": 0}]
+        statuses = set()
+        for i in range(1500):
+            ev = random_value(rng) if i % 5 == 0 else mutate(rng, rng.choice(seeds))
+            resp = self.call(ev)  # must not raise, must be JSON
+            self.assertIsInstance(resp, dict)
+            if resp.get("type") == "warmer":
+                continue
+            self.assertIsInstance(resp["statusCode"], int)
+            self.assertIsInstance(resp["body"], str)
+            self.assertIsInstance(resp["isBase64Encoded"], bool)
+            self.assertTrue(all(isinstance(k, str) and isinstance(v, str) for k, v in resp["headers"].items()))
+            statuses.add(resp["statusCode"])
+        self.assertIn(400, statuses)
+        self.assertIn(200, statuses)
+        self.assertEqual(self.call(event(path="/hello"))["statusCode"], 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
