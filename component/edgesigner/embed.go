@@ -1,0 +1,29 @@
+// Package edgesigner holds the Lambda@Edge function that signs CloudFront's requests to the server's Lambda
+// function URL (AuthType AWS_IAM) with SigV4. The component zips Source under FileName and deploys it in
+// us-east-1 with Handler and Runtime, as a published version on an origin-request trigger with IncludeBody.
+//
+// The function rewrites Host to the origin domain and copies the viewer's host to X-Forwarded-Host only when
+// the event still carries the viewer's host, so the behavior's origin request policy must forward Host
+// (for example the managed AllViewer policy); with AllViewerExceptHostHeader the viewer's host is gone
+// before the function runs.
+package edgesigner
+
+import _ "embed"
+
+// Source is the Python handler (standard library only; Lambda@Edge allows no layers or variables).
+//
+//go:embed signer.py
+var Source string
+
+const (
+	// FileName is the name Source must have inside the deployment zip; Handler refers to it.
+	FileName = "signer.py"
+	// Handler is the Lambda handler setting: module signer, function handler.
+	Handler = "signer.handler"
+	// Runtime is the newest Python that Lambda@Edge lists as supported.
+	Runtime = "python3.13"
+	// EventType is the CloudFront trigger the function is written for.
+	EventType = "origin-request"
+	// IncludeBody must be set on the association: the body is hashed into the signature.
+	IncludeBody = true
+)
