@@ -1,0 +1,328 @@
+package bundler
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/opendash/opendash/bundler/extract"
+	"github.com/opendash/opendash/manifest"
+)
+
+// fakeDash puts the test stand-in for Dash (testdata/fakedash) on the Python path, so the whole pipeline runs
+// where no real Dash is installed. It skips when the machine's python3 lacks Flask.
+func fakeDash(t *testing.T) {
+	t.Helper()
+	if err := exec.Command("python3", "-c", "import flask").Run(); err != nil {
+		t.Skipf("python3 with Flask is needed for pipeline tests (make setup checks it): %v", err)
+	}
+	abs, err := filepath.Abs("testdata/fakedash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PYTHONPATH", abs)
+	t.Setenv("VIRTUAL_ENV", "")
+}
+
+// fixture copies testdata/apps/name into a fresh folder, so each test owns its .open-dash.
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), name)
+	if err := os.CopyFS(dst, os.DirFS(filepath.Join("testdata", "apps", name))); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func bundle(t *testing.T, src string, o Options) (*Result, error) {
+	t.Helper()
+	o.SourceDir = src
+	o.SkipInstall = true
+	return Bundle(context.Background(), o)
+}
+
+func TestBundleFakeDash(t *testing.T) {
+	fakeDash(t)
+	src := fixture(t, "good")
+	res, err := bundle(t, src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(filepath.Dir(src), OutputDirName)
+	if res.OutDir != out {
+		t.Fatalf("OutDir = %s, want %s", res.OutDir, out)
+	}
+	m, err := manifest.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wantFiles := map[string][2]string{ // key -> content type, class
+		"index.html":         {"text/html; charset=utf-8", manifest.ClassRevalidate},
+		"_dash-layout":       {"application/json", manifest.ClassRevalidate},
+		"_dash-dependencies": {"application/json", manifest.ClassRevalidate},
+		"_favicon.ico":       {"image/x-icon", manifest.ClassRevalidate},
+		"_dash-component-suites/dash/deps/deps.v9_9_9m1700000000.min.js": {"application/javascript; charset=utf-8", manifest.ClassImmutable},
+		"_dash-component-suites/dash/dcc/async-graph.js":                 {"application/javascript; charset=utf-8", manifest.ClassRevalidate},
+		"assets/style.css": {"text/css; charset=utf-8", manifest.ClassRevalidate},
+		"assets/logo.png":  {"image/png", manifest.ClassRevalidate},
+	}
+	got := map[string][2]string{}
+	for _, f := range m.Files {
+		got[f.Key] = [2]string{f.ContentType, f.Class}
+		data, err := os.ReadFile(filepath.Join(out, AssetsDir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Errorf("%s: %v", f.Key, err)
+			continue
+		}
+		if sum := fmt.Sprintf("%x", sha256.Sum256(data)); sum != f.SHA256 || int64(len(data)) != f.Size {
+			t.Errorf("%s: manifest digest/size disagree with the file on disk", f.Key)
+		}
+		wantCache := manifest.CacheRevalidate
+		if f.Class == manifest.ClassImmutable {
+			wantCache = manifest.CacheImmutable
+		}
+		if f.CacheControl != wantCache {
+			t.Errorf("%s: cache-control %q, want %q", f.Key, f.CacheControl, wantCache)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(wantFiles) {
+		t.Errorf("static files:\n got %v\nwant %v", got, wantFiles)
+	}
+
+	var patterns []string
+	for _, b := range m.Behaviors {
+		patterns = append(patterns, b.Origin+" "+b.PathPattern)
+	}
+	wantBehaviors := []string{
+		"server /_dash-update-component",
+		"s3 /_dash-dependencies", "s3 /_dash-layout", "s3 /_favicon.ico", "s3 /index.html",
+		"s3 /_dash-component-suites/*", "s3 /assets/*",
+		"server *",
+	}
+	if strings.Join(patterns, "\n") != strings.Join(wantBehaviors, "\n") {
+		t.Errorf("behaviors:\n%s\nwant\n%s", strings.Join(patterns, "\n"), strings.Join(wantBehaviors, "\n"))
+	}
+	routes := fmt.Sprint(m.ServerRoutes)
+	for _, want := range []string{"/api/items/<int:item_id> flask-route [GET POST]", "/_dash-update-component dash-callback [POST]"} {
+		if !strings.Contains(routes, want) {
+			t.Errorf("server routes %s lack %q", routes, want)
+		}
+	}
+	if m.App.DashVersion != "9.9.9" || m.Origins.Server.Architecture != "x86_64" || m.Origins.Warmer == nil {
+		t.Errorf("app/origins = %+v %+v", m.App, m.Origins)
+	}
+	for _, f := range []string{"server-functions/default/app.py", "server-functions/default/data/table.csv",
+		"server-functions/default/index.py", "server-functions/default/Dockerfile", "warmer-function/index.py"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	req, _ := os.ReadFile(filepath.Join(out, "server-functions/default/requirements.txt"))
+	if !strings.Contains(string(req), "dash==9.9.9") {
+		t.Errorf("requirements.txt not pinned:\n%s", req)
+	}
+	// Python must not have written bytecode into the user's source.
+	if _, err := os.Stat(filepath.Join(src, "__pycache__")); err == nil {
+		t.Error("bundling wrote __pycache__ into the source folder")
+	}
+}
+
+func TestBundleIsDeterministic(t *testing.T) {
+	fakeDash(t)
+	src := fixture(t, "good")
+	if _, err := bundle(t, src, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	first := snapshot(t, filepath.Join(filepath.Dir(src), OutputDirName))
+	if _, err := bundle(t, src, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	second := snapshot(t, filepath.Join(filepath.Dir(src), OutputDirName))
+	if first != second {
+		t.Fatalf("two bundles of the same input differ:\n%s\n---\n%s", first, second)
+	}
+}
+
+// snapshot lists every file of a tree with its mode and digest.
+func snapshot(t *testing.T, root string) string {
+	t.Helper()
+	var lines []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(path)
+			lines = append(lines, rel+" -> "+target)
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		info, _ := d.Info()
+		lines = append(lines, fmt.Sprintf("%s %v %x", rel, info.Mode(), sha256.Sum256(data)))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+func TestBundlePrefixAndOptions(t *testing.T) {
+	fakeDash(t)
+	src := fixture(t, "prefixed")
+	out := filepath.Join(t.TempDir(), "custom-out")
+	res, err := bundle(t, src, Options{OutDir: out, ExcludeWarmer: true, Architecture: "arm64", SourceMaps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Manifest
+	if m.Origins.Warmer != nil {
+		t.Error("warmer origin present with ExcludeWarmer")
+	}
+	if _, err := os.Stat(filepath.Join(out, WarmerDir)); !errors.Is(err, os.ErrNotExist) {
+		t.Error("warmer-function written with ExcludeWarmer")
+	}
+	if m.Origins.Server.Architecture != "arm64" {
+		t.Errorf("architecture = %s", m.Origins.Server.Architecture)
+	}
+	for _, key := range []string{"app/", "app/_dash-layout", "app/assets/site.css", "app/_dash-component-suites/dash/dcc/async-graph.js.map"} {
+		if _, ok := m.FileForKey(key); !ok {
+			t.Errorf("no static file %q", key)
+		}
+	}
+	if f, _ := m.FileForKey("app/"); f.Path != "app/index.html" {
+		t.Errorf("prefixed index stored at %q, want app/index.html", f.Path)
+	}
+	if b := m.Route("/app/"); b.Origin != manifest.OriginS3 {
+		t.Errorf("/app/ routed to %s", b.Origin)
+	}
+	if b := m.Route("/app/_dash-update-component"); b.Origin != manifest.OriginServer {
+		t.Errorf("callback routed to %s", b.Origin)
+	}
+}
+
+func TestBundleErrors(t *testing.T) {
+	fakeDash(t)
+	tests := []struct {
+		name    string
+		source  func(t *testing.T) string
+		opts    Options
+		env     map[string]string
+		want    []string
+		wantApp string // extract.AppError kind, when the app itself is at fault
+	}{
+		{name: "no source flag", source: func(*testing.T) string { return "" }, want: []string{"pass --source"}},
+		{name: "missing source", source: func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope") }, want: []string{"does not exist"}},
+		{name: "no app.py", source: func(t *testing.T) string { return t.TempDir() }, want: []string{"has no app.py"}},
+		{name: "no create_app", source: fixtureFn("no_create_app"), wantApp: "no_create_app", want: []string{"defines no create_app()", "hint: define"}},
+		{name: "create_app raises", source: fixtureFn("raises"), wantApp: "create_app_raised", want: []string{"create_app() in", "Traceback", "ValueError: settings file missing: boom", "load_settings"}},
+		{name: "not a Dash app", source: fixtureFn("not_dash"), wantApp: "not_dash", want: []string{"returned builtins.int, not a dash.Dash"}},
+		{name: "syntax error", source: fixtureFn("syntax_error"), wantApp: "syntax", want: []string{"syntax error in", "app.py:1"}},
+		{name: "python not found", source: fixtureFn("good"), opts: Options{Python: "/nonexistent/python3"}, want: []string{"/nonexistent/python3", "not found", "--python"}},
+		{name: "dash not importable", source: fixtureFn("good"), env: map[string]string{"PYTHONPATH": ""}, wantApp: "dash_missing", want: []string{"cannot import Dash in", "hint:"}},
+		{name: "bad architecture", source: fixtureFn("good"), opts: Options{Architecture: "sparc"}, want: []string{`"sparc"`, "x86_64 or arm64"}},
+		{name: "symlink loop", source: func(t *testing.T) string {
+			src := fixture(t, "good")
+			if err := os.Symlink("..", filepath.Join(src, "data", "loop")); err != nil {
+				t.Fatal(err)
+			}
+			return src
+		}, want: []string{"loop"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			src := tt.source(t)
+			var before string
+			parent := ""
+			if src != "" {
+				parent = filepath.Dir(src)
+				if _, err := os.Stat(parent); err == nil {
+					before = snapshot(t, parent)
+				}
+			}
+			_, err := bundle(t, src, tt.opts)
+			if err == nil {
+				t.Fatal("bundle succeeded, want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not mention %q:\n%v", w, err)
+				}
+			}
+			var appErr *extract.AppError
+			if tt.wantApp != "" && (!errors.As(err, &appErr) || appErr.Kind != tt.wantApp) {
+				t.Errorf("error kind: got %v, want AppError %s", err, tt.wantApp)
+			}
+			if parent != "" && before != "" {
+				if after := snapshot(t, parent); after != before {
+					t.Errorf("a failed bundle changed files beside the source:\nbefore\n%s\nafter\n%s", before, after)
+				}
+			}
+		})
+	}
+}
+
+func fixtureFn(name string) func(t *testing.T) string {
+	return func(t *testing.T) string { return fixture(t, name) }
+}
+
+func TestFailedBundleKeepsPrevious(t *testing.T) {
+	fakeDash(t)
+	src := fixture(t, "good")
+	if _, err := bundle(t, src, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(filepath.Dir(src), OutputDirName)
+	before := snapshot(t, out)
+	if err := os.WriteFile(filepath.Join(src, "app.py"), []byte("def create_app(:\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bundle(t, src, Options{}); err == nil {
+		t.Fatal("bundle of a broken app succeeded")
+	}
+	if after := snapshot(t, out); after != before {
+		t.Fatal("a failed bundle changed the previous one")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(src))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 {
+		t.Fatalf("leftovers beside the source: %v", names)
+	}
+}
+
+func TestProgressLines(t *testing.T) {
+	fakeDash(t)
+	var buf bytes.Buffer
+	if _, err := bundle(t, fixture(t, "good"), Options{Progress: &buf}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range steps {
+		if !strings.Contains(buf.String(), s.name) {
+			t.Errorf("progress lacks step %q:\n%s", s.name, buf.String())
+		}
+	}
+	if !strings.Contains(buf.String(), "install requirements   skipped: --skip-install") {
+		t.Errorf("skipped step not reported:\n%s", buf.String())
+	}
+}

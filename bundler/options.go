@@ -1,0 +1,42 @@
+package bundler
+
+import (
+	"io"
+	"path/filepath"
+)
+
+// OutputDirName is the folder the bundle is written to, beside the source folder.
+const OutputDirName = ".open-dash"
+
+// Options say what to bundle and how. The zero value of every field but SourceDir is a sensible default.
+type Options struct {
+	// SourceDir is the app folder: it holds app.py, which defines create_app() returning a dash.Dash.
+	SourceDir string
+	// OutDir is where the bundle goes; "" means OutputDirName beside SourceDir.
+	OutDir string
+	// Python is the interpreter that runs the app; "" means $VIRTUAL_ENV/bin/python, else python3 on PATH.
+	Python string
+	// SkipInstall skips `pip install -r requirements.txt` into that Python.
+	SkipInstall bool
+	// ExcludeWarmer leaves out warmer-function/ (the CLI's --include-warmer=false).
+	ExcludeWarmer bool
+	// ExcludeDirs are folder names or source-relative paths left out of the server function's copy.
+	ExcludeDirs []string
+	// Architecture of the server Lambda: "x86_64" (default) or "arm64".
+	Architecture string
+	// PublicURL is the site's public base URL (https://example.com), used for the absolute URLs Dash Pages
+	// puts in page metadata; "" renders them against http://localhost.
+	PublicURL string
+	// SourceMaps also ships the component suites' .map files (browsers fetch them only with devtools open).
+	SourceMaps bool
+	// Progress receives one line per step; nil discards it.
+	Progress io.Writer
+}
+
+// outDir resolves where the bundle goes.
+func (o *Options) outDir() string {
+	if o.OutDir != "" {
+		return o.OutDir
+	}
+	return filepath.Join(filepath.Dir(filepath.Clean(o.SourceDir)), OutputDirName)
+}

@@ -1,0 +1,82 @@
+// Package python finds the user's Python and installs an app's requirements into it.
+package python
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Env is what Find looks at; tests replace it.
+type Env struct {
+	Getenv   func(string) string
+	LookPath func(string) (string, error)
+}
+
+// System is the real environment.
+var System = Env{Getenv: os.Getenv, LookPath: exec.LookPath}
+
+// Find picks the interpreter: the explicit one, else $VIRTUAL_ENV/bin/python, else python3 on PATH.
+// It returns an absolute path and checks that the file can be executed.
+func (e Env) Find(explicit string) (string, error) {
+	var candidate, from string
+	switch {
+	case explicit != "":
+		candidate, from = explicit, "--python"
+	case e.Getenv("VIRTUAL_ENV") != "":
+		candidate, from = filepath.Join(e.Getenv("VIRTUAL_ENV"), "bin", "python"), "$VIRTUAL_ENV"
+	default:
+		path, err := e.LookPath("python3")
+		if err != nil {
+			return "", errors.New("no python3 on PATH: install Python 3, activate your virtualenv, or pass --python /path/to/python")
+		}
+		candidate, from = path, "PATH"
+	}
+	if !strings.ContainsRune(candidate, os.PathSeparator) {
+		path, err := e.LookPath(candidate)
+		if err != nil {
+			return "", fmt.Errorf("python %q (from %s) is not on PATH; pass the interpreter's full path to --python", candidate, from)
+		}
+		candidate = path
+	}
+	abs, err := filepath.Abs(candidate)
+	if err != nil {
+		return "", err
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("python %s (from %s) not found: %w; pass an existing interpreter to --python", abs, from, err)
+	}
+	if info.IsDir() || info.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("python %s (from %s) is not an executable file; pass an interpreter to --python", abs, from)
+	}
+	return abs, nil
+}
+
+// Install runs `python -m pip install -r requirements.txt` in dir. It returns false without running pip when
+// dir has no requirements.txt.
+func Install(ctx context.Context, py, dir string) (bool, error) {
+	req := filepath.Join(dir, "requirements.txt")
+	if _, err := os.Stat(req); errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	cmd := exec.CommandContext(ctx, py, "-m", "pip", "install", "--disable-pip-version-check",
+		"--no-input", "-q", "-r", "requirements.txt")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return true, ctx.Err()
+		}
+		return true, fmt.Errorf("pip install -r %s into %s failed (%v):\n%s\n  hint: fix the requirements, or install them yourself and pass --skip-install",
+			req, py, err, strings.TrimRight(out.String(), "\n"))
+	}
+	return true, nil
+}

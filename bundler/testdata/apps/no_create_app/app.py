@@ -1,0 +1,3 @@
+import dash
+
+VALUE = 1

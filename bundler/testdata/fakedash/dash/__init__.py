@@ -1,0 +1,66 @@
+"""Fake Dash for OpenDash tests: the subset of dash.Dash the extraction relies on."""
+
+import json
+import os
+
+import flask
+
+__version__ = "9.9.9"
+page_registry = {}
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class _Config(dict):
+    __getattr__ = dict.get
+
+
+class Dash:
+    def __init__(self, name=None, url_base_pathname=None, assets_folder="assets", serve_locally=True,
+                 use_pages=False, debug_tools=False, extra_route=None):
+        root = flask.helpers.get_root_path(name or "__main__")
+        prefix = url_base_pathname or "/"
+        self.config = _Config(requests_pathname_prefix=prefix, routes_pathname_prefix=prefix,
+                              assets_url_path="assets", serve_locally=serve_locally,
+                              assets_folder=os.path.join(root, assets_folder))
+        self.server = flask.Flask(name or "__main__")
+        self.use_pages = use_pages
+        self.layout = {"type": "Div", "props": {"children": "hello"}}
+        self.registered_paths = {}
+        self._dev_tools = {"ui": debug_tools, "serve_dev_bundles": debug_tools}
+        self._routes(prefix, extra_route)
+
+    def enable_dev_tools(self, debug=False, **_):
+        self._dev_tools = {"ui": debug, "serve_dev_bundles": debug}
+
+    def get_asset_url(self, path):
+        return self.config.requests_pathname_prefix + "assets/" + path
+
+    def get_relative_path(self, path):
+        return self.config.requests_pathname_prefix.rstrip("/") + path
+
+    def _index(self):
+        p = self.config.requests_pathname_prefix
+        # Registering resources while rendering the index, as Dash does.
+        self.registered_paths = {"dash": {"deps/deps.min.js", "dcc/async-graph.js", "dcc/async-graph.js.map"}}
+        dev = " dev" if self._dev_tools.get("serve_dev_bundles") else ""
+        return (f"<!DOCTYPE html><html><head><title>fake{dev}</title>"
+                f'<link rel="icon" href="{p}_favicon.ico?v={__version__}">'
+                f'<link rel="stylesheet" href="{p}assets/style.css?m=1.5">'
+                f'<link rel="stylesheet" href="https://cdn.example.com/x.css">'
+                f"</head><body><div id=react-entry-point></div>"
+                f'<script src="{p}_dash-component-suites/dash/deps/deps.v9_9_9m1700000000.min.js"></script>'
+                f"</body></html>")
+
+    def _routes(self, prefix, extra_route):
+        s = self.server
+        s.add_url_rule(prefix, "index", self._index)
+        s.add_url_rule(prefix + "<path:path>", "catchall", lambda path: self._index())
+        s.add_url_rule(prefix + "_dash-layout", "layout", lambda: flask.jsonify(self.layout))
+        s.add_url_rule(prefix + "_dash-dependencies", "deps", lambda: flask.jsonify([]))
+        s.add_url_rule(prefix + "_dash-update-component", "update", lambda: "{}", methods=["POST"])
+        s.add_url_rule(prefix + "_favicon.ico", "favicon",
+                       lambda: flask.Response(b"\x00\x00\x01\x00fake-icon", mimetype="image/x-icon"))
+        s.add_url_rule(prefix + "_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
+                       "suites", lambda package_name, fingerprinted_path: "")
+        if extra_route:
+            s.add_url_rule(extra_route, "extra", lambda **kw: json.dumps(kw), methods=["GET", "POST"])

@@ -1,0 +1,65 @@
+// Package cli is the open-dash command line: flags bound into option structs, then one library call.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/opendash/opendash/bundler"
+)
+
+// Run executes the CLI with args and returns the process exit code; tests call it in-process.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(stderr, "open-dash: %v\n", err)
+		var usage usageError
+		if errors.As(err, &usage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+// usageError marks a mistake in the command line itself (exit code 2, like flag parsing errors).
+type usageError struct{ error }
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "open-dash",
+		Short: "Bundle a Plotly Dash app for a fast, private, serverless AWS deployment",
+		Long: `open-dash turns a Dash app (a folder with app.py defining create_app()) into .open-dash/:
+a static site for S3 and CloudFront, a container Lambda that runs the app, a warmer and a manifest.
+Deploy it with the OpenDash Pulumi component, or try it locally with 'open-dash preview'.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newBundle(stdout, stderr), newVersion(stdout))
+	for _, extra := range extraCommands {
+		root.AddCommand(extra(stdout, stderr))
+	}
+	return root
+}
+
+// extraCommands lets other files of this package register commands without touching newRoot.
+var extraCommands []func(stdout, stderr io.Writer) *cobra.Command
+
+func newVersion(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the open-dash version",
+		Args:  cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintf(stdout, "open-dash %s\n", bundler.Version)
+		},
+	}
+}
