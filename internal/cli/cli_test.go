@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opendash/opendash/bundler"
+)
+
+func run(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = Run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"version", []string{"version"}, 0, "open-dash " + bundler.Version, ""},
+		{"help lists commands", []string{"--help"}, 0, "bundle", ""},
+		{"bundle help documents flags", []string{"bundle", "--help"}, 0, "--include-warmer", ""},
+		{"source required", []string{"bundle"}, 2, "", "--source is required"},
+		{"unknown flag", []string{"bundle", "--sauce", "x"}, 2, "", "unknown flag: --sauce"},
+		{"unknown command", []string{"deploy"}, 1, "", `unknown command "deploy"`},
+		{"missing source", []string{"bundle", "--source", "/no/such/app"}, 1, "", "check source: source folder /no/such/app does not exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(tt.args...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, tt.code, stderr)
+			}
+			if !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("stdout %q lacks %q", stdout, tt.stdout)
+			}
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr %q lacks %q", stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+// withFakeDash copies the bundler's Dash-free fixture app and puts the fake Dash on the Python path.
+func withFakeDash(t *testing.T) string {
+	t.Helper()
+	if err := exec.Command("python3", "-c", "import flask").Run(); err != nil {
+		t.Skipf("python3 with Flask is needed: %v", err)
+	}
+	fake, _ := filepath.Abs("../../bundler/testdata/fakedash")
+	t.Setenv("PYTHONPATH", fake)
+	t.Setenv("VIRTUAL_ENV", "")
+	src := filepath.Join(t.TempDir(), "app")
+	if err := os.CopyFS(src, os.DirFS("../../bundler/testdata/apps/good")); err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+func TestBundleOutputModes(t *testing.T) {
+	src := withFakeDash(t)
+
+	code, stdout, stderr := run("bundle", "--source", src, "--skip-install", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var summary struct {
+		OutDir      string `json:"outDir"`
+		Files       int    `json:"files"`
+		StaticFiles int    `json:"staticFiles"`
+		StaticBytes int64  `json:"staticBytes"`
+		BuildID     string `json:"buildId"`
+		DashVersion string `json:"dashVersion"`
+		Steps       []struct {
+			Name    string `json:"name"`
+			Skipped string `json:"skipped"`
+		} `json:"steps"`
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &summary); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, stdout)
+	}
+	if summary.OutDir != filepath.Join(filepath.Dir(src), ".open-dash") || summary.Files == 0 ||
+		summary.StaticFiles == 0 || summary.StaticBytes == 0 || len(summary.BuildID) != 16 || summary.DashVersion != "9.9.9" {
+		t.Errorf("summary = %+v", summary)
+	}
+	if len(summary.Steps) < 5 || summary.Warnings == nil {
+		t.Errorf("steps/warnings missing: %+v", summary)
+	}
+	if stderr != "" {
+		t.Errorf("--json must keep stderr quiet on success, got %q", stderr)
+	}
+
+	code, stdout, stderr = run("bundle", "--source", src, "--skip-install", "--quiet")
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Errorf("--quiet: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+
+	code, _, stderr = run("bundle", "--source", src, "--skip-install")
+	if code != 0 || !strings.Contains(stderr, "extract app") || !strings.Contains(stderr, "Bundled ") {
+		t.Errorf("progress: exit %d, stderr %q", code, stderr)
+	}
+
+	if err := os.WriteFile(filepath.Join(src, "app.py"), []byte("def create_app():\n    raise RuntimeError('kaput')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run("bundle", "--source", src, "--skip-install", "--quiet")
+	if code != 1 || !strings.Contains(stderr, "RuntimeError: kaput") || !strings.Contains(stderr, "extract app:") {
+		t.Errorf("app error: exit %d, stderr %q", code, stderr)
+	}
+}
