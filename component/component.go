@@ -1,0 +1,128 @@
+// Package component is the DashSite Pulumi component: it bundles a Dash app (or takes an existing
+// .open-dash bundle) and deploys it to AWS as a private S3 bucket and a container Lambda behind one
+// CloudFront distribution, with a Lambda@Edge signer in front of the Lambda's IAM-protected function URL,
+// an optional warmer and an optional custom domain. Everything it deploys follows the bundle's manifest.
+package component
+
+import (
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Token is the component's Pulumi type token.
+const Token = "opendash:index:DashSite"
+
+// DashSite is a deployed Dash app. Its fields are the component's outputs.
+type DashSite struct {
+	pulumi.ResourceState
+
+	Url                pulumi.StringOutput    `pulumi:"url"`
+	DistributionId     pulumi.StringOutput    `pulumi:"distributionId"`
+	BucketName         pulumi.StringOutput    `pulumi:"bucketName"`
+	ServerFunctionName pulumi.StringOutput    `pulumi:"serverFunctionName"`
+	ServerFunctionUrl  pulumi.StringOutput    `pulumi:"serverFunctionUrl"`
+	ImageUri           pulumi.StringOutput    `pulumi:"imageUri"`
+	WarmerFunctionName pulumi.StringPtrOutput `pulumi:"warmerFunctionName,optional"`
+}
+
+// Annotate documents the component and its outputs for the generated schema.
+func (d *DashSite) Annotate(a infer.Annotator) {
+	a.SetToken("index", "DashSite")
+	a.Describe(d, "A Plotly Dash app on AWS: static files in a private S3 bucket and the app in a container "+
+		"Lambda, behind one CloudFront distribution whose routes come from the OpenDash bundle's manifest.")
+	a.Describe(&d.Url, "The site's URL: https:// and the custom domain, or the distribution's domain.")
+	a.Describe(&d.DistributionId, "The CloudFront distribution's id.")
+	a.Describe(&d.BucketName, "The private S3 bucket holding the static files.")
+	a.Describe(&d.ServerFunctionName, "The server Lambda function's name.")
+	a.Describe(&d.ServerFunctionUrl, "The server function's URL (AWS_IAM auth: only the edge signer may call it).")
+	a.Describe(&d.ImageUri, "The server image pushed to ECR.")
+	a.Describe(&d.WarmerFunctionName, "The warmer Lambda function's name, when the warmer is on.")
+}
+
+// NewDashSite bundles args.Source (or reads args.BundleDir) and deploys the bundle. Every child resource is
+// parented to the component, so the component's options (providers, protect, transforms) reach them.
+func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...pulumi.ResourceOption) (*DashSite, error) {
+	s, err := resolve(name, args)
+	if err != nil {
+		return nil, err
+	}
+	site := &DashSite{}
+	if err := ctx.RegisterComponentResource(Token, name, site, opts...); err != nil {
+		return nil, err
+	}
+	b, err := loadBundle(ctx, site, name, s)
+	if err != nil {
+		return nil, err
+	}
+	children := []pulumi.ResourceOption{pulumi.Parent(site)}
+
+	static, err := newStaticSite(ctx, name, b, s, children)
+	if err != nil {
+		return nil, err
+	}
+	server, err := newServerFunction(ctx, name, b, s, children)
+	if err != nil {
+		return nil, err
+	}
+	edgeProvider, err := newEdgeProvider(ctx, name, s, children)
+	if err != nil {
+		return nil, err
+	}
+	e, err := newEdge(ctx, name, edgeProvider, server, s, children)
+	if err != nil {
+		return nil, err
+	}
+	var certificateArn pulumi.StringInput
+	if s.DomainName != "" {
+		if certificateArn, err = newCertificate(ctx, name, edgeProvider, s, children); err != nil {
+			return nil, err
+		}
+	}
+	dist, err := newDistribution(ctx, name, b, static, server, e, certificateArn, s, children)
+	if err != nil {
+		return nil, err
+	}
+	if err := newBucketPolicy(ctx, name, static, dist, s, children); err != nil {
+		return nil, err
+	}
+	if err := newInvalidation(ctx, name, b, static, dist, s, children); err != nil {
+		return nil, err
+	}
+	site.WarmerFunctionName = pulumi.String("").ToStringOutput().ApplyT(func(string) *string { return nil }).(pulumi.StringPtrOutput)
+	if b.warmerOn(s) {
+		w, err := newWarmer(ctx, name, b, server, s, children)
+		if err != nil {
+			return nil, err
+		}
+		site.WarmerFunctionName = w.Name.ToStringPtrOutput()
+	}
+	if s.DomainName != "" {
+		if err := newAliasRecords(ctx, name, dist, s, children); err != nil {
+			return nil, err
+		}
+		site.Url = pulumi.String("https://" + s.DomainName).ToStringOutput()
+	} else {
+		site.Url = pulumi.Sprintf("https://%s", dist.DomainName)
+	}
+	site.DistributionId = dist.ID().ToStringOutput()
+	site.BucketName = static.bucket.Bucket
+	site.ServerFunctionName = server.function.Name
+	site.ServerFunctionUrl = server.url.FunctionUrl
+	site.ImageUri = server.image.ImageUri
+
+	return site, ctx.RegisterResourceOutputs(site, pulumi.Map{
+		"url":                site.Url,
+		"distributionId":     site.DistributionId,
+		"bucketName":         site.BucketName,
+		"serverFunctionName": site.ServerFunctionName,
+		"serverFunctionUrl":  site.ServerFunctionUrl,
+		"imageUri":           site.ImageUri,
+		"warmerFunctionName": site.WarmerFunctionName,
+	})
+}
+
+// plus returns opts followed by more, without writing into opts' backing array (it is shared).
+func plus(opts []pulumi.ResourceOption, more ...pulumi.ResourceOption) []pulumi.ResourceOption {
+	out := make([]pulumi.ResourceOption, 0, len(opts)+len(more))
+	return append(append(out, opts...), more...)
+}

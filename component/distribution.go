@@ -1,0 +1,161 @@
+package component
+
+import (
+	"github.com/opendash/opendash/component/edgesigner"
+	"github.com/opendash/opendash/manifest"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// RootObject is the file CloudFront serves for "/" when the bundle has it.
+const RootObject = "index.html"
+
+// behaviorSettings are the fields CloudFront's default and ordered behaviors share.
+type behaviorSettings struct {
+	origin                string
+	allowedMethods        pulumi.StringArray
+	cachePolicyID         string
+	originRequestPolicyID pulumi.StringPtrInput
+	compress              bool
+	lambdaArn             pulumi.StringInput // origin-request signer; nil for S3
+	functionArn           pulumi.StringInput // viewer-request forwarded host; nil for S3
+}
+
+// behaviorFor maps one manifest behavior to CloudFront settings: S3 behaviors cache with the files'
+// Cache-Control; server behaviors never cache, forward everything but Host and are signed at the edge.
+func behaviorFor(b manifest.Behavior, e *edge) behaviorSettings {
+	bs := behaviorSettings{origin: b.Origin, allowedMethods: pulumi.ToStringArray(b.AllowedMethods)}
+	if b.Origin == manifest.OriginS3 {
+		bs.cachePolicyID = CachingOptimizedPolicyID
+		bs.compress = true
+		return bs
+	}
+	bs.cachePolicyID = CachingDisabledPolicyID
+	bs.originRequestPolicyID = pulumi.String(AllViewerExceptHostHeaderPolicyID)
+	bs.lambdaArn = e.signer.QualifiedArn
+	bs.functionArn = e.forwardedHost.Arn
+	return bs
+}
+
+var cachedMethods = pulumi.ToStringArray(manifest.MethodsRead)
+
+func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrderedCacheBehaviorArgs {
+	args := &cloudfront.DistributionOrderedCacheBehaviorArgs{
+		PathPattern:           pulumi.String(pattern),
+		TargetOriginId:        pulumi.String(bs.origin),
+		ViewerProtocolPolicy:  pulumi.String("redirect-to-https"),
+		AllowedMethods:        bs.allowedMethods,
+		CachedMethods:         cachedMethods,
+		CachePolicyId:         pulumi.String(bs.cachePolicyID),
+		OriginRequestPolicyId: bs.originRequestPolicyID,
+		Compress:              pulumi.Bool(bs.compress),
+	}
+	if bs.lambdaArn != nil {
+		args.LambdaFunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArray{
+			&cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArgs{
+				EventType:   pulumi.String(edgesigner.EventType),
+				LambdaArn:   bs.lambdaArn,
+				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
+			},
+		}
+		args.FunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
+			&cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{
+				EventType:   pulumi.String("viewer-request"),
+				FunctionArn: bs.functionArn,
+			},
+		}
+	}
+	return args
+}
+
+func (bs behaviorSettings) asDefault() *cloudfront.DistributionDefaultCacheBehaviorArgs {
+	args := &cloudfront.DistributionDefaultCacheBehaviorArgs{
+		TargetOriginId:        pulumi.String(bs.origin),
+		ViewerProtocolPolicy:  pulumi.String("redirect-to-https"),
+		AllowedMethods:        bs.allowedMethods,
+		CachedMethods:         cachedMethods,
+		CachePolicyId:         pulumi.String(bs.cachePolicyID),
+		OriginRequestPolicyId: bs.originRequestPolicyID,
+		Compress:              pulumi.Bool(bs.compress),
+	}
+	if bs.lambdaArn != nil {
+		args.LambdaFunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArray{
+			&cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArgs{
+				EventType:   pulumi.String(edgesigner.EventType),
+				LambdaArn:   bs.lambdaArn,
+				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
+			},
+		}
+		args.FunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{
+			&cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs{
+				EventType:   pulumi.String("viewer-request"),
+				FunctionArn: bs.functionArn,
+			},
+		}
+	}
+	return args
+}
+
+// originReadTimeout lets CloudFront wait as long as the server may run: at least CloudFront's default of
+// 30 s, at most the 60 s it allows without a quota increase.
+func originReadTimeout(timeout int) int {
+	return min(max(timeout, 30), 60)
+}
+
+// newDistribution builds the CloudFront distribution with the manifest's behaviors in the manifest's order;
+// the last one ("*") is the default behavior. certificateArn is nil without a custom domain.
+func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *staticSite, server *serverFunction, e *edge,
+	certificateArn pulumi.StringInput, s *settings, opts []pulumi.ResourceOption) (*cloudfront.Distribution, error) {
+	m := b.manifest
+	last := len(m.Behaviors) - 1 // Validate guarantees the last behavior is "*"
+	ordered := cloudfront.DistributionOrderedCacheBehaviorArray{}
+	for _, bh := range m.Behaviors[:last] {
+		ordered = append(ordered, behaviorFor(bh, e).ordered(bh.PathPattern))
+	}
+
+	args := &cloudfront.DistributionArgs{
+		Enabled:       pulumi.Bool(true),
+		Comment:       pulumi.String("OpenDash " + name),
+		HttpVersion:   pulumi.String("http2and3"),
+		IsIpv6Enabled: pulumi.Bool(true),
+		PriceClass:    s.PriceClass.ToStringOutput().ToStringPtrOutput(),
+		Origins: cloudfront.DistributionOriginArray{
+			&cloudfront.DistributionOriginArgs{
+				OriginId:              pulumi.String(manifest.OriginS3),
+				DomainName:            site.bucket.BucketRegionalDomainName,
+				OriginAccessControlId: site.oac.ID(),
+			},
+			&cloudfront.DistributionOriginArgs{
+				OriginId:   pulumi.String(manifest.OriginServer),
+				DomainName: server.originDomain,
+				CustomOriginConfig: &cloudfront.DistributionOriginCustomOriginConfigArgs{
+					HttpPort:             pulumi.Int(80),
+					HttpsPort:            pulumi.Int(443),
+					OriginProtocolPolicy: pulumi.String("https-only"),
+					OriginSslProtocols:   pulumi.StringArray{pulumi.String("TLSv1.2")},
+					OriginReadTimeout:    s.Timeout.ToIntOutput().ApplyT(originReadTimeout).(pulumi.IntOutput),
+				},
+			},
+		},
+		DefaultCacheBehavior:  behaviorFor(m.Behaviors[last], e).asDefault(),
+		OrderedCacheBehaviors: ordered,
+		Restrictions: &cloudfront.DistributionRestrictionsArgs{
+			GeoRestriction: &cloudfront.DistributionRestrictionsGeoRestrictionArgs{RestrictionType: pulumi.String("none")},
+		},
+		ViewerCertificate: &cloudfront.DistributionViewerCertificateArgs{CloudfrontDefaultCertificate: pulumi.Bool(true)},
+	}
+	// "/" is answered with index.html only when the bundle has one; otherwise "/" falls to the default
+	// behavior and the server renders the page.
+	if _, ok := m.FileForKey(RootObject); ok {
+		args.DefaultRootObject = pulumi.String(RootObject)
+	}
+	if certificateArn != nil {
+		args.Aliases = pulumi.StringArray{pulumi.String(s.DomainName)}
+		args.ViewerCertificate = &cloudfront.DistributionViewerCertificateArgs{
+			AcmCertificateArn:      certificateArn,
+			SslSupportMethod:       pulumi.String("sni-only"),
+			MinimumProtocolVersion: pulumi.String("TLSv1.2_2021"),
+		}
+	}
+	return cloudfront.NewDistribution(ctx, name+"-cdn", with(s.transform.Distribution, args), opts...)
+}

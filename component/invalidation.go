@@ -1,0 +1,111 @@
+package component
+
+import (
+	_ "embed"
+	"encoding/json"
+	"net/url"
+	"strings"
+
+	"github.com/opendash/opendash/manifest"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// pulumi-aws v6 has no CloudFront invalidation resource, and a Go program has no dynamic providers. So a
+// small Lambda function creates the invalidation, run at deploy time by lambda.Invocation in CRUD mode:
+// that resource re-invokes whenever its input changes and hands the function the previous input, so only
+// the revalidate-class files whose digest changed are invalidated. Immutable files never need it.
+
+//go:embed functions/invalidator.py
+var invalidatorPy string
+
+const (
+	invalidatorFile    = "invalidator.py"
+	invalidatorHandler = "invalidator.handler"
+	// invalidatorRuntime ships boto3, the only thing invalidator.py imports beyond the standard library.
+	invalidatorRuntime = "python3.13"
+)
+
+// invalidationInput is what the invalidator receives (plus the "tf" lifecycle key pulumi-aws adds).
+type invalidationInput struct {
+	DistributionID string            `json:"distributionId"`
+	Paths          map[string]string `json:"paths"` // URL-encoded path -> content digest
+}
+
+// revalidatePaths lists the CloudFront paths of revalidate-class files with their digests. index.html is
+// also the default root object, which CloudFront caches under "/", so "/" follows its digest.
+func revalidatePaths(m *manifest.Manifest) map[string]string {
+	paths := map[string]string{}
+	for _, f := range m.Files {
+		if f.Class != manifest.ClassRevalidate {
+			continue
+		}
+		paths[escapePath(f.Key)] = f.SHA256
+		if f.Key == RootObject {
+			paths["/"] = f.SHA256
+		}
+	}
+	return paths
+}
+
+// escapePath URL-encodes each segment of a key, as CloudFront expects invalidation paths ("*" included,
+// which would otherwise be a wildcard).
+func escapePath(key string) string {
+	segments := strings.Split(key, "/")
+	for i, s := range segments {
+		segments[i] = url.PathEscape(s)
+	}
+	return "/" + strings.Join(segments, "/")
+}
+
+func newInvalidation(ctx *pulumi.Context, name string, b *siteBundle, site *staticSite, dist *cloudfront.Distribution,
+	s *settings, opts []pulumi.ResourceOption) error {
+	paths := revalidatePaths(b.manifest)
+	if len(paths) == 0 {
+		return nil // every file is fingerprinted: a deploy never changes what a cached URL means
+	}
+	t := &s.transform
+	role, err := newLambdaRole(ctx, name+"-invalidator", t.InvalidatorRole, t.InvalidatorBasicExecution, opts,
+		"lambda.amazonaws.com")
+	if err != nil {
+		return err
+	}
+	allow, err := iam.NewRolePolicy(ctx, name+"-invalidator-policy", with(t.InvalidatorRolePolicy, &iam.RolePolicyArgs{
+		Role:   role.Name,
+		Policy: policyOf(dist.Arn, invalidatorPolicy),
+	}), opts...)
+	if err != nil {
+		return err
+	}
+	fn, err := lambda.NewFunction(ctx, name+"-invalidator", with(t.InvalidatorFunction, &lambda.FunctionArgs{
+		Description: pulumi.String("OpenDash " + name + ": invalidates changed static files at deploy time"),
+		Runtime:     pulumi.String(invalidatorRuntime),
+		Handler:     pulumi.String(invalidatorHandler),
+		Code:        pulumi.NewAssetArchive(map[string]any{invalidatorFile: pulumi.NewStringAsset(invalidatorPy)}),
+		Role:        role.Arn,
+		MemorySize:  pulumi.Int(128),
+		Timeout:     pulumi.Int(60),
+	}), opts...)
+	if err != nil {
+		return err
+	}
+	logs, err := newLogGroup(ctx, name+"-invalidator-logs", fn.Name, s, t.InvalidatorLogGroup, opts)
+	if err != nil {
+		return err
+	}
+	input := dist.ID().ToStringOutput().ApplyT(func(id string) (string, error) {
+		b, err := json.Marshal(invalidationInput{DistributionID: id, Paths: paths}) // sorted keys: stable input
+		return string(b), err
+	}).(pulumi.StringOutput)
+	// After the new objects are in the bucket, or CloudFront could re-cache the old content.
+	after := append([]pulumi.Resource{allow, logs}, site.revalidated...)
+	_, err = lambda.NewInvocation(ctx, name+"-invalidation", with(t.Invalidation, &lambda.InvocationArgs{
+		FunctionName:   fn.Name,
+		Input:          input,
+		LifecycleScope: pulumi.String("CRUD"),
+		TerraformKey:   pulumi.String("tf"),
+	}), plus(opts, pulumi.DependsOn(after))...)
+	return err
+}

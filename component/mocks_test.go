@@ -1,0 +1,260 @@
+package component
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/manifest"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	testBundle  = "testdata/bundle"
+	account     = "123456789012"
+	region      = "us-west-2"
+	distID      = "E2EXAMPLE"
+	distDomain  = "d111111abcdef8.cloudfront.net"
+	urlHostName = "abcdefghij0123456789.lambda-url.us-west-2.on.aws"
+)
+
+// child is one resource the program registered, as the mock monitor saw it.
+type child struct {
+	typ, name, parent, provider string
+	custom                      bool
+	inputs                      resource.PropertyMap
+}
+
+// str returns a string input, or "" when absent.
+func (c child) str(key string) string {
+	v, ok := c.inputs[resource.PropertyKey(key)]
+	if !ok || !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
+}
+
+// mocks records every registration and answers with plausible AWS outputs.
+type mocks struct {
+	mu       sync.Mutex
+	children []child
+}
+
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	c := child{typ: args.TypeToken, name: args.Name, provider: args.Provider, custom: args.Custom, inputs: args.Inputs}
+	if args.RegisterRPC != nil {
+		c.parent = args.RegisterRPC.GetParent()
+	}
+	m.mu.Lock()
+	m.children = append(m.children, c)
+	m.mu.Unlock()
+
+	outs := args.Inputs.Copy()
+	set := func(k string, v any) { outs[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
+	id := args.Name + "-id"
+	switch args.TypeToken {
+	case "aws:s3/bucketV2:BucketV2":
+		bucket := args.Name + "-b1"
+		set("bucket", bucket)
+		set("arn", "arn:aws:s3:::"+bucket)
+		set("bucketRegionalDomainName", bucket+".s3."+region+".amazonaws.com")
+		id = bucket
+	case "aws:lambda/function:Function":
+		fn := args.Name + "-f1"
+		arn := "arn:aws:lambda:" + region + ":" + account + ":function:" + fn
+		set("name", fn)
+		set("arn", arn)
+		set("qualifiedArn", arn+":1")
+		set("version", "1")
+		id = fn
+	case "aws:lambda/functionUrl:FunctionUrl":
+		set("functionUrl", "https://"+urlHostName+"/")
+	case "aws:cloudfront/distribution:Distribution":
+		id = distID
+		set("arn", "arn:aws:cloudfront::"+account+":distribution/"+distID)
+		set("domainName", distDomain)
+		set("hostedZoneId", "Z2FDTNDATAQYW2")
+	case "aws:cloudfront/function:Function":
+		set("arn", "arn:aws:cloudfront::"+account+":function/"+args.Name)
+	case "aws:cloudfront/originAccessControl:OriginAccessControl":
+		id = "E3OACEXAMPLE"
+	case "aws:iam/role:Role":
+		set("name", args.Name+"-r1")
+		set("arn", "arn:aws:iam::"+account+":role/"+args.Name+"-r1")
+	case "aws:cloudwatch/eventRule:EventRule":
+		set("name", args.Name+"-e1")
+		set("arn", "arn:aws:events:"+region+":"+account+":rule/"+args.Name+"-e1")
+	case "awsx:ecr:Repository":
+		set("url", account+".dkr.ecr."+region+".amazonaws.com/"+args.Name)
+	case "awsx:ecr:Image":
+		set("imageUri", account+".dkr.ecr."+region+".amazonaws.com/repo@sha256:0123")
+	case "aws:acm/certificate:Certificate":
+		set("arn", "arn:aws:acm:us-east-1:"+account+":certificate/c1")
+		outs["domainValidationOptions"] = resource.NewPropertyValue([]any{map[string]any{
+			"domainName":          "dash.example.com",
+			"resourceRecordName":  "_x1.dash.example.com.",
+			"resourceRecordType":  "CNAME",
+			"resourceRecordValue": "_y1.acm-validations.aws.",
+		}})
+	case "aws:acm/certificateValidation:CertificateValidation":
+		set("certificateArn", c.str("certificateArn"))
+	case "aws:route53/record:Record":
+		set("fqdn", c.str("name"))
+	}
+	return id, outs, nil
+}
+
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return args.Args, nil
+}
+
+// deployment is what one RunErr produced.
+type deployment struct {
+	children []child
+	outputs  map[string]any
+	err      error
+}
+
+func (d *deployment) ofType(typ string) []child {
+	var out []child
+	for _, c := range d.children {
+		if c.typ == typ {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// one returns the only resource of a type and name, failing the test otherwise.
+func (d *deployment) one(t *testing.T, typ, name string) child {
+	t.Helper()
+	for _, c := range d.children {
+		if c.typ == typ && c.name == name {
+			return c
+		}
+	}
+	var names []string
+	for _, c := range d.ofType(typ) {
+		names = append(names, c.name)
+	}
+	t.Fatalf("no %s named %q; have %v", typ, name, names)
+	return child{}
+}
+
+// deploy runs NewDashSite("site", args) against the mocks and collects its outputs.
+func deploy(t *testing.T, args *DashSiteArgs) *deployment {
+	t.Helper()
+	m := &mocks{}
+	d := &deployment{outputs: map[string]any{}}
+	var mu sync.Mutex
+	d.err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+		site, err := NewDashSite(ctx, "site", args)
+		if err != nil {
+			return err
+		}
+		outs := map[string]pulumi.Input{
+			"url": site.Url, "distributionId": site.DistributionId, "bucketName": site.BucketName,
+			"serverFunctionName": site.ServerFunctionName, "serverFunctionUrl": site.ServerFunctionUrl,
+			"imageUri": site.ImageUri, "warmerFunctionName": site.WarmerFunctionName,
+		}
+		for k, v := range outs {
+			// RunErr waits for applies, so the outputs are all in once it returns.
+			pulumi.ToOutput(v).ApplyT(func(x any) any {
+				mu.Lock()
+				defer mu.Unlock()
+				if p, ok := x.(*string); ok {
+					if p == nil {
+						x = nil
+					} else {
+						x = *p
+					}
+				}
+				d.outputs[k] = x
+				return x
+			})
+		}
+		return nil
+	}, pulumi.WithMocks("project", "stack", m))
+	d.children = m.children
+	return d
+}
+
+// copyBundle copies the test bundle to a temporary folder and lets mutate change its manifest.
+func copyBundle(t *testing.T, mutate func(m *manifest.Manifest)) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), ".open-dash")
+	err := filepath.Walk(testBundle, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(testBundle, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mutate != nil {
+		m, err := manifest.Read(dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mutate(m)
+		data, err := m.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, manifest.FileName), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// fakeBundler stands in for bundler.Bundle: it records the options and returns the test bundle.
+type fakeBundler struct {
+	got bundler.Options
+	dir string
+}
+
+func (f *fakeBundler) bundle(_ context.Context, o bundler.Options) (*bundler.Result, error) {
+	f.got = o
+	if o.Progress != nil {
+		_, _ = o.Progress.Write([]byte("check source ... ok\n"))
+	}
+	m, err := manifest.Read(f.dir)
+	if err != nil {
+		return nil, err
+	}
+	return &bundler.Result{OutDir: f.dir, Manifest: m}, nil
+}
+
+// useBundler swaps the bundler seam for the duration of a test.
+func useBundler(t *testing.T, fn func(context.Context, bundler.Options) (*bundler.Result, error)) {
+	t.Helper()
+	old := bundleSource
+	bundleSource = fn
+	t.Cleanup(func() { bundleSource = old })
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

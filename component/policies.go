@@ -1,0 +1,118 @@
+package component
+
+import (
+	"encoding/json"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Managed identifiers used by the distribution and the roles.
+const (
+	// CachingOptimizedPolicyID is CloudFront's managed cache policy for static files: it honours the
+	// manifest's Cache-Control and compresses.
+	CachingOptimizedPolicyID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+	// CachingDisabledPolicyID is CloudFront's managed cache policy that never caches (the server).
+	CachingDisabledPolicyID = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+	// AllViewerExceptHostHeaderPolicyID forwards every viewer header, cookie and query string but Host:
+	// a function URL routes by Host, so the viewer's must not reach it.
+	AllViewerExceptHostHeaderPolicyID = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+	// BasicExecutionPolicyArn lets a Lambda function write its CloudWatch logs.
+	BasicExecutionPolicyArn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+)
+
+// policyDocument is an IAM policy; field order follows AWS's documentation so the JSON reads naturally.
+type policyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []statement `json:"Statement"`
+}
+
+type statement struct {
+	Sid       string                       `json:"Sid,omitempty"`
+	Effect    string                       `json:"Effect"`
+	Principal map[string]any               `json:"Principal,omitempty"`
+	Action    any                          `json:"Action"` // a string or a list of strings
+	Resource  string                       `json:"Resource,omitempty"`
+	Condition map[string]map[string]string `json:"Condition,omitempty"`
+}
+
+func render(doc policyDocument) string {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic(err) // only strings and maps of strings: cannot fail
+	}
+	return string(b)
+}
+
+func policy(statements ...statement) string {
+	return render(policyDocument{Version: "2012-10-17", Statement: statements})
+}
+
+// assumeRolePolicy lets the given AWS services assume a role.
+func assumeRolePolicy(services ...string) string {
+	var principal any = services
+	if len(services) == 1 {
+		principal = services[0]
+	}
+	return policy(statement{
+		Effect:    "Allow",
+		Principal: map[string]any{"Service": principal},
+		Action:    "sts:AssumeRole",
+	})
+}
+
+// bucketPolicy lets only this distribution (through its origin access control) read the bucket's objects.
+func bucketPolicy(bucketArn, distributionArn string) string {
+	return policy(statement{
+		Sid:       "AllowCloudFrontReadOnlyThisDistribution",
+		Effect:    "Allow",
+		Principal: map[string]any{"Service": "cloudfront.amazonaws.com"},
+		Action:    "s3:GetObject",
+		Resource:  bucketArn + "/*",
+		Condition: map[string]map[string]string{"StringEquals": {"AWS:SourceArn": distributionArn}},
+	})
+}
+
+// edgeInvokePolicy lets the edge signer call the server's function URL. Since October 2025 a function URL
+// caller needs both permissions; InvokeFunction is limited to calls made through the URL.
+func edgeInvokePolicy(serverFunctionArn string) string {
+	return policy(
+		statement{
+			Sid:      "InvokeServerFunctionUrl",
+			Effect:   "Allow",
+			Action:   "lambda:InvokeFunctionUrl",
+			Resource: serverFunctionArn,
+		},
+		statement{
+			Sid:       "InvokeServerViaFunctionUrlOnly",
+			Effect:    "Allow",
+			Action:    "lambda:InvokeFunction",
+			Resource:  serverFunctionArn,
+			Condition: map[string]map[string]string{"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
+		},
+	)
+}
+
+// warmerInvokePolicy lets the warmer invoke the server function directly.
+func warmerInvokePolicy(serverFunctionArn string) string {
+	return policy(statement{
+		Sid:      "WarmServerFunction",
+		Effect:   "Allow",
+		Action:   "lambda:InvokeFunction",
+		Resource: serverFunctionArn,
+	})
+}
+
+// invalidatorPolicy lets the invalidator create invalidations on this distribution only.
+func invalidatorPolicy(distributionArn string) string {
+	return policy(statement{
+		Sid:      "InvalidateThisDistribution",
+		Effect:   "Allow",
+		Action:   "cloudfront:CreateInvalidation",
+		Resource: distributionArn,
+	})
+}
+
+// policyOf renders a one-ARN policy once the ARN is known.
+func policyOf(arn pulumi.StringInput, render func(string) string) pulumi.StringOutput {
+	return arn.ToStringOutput().ApplyT(render).(pulumi.StringOutput)
+}

@@ -1,0 +1,161 @@
+package component
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	ecrx "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// serverFunction is the container Lambda that runs the Dash app behind an IAM-protected function URL.
+type serverFunction struct {
+	image    *ecrx.Image
+	function *lambda.Function
+	url      *lambda.FunctionUrl
+	logs     *cloudwatch.LogGroup
+	// originDomain is the function URL's host, the CloudFront origin.
+	originDomain pulumi.StringOutput
+}
+
+// platformOf maps a Lambda architecture to the Docker platform its image is built for.
+func platformOf(arch string) (string, error) {
+	switch arch {
+	case ArchX86_64:
+		return "linux/amd64", nil
+	case ArchARM64:
+		return "linux/arm64", nil
+	}
+	return "", fmt.Errorf("architecture %q is neither %s nor %s", arch, ArchX86_64, ArchARM64)
+}
+
+func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *settings, opts []pulumi.ResourceOption) (*serverFunction, error) {
+	t := &s.transform
+	origin := b.manifest.Origins.Server
+	platform, err := platformOf(origin.Architecture)
+	if err != nil {
+		return nil, fmt.Errorf("DashSite %q: %s: %w", name, b.dir, err)
+	}
+
+	repo, err := ecrx.NewRepository(ctx, name+"-server-repo", with(t.Repository, &ecrx.RepositoryArgs{
+		ForceDelete: pulumi.Bool(true), // images are rebuilt from the bundle: destroy must not stall on them
+	}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	// awsx v2.22.0's Image has no provenance switch. It builds through the Docker Engine API (pulumi-docker
+	// v4), not buildx, which is what adds attestations by default; not verified here (no Docker daemon).
+	image, err := ecrx.NewImage(ctx, name+"-server-image", with(t.Image, &ecrx.ImageArgs{
+		RepositoryUrl: repo.Url,
+		Context:       pulumi.String(b.path(origin.Dir)),
+		Dockerfile:    pulumi.String(b.path(origin.Dockerfile)),
+		Platform:      pulumi.String(platform),
+	}), opts...)
+	if err != nil {
+		return nil, err
+	}
+
+	role, err := newLambdaRole(ctx, name+"-server", t.ServerRole, t.ServerBasicExecution, opts, "lambda.amazonaws.com")
+	if err != nil {
+		return nil, err
+	}
+	fn, err := lambda.NewFunction(ctx, name+"-server", with(t.ServerFunction, &lambda.FunctionArgs{
+		Description:   pulumi.String("OpenDash " + name + ": the Dash app"),
+		PackageType:   pulumi.String("Image"),
+		ImageUri:      image.ImageUri,
+		ImageConfig:   &lambda.FunctionImageConfigArgs{Commands: pulumi.StringArray{pulumi.String(origin.Handler)}},
+		Role:          role.Arn,
+		Architectures: pulumi.StringArray{pulumi.String(origin.Architecture)},
+		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
+		Timeout:       s.Timeout.ToIntOutput().ToIntPtrOutput(),
+		Environment:   serverEnvironment(s),
+	}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	logs, err := newLogGroup(ctx, name+"-server-logs", fn.Name, s, t.ServerLogGroup, opts)
+	if err != nil {
+		return nil, err
+	}
+	url, err := lambda.NewFunctionUrl(ctx, name+"-server-url", with(t.ServerFunctionUrl, &lambda.FunctionUrlArgs{
+		FunctionName:      fn.Name,
+		AuthorizationType: pulumi.String("AWS_IAM"), // only the edge signer's role may call it
+		InvokeMode:        pulumi.String("BUFFERED"),
+	}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &serverFunction{
+		image:        image,
+		function:     fn,
+		url:          url,
+		logs:         logs,
+		originDomain: url.FunctionUrl.ApplyT(urlHost).(pulumi.StringOutput),
+	}, nil
+}
+
+// urlHost turns "https://<id>.lambda-url.<region>.on.aws/" into its host.
+func urlHost(u string) string {
+	u = strings.TrimPrefix(u, "https://")
+	host, _, _ := strings.Cut(u, "/")
+	return host
+}
+
+// serverEnvironment is the user's variables plus DOMAIN_NAME when a custom domain is set. Without one the
+// app reads the host from X-Forwarded-Host: the distribution's own domain here would be a dependency cycle.
+// A DOMAIN_NAME the user sets wins.
+func serverEnvironment(s *settings) lambda.FunctionEnvironmentPtrInput {
+	fixed := map[string]string{}
+	if s.DomainName != "" {
+		fixed["DOMAIN_NAME"] = s.DomainName
+	}
+	if s.Environment == nil {
+		if len(fixed) == 0 {
+			return nil
+		}
+		return &lambda.FunctionEnvironmentArgs{Variables: pulumi.ToStringMap(fixed)}
+	}
+	vars := s.Environment.ToStringMapOutput().ApplyT(func(user map[string]string) map[string]string {
+		out := make(map[string]string, len(fixed)+len(user))
+		for k, v := range fixed {
+			out[k] = v
+		}
+		for k, v := range user {
+			out[k] = v
+		}
+		return out
+	}).(pulumi.StringMapOutput)
+	return &lambda.FunctionEnvironmentArgs{Variables: vars}
+}
+
+// newLambdaRole creates a role the given services may assume, with the basic execution policy (logs).
+func newLambdaRole(ctx *pulumi.Context, prefix string, roleT func(*iam.RoleArgs), attachT func(*iam.RolePolicyAttachmentArgs),
+	opts []pulumi.ResourceOption, services ...string) (*iam.Role, error) {
+	role, err := iam.NewRole(ctx, prefix+"-role", with(roleT, &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy(services...)),
+	}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	_, err = iam.NewRolePolicyAttachment(ctx, prefix+"-basic-execution", with(attachT, &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String(BasicExecutionPolicyArn),
+	}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	return role, nil
+}
+
+// newLogGroup creates /aws/lambda/<function> with the configured retention. Lambda would create it on the
+// first invocation with no retention at all; nothing invokes the function before this exists.
+func newLogGroup(ctx *pulumi.Context, resourceName string, functionName pulumi.StringOutput, s *settings,
+	t func(*cloudwatch.LogGroupArgs), opts []pulumi.ResourceOption) (*cloudwatch.LogGroup, error) {
+	return cloudwatch.NewLogGroup(ctx, resourceName, with(t, &cloudwatch.LogGroupArgs{
+		Name:            functionName.ApplyT(func(n string) string { return "/aws/lambda/" + n }).(pulumi.StringOutput),
+		RetentionInDays: s.LogRetentionDays.ToIntOutput().ToIntPtrOutput(),
+	}), opts...)
+}

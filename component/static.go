@@ -1,0 +1,104 @@
+package component
+
+import (
+	"github.com/opendash/opendash/manifest"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// staticSite is the private bucket holding the manifest's files, read by CloudFront through an OAC.
+type staticSite struct {
+	bucket *s3.BucketV2
+	oac    *cloudfront.OriginAccessControl
+	pab    *s3.BucketPublicAccessBlock
+	// revalidated are the uploaded objects of class revalidate: the invalidation waits for them.
+	revalidated []pulumi.Resource
+}
+
+func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings, opts []pulumi.ResourceOption) (*staticSite, error) {
+	t := &s.transform
+	bucket, err := s3.NewBucketV2(ctx, name+"-assets", with(t.Bucket, &s3.BucketV2Args{
+		ForceDestroy: pulumi.Bool(true), // every object comes from the bundle: nothing to lose on destroy
+	}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	pab, err := s3.NewBucketPublicAccessBlock(ctx, name+"-assets-public-access", with(t.BucketPublicAccessBlock,
+		&s3.BucketPublicAccessBlockArgs{
+			Bucket:                bucket.ID(),
+			BlockPublicAcls:       pulumi.Bool(true),
+			BlockPublicPolicy:     pulumi.Bool(true),
+			IgnorePublicAcls:      pulumi.Bool(true),
+			RestrictPublicBuckets: pulumi.Bool(true),
+		}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s3.NewBucketOwnershipControls(ctx, name+"-assets-ownership", with(t.BucketOwnershipControls,
+		&s3.BucketOwnershipControlsArgs{
+			Bucket: bucket.ID(),
+			Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+		}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-assets-encryption", with(t.BucketEncryption,
+		&s3.BucketServerSideEncryptionConfigurationV2Args{
+			Bucket: bucket.ID(),
+			Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{
+				&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+					ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+						SseAlgorithm: pulumi.String("AES256"),
+					},
+				},
+			},
+		}), opts...)
+	if err != nil {
+		return nil, err
+	}
+
+	site := &staticSite{bucket: bucket, pab: pab}
+	m := b.manifest
+	for _, f := range m.Files {
+		obj, err := s3.NewBucketObjectv2(ctx, name+"-asset-"+f.Key, with(t.BucketObject, &s3.BucketObjectv2Args{
+			Bucket:       bucket.ID(),
+			Key:          pulumi.String(f.Key),
+			Source:       pulumi.NewFileAsset(b.path(m.Origins.S3.Dir + "/" + f.Path)),
+			ContentType:  pulumi.String(f.ContentType),
+			CacheControl: pulumi.String(f.CacheControl),
+			// The manifest's digest: a changed file updates its object, an unchanged one is left alone.
+			SourceHash: pulumi.String(f.SHA256),
+		}), opts...)
+		if err != nil {
+			return nil, err
+		}
+		if f.Class == manifest.ClassRevalidate {
+			site.revalidated = append(site.revalidated, obj)
+		}
+	}
+
+	site.oac, err = cloudfront.NewOriginAccessControl(ctx, name+"-assets-oac", with(t.OriginAccessControl,
+		&cloudfront.OriginAccessControlArgs{
+			Description:                   pulumi.String("OpenDash " + name + ": CloudFront reads the static site"),
+			OriginAccessControlOriginType: pulumi.String("s3"),
+			SigningBehavior:               pulumi.String("always"),
+			SigningProtocol:               pulumi.String("sigv4"),
+		}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	return site, nil
+}
+
+// newBucketPolicy is created after the distribution: it names the distribution's ARN.
+func newBucketPolicy(ctx *pulumi.Context, name string, site *staticSite, dist *cloudfront.Distribution, s *settings, opts []pulumi.ResourceOption) error {
+	doc := pulumi.All(site.bucket.Arn, dist.Arn).ApplyT(func(v []any) string {
+		return bucketPolicy(v[0].(string), v[1].(string))
+	}).(pulumi.StringOutput)
+	_, err := s3.NewBucketPolicy(ctx, name+"-assets-policy", with(s.transform.BucketPolicy, &s3.BucketPolicyArgs{
+		Bucket: site.bucket.ID(),
+		Policy: doc,
+	}), plus(opts, pulumi.DependsOn([]pulumi.Resource{site.pab}))...) // S3 rejects concurrent bucket-level changes
+	return err
+}

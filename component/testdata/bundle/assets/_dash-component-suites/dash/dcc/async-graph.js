@@ -1,0 +1,1 @@
+// stand-in for dcc's async graph chunk

@@ -1,0 +1,1 @@
+// stand-in for dash_core_components

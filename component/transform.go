@@ -1,0 +1,76 @@
+package component
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	ecrx "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
+)
+
+// Transform holds optional functions that adjust a child resource's arguments right before it is created,
+// like SST's `transform`: each receives the arguments the component built and may change them in place.
+// Functions applied to several children (BucketObject, the log groups, the role policies) see each one's
+// arguments in turn. Go programs set these through DashSiteArgs.Transform; programs in other languages use
+// Pulumi's generic `transforms` resource option on the component instead.
+type Transform struct {
+	// Static site.
+	Bucket                  func(*s3.BucketV2Args)
+	BucketPublicAccessBlock func(*s3.BucketPublicAccessBlockArgs)
+	BucketOwnershipControls func(*s3.BucketOwnershipControlsArgs)
+	BucketEncryption        func(*s3.BucketServerSideEncryptionConfigurationV2Args)
+	BucketPolicy            func(*s3.BucketPolicyArgs)
+	BucketObject            func(*s3.BucketObjectv2Args) // once per manifest file
+	OriginAccessControl     func(*cloudfront.OriginAccessControlArgs)
+	Distribution            func(*cloudfront.DistributionArgs)
+	ForwardedHostFunction   func(*cloudfront.FunctionArgs)
+
+	// Server function.
+	Repository                func(*ecrx.RepositoryArgs)
+	Image                     func(*ecrx.ImageArgs)
+	ServerRole                func(*iam.RoleArgs)
+	ServerBasicExecution      func(*iam.RolePolicyAttachmentArgs)
+	ServerLogGroup            func(*cloudwatch.LogGroupArgs)
+	ServerFunction            func(*lambda.FunctionArgs)
+	ServerFunctionUrl         func(*lambda.FunctionUrlArgs)
+	EdgeProvider              func(*aws.ProviderArgs)
+	EdgeRole                  func(*iam.RoleArgs)
+	EdgeBasicExecution        func(*iam.RolePolicyAttachmentArgs)
+	EdgeRolePolicy            func(*iam.RolePolicyArgs)
+	EdgeFunction              func(*lambda.FunctionArgs)
+	InvalidatorRole           func(*iam.RoleArgs)
+	InvalidatorBasicExecution func(*iam.RolePolicyAttachmentArgs)
+	InvalidatorRolePolicy     func(*iam.RolePolicyArgs)
+	InvalidatorLogGroup       func(*cloudwatch.LogGroupArgs)
+	InvalidatorFunction       func(*lambda.FunctionArgs)
+	Invalidation              func(*lambda.InvocationArgs)
+
+	// Warmer.
+	WarmerRole           func(*iam.RoleArgs)
+	WarmerBasicExecution func(*iam.RolePolicyAttachmentArgs)
+	WarmerRolePolicy     func(*iam.RolePolicyArgs)
+	WarmerLogGroup       func(*cloudwatch.LogGroupArgs)
+	WarmerFunction       func(*lambda.FunctionArgs)
+	WarmerRule           func(*cloudwatch.EventRuleArgs)
+	WarmerTarget         func(*cloudwatch.EventTargetArgs)
+	WarmerPermission     func(*lambda.PermissionArgs)
+	WarmerInvocation     func(*lambda.InvocationArgs) // the warm-up right after a new image
+
+	// Custom domain.
+	Certificate                 func(*acm.CertificateArgs)
+	CertificateValidationRecord func(*route53.RecordArgs)
+	CertificateValidation       func(*acm.CertificateValidationArgs)
+	AliasRecord                 func(*route53.RecordArgs) // the A and the AAAA record
+}
+
+// with runs fn (when set) on args and returns args, so a call site reads `with(t.Bucket, &s3.BucketV2Args{...})`.
+func with[T any](fn func(*T), args *T) *T {
+	if fn != nil {
+		fn(args)
+	}
+	return args
+}

@@ -1,0 +1,36 @@
+// Command go is a Pulumi program that deploys ../single-page (a Dash app) with the DashSite component.
+// Run `pulumi up` in this folder: it bundles the app into ../.open-dash with the Python found through
+// $VIRTUAL_ENV or on PATH (install the app's requirements there), builds the server image with Docker,
+// and deploys to the AWS account and region of the stack's aws configuration.
+package main
+
+import (
+	"github.com/opendash/opendash/component"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func main() {
+	pulumi.Run(func(ctx *pulumi.Context) error {
+		get := func(key string) string {
+			v, _ := ctx.GetConfig(ctx.Project() + ":" + key)
+			return v
+		}
+		args := &component.DashSiteArgs{
+			Source:       "../single-page",
+			Architecture: get("architecture"),
+		}
+		args.DomainName = get("domainName")
+		if zone := get("hostedZoneId"); zone != "" {
+			args.HostedZoneId = pulumi.String(zone)
+		}
+		site, err := component.NewDashSite(ctx, "single-page", args)
+		if err != nil {
+			return err
+		}
+		ctx.Export("url", site.Url)
+		ctx.Export("distributionId", site.DistributionId)
+		ctx.Export("serverFunctionName", site.ServerFunctionName)
+		ctx.Export("warmerFunctionName", site.WarmerFunctionName)
+		return nil
+	})
+}
