@@ -37,3 +37,38 @@ install:
 
 clean:
 	rm -rf $(BIN)
+
+# ---- The opendash provider plugin: DashSite for YAML, TypeScript, Python (see README) ----
+PULUMI         ?= pulumi
+PLUGIN         ?= $(BIN)/pulumi-resource-opendash
+# Pulumi plugin versions must be semver: a v-tag from `git describe` without its "v", else 0.1.0-dev.
+PLUGIN_VERSION ?= $(or $(patsubst v%,%,$(filter v%,$(VERSION))),0.1.0-dev)
+SDK_LANGUAGES  ?= nodejs python
+SDK_OUT        ?= $(BIN)/sdk
+
+.PHONY: schema plugin install-plugin sdks
+
+## schema: regenerate schema.json from the Go types (GetSchema in-process; no Pulumi CLI needed)
+schema:
+	$(GO) test ./provider -run '^TestSchema$$' -count=1 -update
+
+## plugin: build the provider plugin into bin/pulumi-resource-opendash
+plugin:
+	$(GO) build -ldflags "-X github.com/opendash/opendash/bundler.Version=$(PLUGIN_VERSION)" -o $(PLUGIN) ./cmd/pulumi-resource-opendash
+
+## install-plugin: install bin/pulumi-resource-opendash as resource plugin opendash $(PLUGIN_VERSION) (needs pulumi)
+install-plugin: plugin
+	@command -v $(PULUMI) >/dev/null 2>&1 || { echo "install-plugin: $(PULUMI) is not on PATH; install the Pulumi CLI, or set PULUMI=/path/to/pulumi"; exit 2; }
+	$(PULUMI) plugin install resource opendash $(PLUGIN_VERSION) --file $(PLUGIN) --reinstall
+
+## sdks: generate the TypeScript and Python SDKs into bin/sdk/ (needs pulumi; skipped with a message without it).
+## The plugin is named by an absolute path: pulumi reads a bare "bin/..." as a registry package name.
+sdks: plugin
+	@if ! command -v $(PULUMI) >/dev/null 2>&1; then \
+	  echo "sdks: skipped: $(PULUMI) is not on PATH (install the Pulumi CLI, or set PULUMI=/path/to/pulumi)"; \
+	else \
+	  for lang in $(SDK_LANGUAGES); do \
+	    $(PULUMI) package gen-sdk $(abspath $(PLUGIN)) --language $$lang --out $(SDK_OUT) || exit 1; \
+	  done; \
+	  echo "sdks: written to $(SDK_OUT)/{$$(echo $(SDK_LANGUAGES) | tr ' ' ',')}"; \
+	fi

@@ -5,12 +5,20 @@
 package component
 
 import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Token is the component's Pulumi type token.
 const Token = "opendash:index:DashSite"
+
+// AWSPackageVersion is the pulumi-aws version in go.mod. The resource outputs' `provider:"type=..."` tags
+// repeat it (Go tags must be constants): the schema refers to /aws/<version>/schema.json for their types, and
+// the provider's tests fail when it drifts from the module actually built in.
+const AWSPackageVersion = "6.83.4"
 
 // DashSite is a deployed Dash app. Its fields are the component's outputs.
 type DashSite struct {
@@ -23,6 +31,12 @@ type DashSite struct {
 	ServerFunctionUrl  pulumi.StringOutput    `pulumi:"serverFunctionUrl"`
 	ImageUri           pulumi.StringOutput    `pulumi:"imageUri"`
 	WarmerFunctionName pulumi.StringPtrOutput `pulumi:"warmerFunctionName,optional"`
+
+	// The main child resources, as resource references: other languages get typed pulumi-aws objects
+	// (site.bucket.arn, site.distribution.domainName) instead of re-reading them by name.
+	Bucket         s3.BucketV2Output             `pulumi:"bucket" provider:"type=aws@6.83.4:s3/bucketV2:BucketV2"`
+	Distribution   cloudfront.DistributionOutput `pulumi:"distribution" provider:"type=aws@6.83.4:cloudfront/distribution:Distribution"`
+	ServerFunction lambda.FunctionOutput         `pulumi:"serverFunction" provider:"type=aws@6.83.4:lambda/function:Function"`
 }
 
 // Annotate documents the component and its outputs for the generated schema.
@@ -37,6 +51,9 @@ func (d *DashSite) Annotate(a infer.Annotator) {
 	a.Describe(&d.ServerFunctionUrl, "The server function's URL (AWS_IAM auth: only the edge signer may call it).")
 	a.Describe(&d.ImageUri, "The server image pushed to ECR.")
 	a.Describe(&d.WarmerFunctionName, "The warmer Lambda function's name, when the warmer is on.")
+	a.Describe(&d.Bucket, "The private S3 bucket holding the static files (read by CloudFront only).")
+	a.Describe(&d.Distribution, "The CloudFront distribution that serves the site.")
+	a.Describe(&d.ServerFunction, "The server Lambda function running the Dash app (container image).")
 }
 
 // NewDashSite bundles args.Source (or reads args.BundleDir) and deploys the bundle. Every child resource is
@@ -109,6 +126,9 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	site.ServerFunctionName = server.function.Name
 	site.ServerFunctionUrl = server.url.FunctionUrl
 	site.ImageUri = server.image.ImageUri
+	site.Bucket = static.bucket.ToBucketV2Output()
+	site.Distribution = dist.ToDistributionOutput()
+	site.ServerFunction = server.function.ToFunctionOutput()
 
 	return site, ctx.RegisterResourceOutputs(site, pulumi.Map{
 		"url":                site.Url,
@@ -118,6 +138,9 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 		"serverFunctionUrl":  site.ServerFunctionUrl,
 		"imageUri":           site.ImageUri,
 		"warmerFunctionName": site.WarmerFunctionName,
+		"bucket":             site.Bucket,
+		"distribution":       site.Distribution,
+		"serverFunction":     site.ServerFunction,
 	})
 }
 

@@ -1,0 +1,61 @@
+package provider
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/opendash/opendash/component"
+	"gopkg.in/yaml.v3"
+)
+
+// TestYAMLExample keeps examples/yaml in step with the schema: its resource uses the component's token,
+// only inputs the schema has, outputs the schema has, and the plugin's source folder.
+func TestYAMLExample(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "examples", "yaml", "Pulumi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var program struct {
+		Runtime   string            `yaml:"runtime"`
+		Packages  map[string]string `yaml:"packages"`
+		Resources map[string]struct {
+			Type       string         `yaml:"type"`
+			Properties map[string]any `yaml:"properties"`
+		} `yaml:"resources"`
+		Outputs map[string]string `yaml:"outputs"`
+	}
+	if err := yaml.Unmarshal(raw, &program); err != nil {
+		t.Fatalf("examples/yaml/Pulumi.yaml: %v", err)
+	}
+	if program.Runtime != "yaml" {
+		t.Errorf("runtime %q", program.Runtime)
+	}
+	if dir := program.Packages[Name]; dir == "" {
+		t.Error("packages has no opendash entry")
+	} else if _, err := os.Stat(filepath.Join("..", "examples", "yaml", dir, "PulumiPlugin.yaml")); err != nil {
+		t.Errorf("packages.opendash = %s: %v", dir, err)
+	}
+	site, ok := program.Resources["site"]
+	if !ok || site.Type != component.Token {
+		t.Fatalf("resource site: %+v, want type %s", site, component.Token)
+	}
+	res := servedSchema(t).Resources[component.Token]
+	for name := range site.Properties {
+		if _, ok := res.InputProperties[name]; !ok {
+			t.Errorf("property %s is not a DashSite input", name)
+		}
+	}
+	ref := regexp.MustCompile(`^\$\{site\.(\w+)(?:\.\w+)?\}$`)
+	for out, expr := range program.Outputs {
+		m := ref.FindStringSubmatch(expr)
+		if m == nil {
+			t.Errorf("output %s = %q is not ${site.<output>}", out, expr)
+			continue
+		}
+		if _, ok := res.Properties[m[1]]; !ok {
+			t.Errorf("output %s reads site.%s, which DashSite does not have", out, m[1])
+		}
+	}
+}

@@ -1,0 +1,106 @@
+// Package provider serves the DashSite component (package component) to every Pulumi language as the
+// `opendash` provider plugin. It owns what only the plugin needs: the package's name, version and metadata,
+// the language settings of the generated SDKs, and the schema. It adds no behaviour: Construct runs
+// component.NewDashSite, the same constructor Go programs call.
+package provider
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/blang/semver"
+	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/component"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+)
+
+// Name is the Pulumi package name: type tokens are opendash:index:..., the binary pulumi-resource-opendash.
+const Name = "opendash"
+
+// Repository is the source of the plugin and the base of the Go SDK's import path.
+const Repository = "https://github.com/opendash/opendash"
+
+// devVersion is what the plugin reports when bundler.Version is not a semantic version (a `git describe`
+// of an untagged commit, say): Pulumi requires plugin versions to be semver.
+const devVersion = "0.1.0-dev"
+
+// Version is the plugin's version: bundler.Version (set with -ldflags -X, like the CLI's) without a leading
+// "v", or 0.1.0-dev when that is not a semantic version.
+func Version() string {
+	v := strings.TrimPrefix(bundler.Version, "v")
+	if _, err := semver.Parse(v); err != nil {
+		return devVersion
+	}
+	return v
+}
+
+// New builds the provider: one component, DashSite, inferred from component.NewDashSite's tagged
+// argument and output structs.
+func New() (p.Provider, error) {
+	prov, err := infer.NewProviderBuilder().
+		WithComponents(infer.ComponentF(component.NewDashSite)).
+		WithDisplayName("OpenDash").
+		WithDescription("Deploy a Plotly Dash app to AWS: static files in a private S3 bucket and the app in a "+
+			"container Lambda behind one CloudFront distribution, from an OpenDash bundle.").
+		WithKeywords("dash", "plotly", "aws", "cloudfront", "lambda", "serverless", "kind/component").
+		WithHomepage(Repository).
+		WithRepository(Repository).
+		WithLicense("Apache-2.0").
+		WithPublisher("OpenDash").
+		WithLanguageMap(languages()).
+		Build()
+	if err != nil {
+		return p.Provider{}, err
+	}
+	return withOutputNames(prov), nil
+}
+
+// Run serves the provider to the Pulumi engine over gRPC until the engine lets go of it.
+func Run(ctx context.Context) error {
+	prov, err := New()
+	if err != nil {
+		return err
+	}
+	return prov.Run(ctx, Name, Version())
+}
+
+// languages are the SDK generators' settings. The outputs bucket, distribution and serverFunction are
+// pulumi-aws resources, so each SDK depends on pulumi-aws's SDK for their classes (same major version as
+// the aws module this plugin is built with). infer.NewProviderBuilder's defaults (respectSchemaVersion,
+// pyproject, resource container types) are kept: WithLanguageMap replaces the whole map.
+func languages() map[string]any {
+	awsMajor := strings.SplitN(component.AWSPackageVersion, ".", 2)[0]
+	return map[string]any{
+		"nodejs": map[string]any{
+			"packageName":          "@opendash/pulumi",
+			"respectSchemaVersion": true,
+			"dependencies":         map[string]string{"@pulumi/aws": "^" + component.AWSPackageVersion},
+		},
+		"python": map[string]any{
+			"packageName":          "pulumi_opendash",
+			"respectSchemaVersion": true,
+			"pyproject":            map[string]any{"enabled": true},
+			"requires":             map[string]string{"pulumi-aws": ">=" + component.AWSPackageVersion + ",<" + nextMajor(awsMajor) + ".0.0"},
+		},
+		"go": map[string]any{
+			// Go programs can import package component directly; this SDK exists for completeness.
+			"importBasePath":                 "github.com/opendash/opendash/sdk/go/opendash",
+			"generateResourceContainerTypes": true,
+			"respectSchemaVersion":           true,
+		},
+		"csharp": map[string]any{
+			"respectSchemaVersion": true,
+		},
+	}
+}
+
+// nextMajor returns the major version after major ("6" → "7").
+func nextMajor(major string) string {
+	n, err := strconv.Atoi(major)
+	if err != nil {
+		panic("component.AWSPackageVersion is not a version: " + component.AWSPackageVersion)
+	}
+	return strconv.Itoa(n + 1)
+}
