@@ -23,9 +23,12 @@ test-integration:
 	@test -n "$(OPENDASH_TEST_PYTHON)" || (echo "set OPENDASH_TEST_PYTHON to a Python that can import dash"; exit 2)
 	$(GO) test -count=1 -run 'Integration|Browser' -v ./...
 
-## bench: time a bundle of the single-page example (needs OPENDASH_TEST_PYTHON)
+## bench: issue 7's targets on examples/single-page, medians of 15 runs: OPENDASH_TEST_PYTHON=/path/to/python make bench
+##        first/floor (first bundle over bare Python; <= 1.15), rebundle-s (nothing changed; <= 0.3),
+##        static/requestable (static bytes over what Dash serves; <= 1.1), install-s (requirements check)
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 5x ./bundler/
+	@test -n "$(OPENDASH_TEST_PYTHON)" || (echo "set OPENDASH_TEST_PYTHON to a Python that can import dash"; exit 2)
+	$(GO) test -run '^$$' -bench BundleSinglePage -benchtime 15x -count 1 ./bundler/
 
 ## build: the open-dash CLI into bin/
 build:

@@ -9,9 +9,12 @@ import (
 	"io"
 	"time"
 
+	"github.com/opendash/opendash/bundler/cache"
 	"github.com/opendash/opendash/bundler/extract"
 	"github.com/opendash/opendash/bundler/output"
 	"github.com/opendash/opendash/bundler/serverfn"
+	"github.com/opendash/opendash/bundler/static"
+	"github.com/opendash/opendash/bundler/warmer"
 	"github.com/opendash/opendash/manifest"
 )
 
@@ -35,6 +38,19 @@ type Result struct {
 	StaticBytes int64              `json:"staticBytes"`
 	Steps       []StepTime         `json:"steps"`
 	Warnings    []string           `json:"warnings"`
+	// Cached is true when nothing the bundle is made from changed since the last one, which was reused.
+	Cached bool `json:"cached"`
+	// Install tells how the requirements step went; nil when it was skipped.
+	Install *Install `json:"install,omitempty"`
+}
+
+// Install is the requirements step: a check inside the extraction's Python, and pip only when it is needed.
+type Install struct {
+	Checked   int           `json:"checked"`           // distributions checked, dependencies included
+	Satisfied bool          `json:"satisfied"`         // everything was already installed: pip did not run
+	Missing   []string      `json:"missing,omitempty"` // what made pip run
+	Pip       bool          `json:"pip"`               // pip install -r requirements.txt ran
+	Duration  time.Duration `json:"durationNs"`        // the whole step
 }
 
 // StepTime is how long one step took, or why it was skipped.
@@ -47,19 +63,36 @@ type StepTime struct {
 
 // build is the state the steps share.
 type build struct {
-	opts   Options
-	source string // absolute source folder
-	out    string // absolute final output folder
-	python string
-	server *serverfn.Bundle
-	stage  *output.Staging
-	report *extract.Report
-	files  []manifest.File
+	opts    Options
+	started time.Time
+	source  string // absolute source folder
+	out     string // absolute final output folder
+	python  string
+	server  *serverfn.Bundle
+	stage   *output.Staging
+	report  *extract.Report
+	files   []manifest.File
 	// manifestBehaviors are the CloudFront behaviors planned with the static files.
 	manifestBehaviors []manifest.Behavior
 	result            Result
 	detail            string // what the running step wants printed after its name
-	install           bool   // requirements were installed
+
+	// Work that runs while Python extracts the app (see stageOutput and startExtraction).
+	proc        *extract.Process
+	copier      *static.Copier          // copies suite files and assets as extract.py names them
+	copies      map[string]*static.Copy // the finished copies, by key
+	serverCopy  *job                    // the app source into the server function
+	serverSrc   serverfn.Result         // what serverCopy wrote
+	serverFiles []serverfn.FileDigest   // every server-function file, for the build id
+	warmerJob   *job                    // warmer-function/index.py
+	warmerRes   warmer.Result           // what warmerJob wrote
+
+	// The bundle cache (cache_steps.go). Its record is gathered while the bundle is finished.
+	recordDirs *job        // stats the interpreter's import folders once the report names them
+	dirs       []cache.Dir // what recordDirs found
+	cached     bool        // the previous bundle was reused: every later step is skipped
+	cacheDir   string
+	noRecord   string // why this bundle must not be recorded ("" when it may)
 }
 
 type step struct {
@@ -69,40 +102,51 @@ type step struct {
 	skip func(*build) string
 }
 
-// steps is the whole bundle, in order.
+// steps is the whole bundle, in order. Python is the long pole: from "install requirements" (or "extract
+// app") on, it runs while the app source is copied into the server function, the warmer is written and
+// the component-suite files are copied as Python names them.
 var steps = []step{
 	{"check source", checkSource, nil},                         // source folder, app.py, output location
 	{"find python", findPython, nil},                           // --python, $VIRTUAL_ENV, python3
 	{"plan server function", planServer, nil},                  // walk the source once: loops, clashes, requirements
-	{"install requirements", installRequirements, skipInstall}, // pip install -r requirements.txt
-	{"stage output", stageOutput, nil},                         // a hidden folder beside the final one
+	{"cache", checkCache, skipCache},                           // reuse the last bundle when nothing it is made from changed
+	{"stage output", stageOutput, nil},                         // a hidden folder beside the final one; start copying the source
+	{"install requirements", installRequirements, skipInstall}, // check them in the app's Python; pip only if one is missing
 	{"extract app", extractApp, nil},                           // run the app: index, layout, dependencies, pages, routes
-	{"write static site", writeStatic, nil},                    // copy suites and assets, hash, plan behaviors
-	{"write server function", writeServer, nil},                // app copy, pinned requirements, index.py, Dockerfile
-	{"write warmer", writeWarmer, skipWarmer},                  // warmer-function/index.py
+	{"write static site", writeStatic, nil},                    // finish the streamed copies, plan behaviors
+	{"write server function", writeServer, nil},                // pinned requirements.txt, Dockerfile (the rest is written)
+	{"write warmer", writeWarmer, skipWarmer},                  // warmer-function/index.py (written while Python ran)
 	{"write manifest", writeManifest, nil},                     // open-dash.output.json
 	{"publish", publish, nil},                                  // swap the staging folder in
+	{"save cache", saveCache, nil},                             // remember what this bundle was made from
 }
 
 // Bundle runs every step. On error nothing is left behind and a previous bundle is untouched.
 func Bundle(ctx context.Context, o Options) (*Result, error) {
-	b := &build{opts: o}
+	ctx, cancel := context.WithCancel(ctx)
+	b := &build{opts: o, started: time.Now()}
 	progress := o.Progress
 	if progress == nil {
 		progress = io.Discard
 	}
 	defer func() {
-		if b.stage != nil {
-			b.stage.Abort() // a no-op after publish: the staging folder has become the bundle
+		cancel()
+		if b.stage != nil { // failed before publishing (publish sets it to nil)
+			b.stopBackground() // nothing may write into the staging folder once it is removed
+			b.stage.Abort()
 		}
 	}()
 	for _, s := range steps {
-		if s.skip != nil {
-			if why := s.skip(b); why != "" {
-				b.result.Steps = append(b.result.Steps, StepTime{Name: s.name, Skipped: why})
-				fmt.Fprintf(progress, "  %-22s skipped: %s\n", s.name, why)
-				continue
-			}
+		why := ""
+		if b.cached {
+			why = "unchanged since the last bundle (--no-cache rebuilds)"
+		} else if s.skip != nil {
+			why = s.skip(b)
+		}
+		if why != "" {
+			b.result.Steps = append(b.result.Steps, StepTime{Name: s.name, Skipped: why})
+			fmt.Fprintf(progress, "  %-22s skipped: %s\n", s.name, why)
+			continue
 		}
 		start := time.Now()
 		b.detail = ""
@@ -114,6 +158,42 @@ func Bundle(ctx context.Context, o Options) (*Result, error) {
 		fmt.Fprintf(progress, "  %-22s %7s  %s\n", s.name, round(took), b.detail)
 	}
 	return &b.result, nil
+}
+
+// stopBackground ends what may still run after a failed step: Python, and the copies into the stage.
+func (b *build) stopBackground() {
+	if b.proc != nil {
+		b.proc.Kill()
+	}
+	if b.copier != nil {
+		b.copier.Discard() // waits for the copies; the staging folder is removed next anyway
+	}
+	b.serverCopy.wait()
+	b.warmerJob.wait()
+	b.recordDirs.wait()
+}
+
+// job is work started in the background; wait returns its error (a nil job is a finished no-op).
+type job struct {
+	done chan struct{}
+	err  error
+}
+
+func goJob(f func() error) *job {
+	j := &job{done: make(chan struct{})}
+	go func() {
+		defer close(j.done)
+		j.err = f()
+	}()
+	return j
+}
+
+func (j *job) wait() error {
+	if j == nil {
+		return nil
+	}
+	<-j.done
+	return j.err
 }
 
 // StepError names the step that failed.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opendash/opendash/bundler/cache"
 	"github.com/opendash/opendash/bundler/extract"
 	"github.com/opendash/opendash/manifest"
 )
@@ -31,6 +32,7 @@ func fakeDash(t *testing.T) {
 	}
 	t.Setenv("PYTHONPATH", abs)
 	t.Setenv("VIRTUAL_ENV", "")
+	t.Setenv(cache.DirEnv, t.TempDir()) // never the user's own cache folder
 }
 
 // fixture copies testdata/apps/name into a fresh folder, so each test owns its .open-dash.
@@ -144,12 +146,64 @@ func TestBundleIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := snapshot(t, filepath.Join(filepath.Dir(src), OutputDirName))
-	if _, err := bundle(t, src, Options{}); err != nil {
+	res, err := bundle(t, src, Options{NoCache: true})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if res.Cached {
+		t.Fatal("NoCache reused the previous bundle")
 	}
 	second := snapshot(t, filepath.Join(filepath.Dir(src), OutputDirName))
 	if first != second {
 		t.Fatalf("two bundles of the same input differ:\n%s\n---\n%s", first, second)
+	}
+}
+
+// TestBuildIDDigestsTheFiles: the build id is computed from digests taken while writing; it must equal a
+// digest of the files as they are on disk (what it was computed from before, by reading them back).
+func TestBuildIDDigestsTheFiles(t *testing.T) {
+	fakeDash(t)
+	src := fixture(t, "good")
+	if err := os.MkdirAll(filepath.Join(src, "data-x"), 0o755); err != nil { // sorts between data/ and its files
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "data-x", "a.txt"), []byte("a"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := bundle(t, src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	files, size := 0, int64(0)
+	for _, f := range res.Manifest.Files {
+		fmt.Fprintf(h, "%s/%s %s %s %s\n", AssetsDir, f.Key, f.SHA256, f.ContentType, f.CacheControl)
+		files++
+		size += f.Size
+	}
+	for _, sub := range []string{ServerDir, WarmerDir} {
+		err := filepath.WalkDir(filepath.Join(res.OutDir, sub), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			info, _ := d.Info()
+			rel, _ := filepath.Rel(res.OutDir, path)
+			fmt.Fprintf(h, "%s %x %o\n", filepath.ToSlash(rel), sha256.Sum256(data), info.Mode().Perm())
+			files++
+			size += int64(len(data))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := fmt.Sprintf("%x", h.Sum(nil))[:16]; res.Manifest.BuildID != want {
+		t.Errorf("build id %s, want %s (the digest of the files on disk)", res.Manifest.BuildID, want)
+	}
+	data, _ := os.ReadFile(filepath.Join(res.OutDir, manifest.FileName))
+	if res.Files != files+1 || res.Bytes != size+int64(len(data)) {
+		t.Errorf("Result counts %d files, %d bytes; the bundle holds %d, %d", res.Files, res.Bytes, files+1, size+int64(len(data)))
 	}
 }
 

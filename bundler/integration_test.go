@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/opendash/opendash/bundler/cache"
 	"github.com/opendash/opendash/bundler/static"
 	"github.com/opendash/opendash/manifest"
 )
@@ -24,6 +25,7 @@ func realDash(tb testing.TB) string {
 	if out, err := exec.Command(py, "-c", "import dash").CombinedOutput(); err != nil {
 		tb.Fatalf("OPENDASH_TEST_PYTHON=%s cannot import dash: %v\n%s", py, err, out)
 	}
+	tb.Setenv(cache.DirEnv, tb.TempDir()) // never the user's own cache folder
 	return py
 }
 
@@ -82,6 +84,14 @@ func TestIntegrationExamples(t *testing.T) {
 				if strings.HasSuffix(f.Key, ".map") {
 					t.Errorf("%s: source map shipped without --source-maps", f.Key)
 				}
+				if strings.Contains(f.Key, ".dev.") || strings.Contains(f.Key, "proptypes") {
+					t.Errorf("%s: a development bundle was shipped", f.Key)
+				}
+			}
+			// Nothing stored that the browser cannot ask for, nothing twice (issue 7: at most 1.1x).
+			if want := requestableBytes(t, py, src); float64(res.StaticBytes) > 1.1*float64(want) {
+				t.Errorf("static site is %d bytes, %.2fx the %d bytes Dash's own server answers",
+					res.StaticBytes, float64(res.StaticBytes)/float64(want), want)
 			}
 			if name == "pages" {
 				for _, key := range []string{"analytics", "reports/annual"} {
@@ -134,15 +144,4 @@ func pythonOutput(t *testing.T, py, code string) string {
 		t.Fatalf("%s -c %q: %v", py, code, err)
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// BenchmarkBundleSinglePage times a whole bundle of examples/single-page with real Dash.
-func BenchmarkBundleSinglePage(b *testing.B) {
-	py := realDash(b)
-	src := example(b, "single-page")
-	for b.Loop() {
-		if _, err := Bundle(context.Background(), Options{SourceDir: src, Python: py, SkipInstall: true}); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

@@ -29,6 +29,9 @@ type Options struct {
 	PublicURL string
 	// SourceMaps also ships the component suites' .map files (browsers fetch them only with devtools open).
 	SourceMaps bool
+	// NoCache bundles in full even when nothing changed since the last bundle (which is otherwise reused);
+	// the result is still remembered for the next run.
+	NoCache bool
 	// Progress receives one line per step; nil discards it.
 	Progress io.Writer
 }

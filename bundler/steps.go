@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/opendash/opendash/bundler/extract"
 	"github.com/opendash/opendash/bundler/output"
 	"github.com/opendash/opendash/bundler/python"
 	"github.com/opendash/opendash/bundler/serverfn"
@@ -87,53 +86,57 @@ func planServer(_ context.Context, b *build) error {
 	return nil
 }
 
-func skipInstall(b *build) string {
-	if b.opts.SkipInstall {
-		return "--skip-install"
-	}
-	if _, err := os.Stat(filepath.Join(b.source, "requirements.txt")); err != nil {
-		return "no requirements.txt"
-	}
-	return ""
-}
-
-func installRequirements(ctx context.Context, b *build) error {
-	ran, err := python.Install(ctx, b.python, b.source)
-	b.install = ran
-	return err
-}
-
 func stageOutput(_ context.Context, b *build) error {
 	stage, err := output.Begin(b.out)
 	if err != nil {
 		return err
 	}
 	b.stage = stage
-	return os.MkdirAll(filepath.Join(stage.Dir, AssetsDir), 0o755)
-}
-
-func extractApp(ctx context.Context, b *build) error {
-	r, err := extract.Run(ctx, extract.Options{
-		Python:     b.python,
-		SourceDir:  b.source,
-		OutDir:     filepath.Join(b.stage.Dir, AssetsDir),
-		PublicURL:  b.opts.PublicURL,
-		SourceMaps: b.opts.SourceMaps,
-	})
-	if err != nil {
+	// Nothing here needs Python, and creating a folder costs most of a millisecond on some file systems:
+	// all of it happens while Python runs (extract.py writes into assets/ only after importing the app).
+	serverDir := filepath.Join(stage.Dir, filepath.FromSlash(ServerDir))
+	b.serverCopy = goJob(func() error {
+		if err := os.MkdirAll(filepath.Join(stage.Dir, AssetsDir), 0o755); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(serverDir, 0o755); err != nil {
+			return err
+		}
+		var err error
+		b.serverSrc, err = b.server.CopySource(serverDir)
 		return err
+	})
+	if !b.opts.ExcludeWarmer {
+		warmerDir := filepath.Join(stage.Dir, WarmerDir)
+		b.warmerJob = goJob(func() error {
+			if err := os.MkdirAll(warmerDir, 0o755); err != nil {
+				return err
+			}
+			var err error
+			b.warmerRes, err = warmer.Write(warmerDir)
+			return err
+		})
 	}
-	b.report = r
-	b.result.Warnings = append(b.result.Warnings, r.Warnings...)
-	b.detail = fmt.Sprintf("Dash %s on Python %s", r.DashVersion, r.PythonVersion)
-	return b.server.SetEnvironment(r.PythonVersion, r.Installed, r.MustPin)
+	return nil
 }
 
 func writeStatic(_ context.Context, b *build) error {
 	dir := filepath.Join(b.stage.Dir, AssetsDir)
-	files, err := static.Files(b.report, dir)
+	files, copies, err := static.FilesCopied(b.report, dir, b.copier)
 	if err != nil {
 		return err
+	}
+	if err := b.copier.Discard(); err != nil { // prefetched copies no URL asked for
+		return err
+	}
+	b.copies = copies
+	for _, c := range b.report.Copied {
+		// Dash made its fingerprint from the mtime extract.py saw; a different one now means a reinstall
+		// raced this bundle: the bundle is fine to publish but must not be remembered as up to date.
+		if cp := copies[c.Key]; cp != nil && cp.SourceInfo != nil &&
+			(cp.SourceInfo.Size() != c.Size || cp.SourceInfo.ModTime().UnixNano() != c.MtimeNs) {
+			b.noRecord = c.Source + " changed while bundling"
+		}
 	}
 	pages := map[string]bool{}
 	for _, r := range b.report.Rendered {
@@ -176,16 +179,24 @@ func dropFiles(files []manifest.File, keys []string, dir string) ([]manifest.Fil
 }
 
 func writeServer(_ context.Context, b *build) error {
-	dir := filepath.Join(b.stage.Dir, filepath.FromSlash(ServerDir))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := b.serverCopy.wait(); err != nil {
 		return err
 	}
-	res, err := b.server.Write(dir)
+	fin, err := b.server.Finish(filepath.Join(b.stage.Dir, filepath.FromSlash(ServerDir)))
 	if err != nil {
 		return err
 	}
-	b.result.Warnings = append(b.result.Warnings, res.Warnings...)
-	b.detail = fmt.Sprintf("%d files, %s", res.Files, humanBytes(res.Bytes))
+	src := b.serverSrc
+	if len(src.ChangedDuringCopy) > 0 {
+		b.noRecord = strings.Join(src.ChangedDuringCopy, ", ") + " changed while bundling"
+	}
+	b.result.Warnings = append(b.result.Warnings, src.Warnings...)
+	b.result.Warnings = append(b.result.Warnings, fin.Warnings...)
+	for _, d := range append(append([]serverfn.FileDigest(nil), src.Digests...), fin.Digests...) {
+		d.Rel = ServerDir + "/" + d.Rel
+		b.serverFiles = append(b.serverFiles, d)
+	}
+	b.detail = fmt.Sprintf("%d files, %s", src.Files+fin.Files, humanBytes(src.Bytes+fin.Bytes))
 	return nil
 }
 
@@ -197,12 +208,12 @@ func skipWarmer(b *build) string {
 }
 
 func writeWarmer(_ context.Context, b *build) error {
-	dir := filepath.Join(b.stage.Dir, WarmerDir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := b.warmerJob.wait(); err != nil {
 		return err
 	}
-	_, err := warmer.Write(dir)
-	return err
+	b.serverFiles = append(b.serverFiles, serverfn.FileDigest{Rel: WarmerDir + "/" + warmer.IndexFile,
+		SHA256: b.warmerRes.SHA256, Mode: 0o644, Size: b.warmerRes.Bytes})
+	return nil
 }
 
 func publish(_ context.Context, b *build) error {

@@ -5,10 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/opendash/opendash/bundler/serverfn"
@@ -54,10 +53,7 @@ func writeManifest(_ context.Context, b *build) error {
 	if !b.opts.ExcludeWarmer {
 		m.Origins.Warmer = &manifest.WarmerOrigin{Dir: WarmerDir, Handler: warmer.Handler, Runtime: warmer.Runtime, Schedule: WarmerSchedule}
 	}
-	id, files, size, err := buildID(b.stage.Dir, b.files)
-	if err != nil {
-		return err
-	}
+	id, files, size := buildID(b.files, b.serverFiles)
 	m.BuildID = id
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("the bundle's manifest is inconsistent (an OpenDash bug, please report it): %w", err)
@@ -84,9 +80,10 @@ func routesOf(b *build) []manifest.ServerRoute {
 	return routes
 }
 
-// buildID digests every output file: the static ones by the hashes already computed while copying, the rest
-// (server function and warmer, small) by reading them. Equal bundles get equal ids.
-func buildID(dir string, static []manifest.File) (string, int, int64, error) {
+// buildID digests every output file from the digests computed while writing them: the static files by
+// key, then the server function and warmer files in the order a walk of the bundle visits them. Equal
+// bundles get equal ids.
+func buildID(static []manifest.File, others []serverfn.FileDigest) (string, int, int64) {
 	h := sha256.New()
 	files, size := 0, int64(0)
 	for _, f := range static {
@@ -94,41 +91,23 @@ func buildID(dir string, static []manifest.File) (string, int, int64, error) {
 		files++
 		size += f.Size
 	}
-	for _, sub := range []string{ServerDir, WarmerDir} {
-		root := filepath.Join(dir, filepath.FromSlash(sub))
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if os.IsNotExist(err) && path == root {
-					return filepath.SkipDir
-				}
-				return err
-			}
-			if d.IsDir() {
-				return nil
-			}
-			rel, _ := filepath.Rel(dir, path)
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			fh := sha256.New()
-			in, err := os.Open(path)
-			if err != nil {
-				return err
-			}
-			n, err := io.Copy(fh, in)
-			in.Close()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "%s %x %o\n", filepath.ToSlash(rel), fh.Sum(nil), info.Mode().Perm())
-			files++
-			size += n
-			return nil
-		})
-		if err != nil {
-			return "", 0, 0, err
+	others = append([]serverfn.FileDigest(nil), others...)
+	sort.Slice(others, func(i, j int) bool { return walkOrder(others[i].Rel, others[j].Rel) })
+	for _, f := range others {
+		fmt.Fprintf(h, "%s %s %o\n", f.Rel, f.SHA256, f.Mode.Perm())
+		files++
+		size += f.Size
+	}
+	return strings.ToLower(hex.EncodeToString(h.Sum(nil))[:16]), files, size
+}
+
+// walkOrder reports whether filepath.WalkDir visits slash path a before b: names compare folder by folder.
+func walkOrder(a, b string) bool {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		if as[i] != bs[i] {
+			return as[i] < bs[i]
 		}
 	}
-	return strings.ToLower(hex.EncodeToString(h.Sum(nil))[:16]), files, size, nil
+	return len(as) < len(bs)
 }

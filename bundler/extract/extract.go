@@ -4,20 +4,26 @@
 package extract
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 )
 
 //go:embed extract.py
-var script string
+var extractPy string
+
+//go:embed installed.py
+var installedPy string
+
+//go:embed requirements.py
+var requirementsPy string
+
+// script is what Python runs: the installed-packages helpers and the requirement check, then the
+// extraction that uses them.
+var script = installedPy + "\n\n" + requirementsPy + "\n\n" + extractPy
 
 // Script is the extraction program's source, for tests that run it directly.
 func Script() string { return script }
@@ -36,6 +42,12 @@ type Report struct {
 	Installed              map[string]string `json:"installed"`
 	MustPin                []string          `json:"mustPin"`
 	Warnings               []string          `json:"warnings"`
+	// ImportPaths are the folders (and zips) this Python imports from, the source folder excepted, plus
+	// the user site folder even when absent: what a bundle cache watches for installed-package changes.
+	ImportPaths []string `json:"importPaths"`
+	// Executable is the interpreter binary that ran, symlinks resolved (the --python given may be a
+	// venv's link, or a pyenv shim that picks a binary at each start).
+	Executable string `json:"executable"`
 }
 
 // Rendered is a response the app produced, already written to the output folder as File.
@@ -44,6 +56,8 @@ type Rendered struct {
 	File        string `json:"file"` // relative to the output folder, slash-separated
 	ContentType string `json:"contentType"`
 	Kind        string `json:"kind"` // index, page, layout, dependencies, linked
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"` // of the bytes written, hashed by extract.py as it wrote them
 }
 
 // Copied is a file on disk (a component suite file or an asset) to serve under Key.
@@ -51,6 +65,17 @@ type Copied struct {
 	Key           string `json:"key"`
 	Source        string `json:"source"`
 	Fingerprinted bool   `json:"fingerprinted"`
+	Size          int64  `json:"size"`    // as extract.py saw it
+	MtimeNs       int64  `json:"mtimeNs"` // the mtime Dash's fingerprint was made from
+}
+
+// Requirements is extract.py's answer to "are the app's requirements already installed?".
+type Requirements struct {
+	Satisfied bool     `json:"satisfied"`
+	Checked   int      `json:"checked"`   // distributions looked at, dependencies included
+	Missing   []string `json:"missing"`   // requirement (required by whom): why it is not satisfied
+	Undecided string   `json:"undecided"` // what the check could not read; pip decides instead
+	Seconds   float64  `json:"seconds"`   // time the check itself took inside Python
 }
 
 // ServerRoute is a route only the server function can answer.
@@ -67,6 +92,21 @@ type Options struct {
 	OutDir     string // absolute; rendered responses are written here
 	PublicURL  string // base URL for absolute URLs in page metadata; "" renders against http://localhost
 	SourceMaps bool
+	// Versions names the distributions whose installed version the report must carry (besides the owners
+	// of the served component suites, always reported).
+	Versions []string
+	// Check holds requirement lines to check before the app is imported; nil skips the check. When one is
+	// missing, Python stops without importing the app (Requirements says what is missing).
+	Check []string
+	// OnCopy is called, from another goroutine, as soon as Python names a file to copy.
+	OnCopy func(Copied)
+	// ScriptDir is a folder of OpenDash's own where the script is written once, so that Python caches its
+	// bytecode beside it (compiling it costs more than 5 ms per run); "" passes the script with -c.
+	ScriptDir string
+	// OnPrefetch is called, from another goroutine, with files Dash's own libraries will most likely serve,
+	// named right after dash is imported: a head start for copies that OnCopy may ask for later. near is
+	// the folder (slash-separated, below OutDir) where the file's URL will most likely be.
+	OnPrefetch func(source, near string)
 }
 
 // AppError is a problem with the user's app (or its environment) that extract.py diagnosed.
@@ -99,30 +139,11 @@ var hints = map[string]string{
 
 // Run executes extract.py and returns its report. An *AppError describes problems in the app.
 func Run(ctx context.Context, o Options) (*Report, error) {
-	reportFile := filepath.Join(o.OutDir, ".extract-report.json")
-	args := []string{"-B", "-c", script, o.SourceDir, o.OutDir, reportFile}
-	if o.PublicURL != "" {
-		args = append(args, "--public-url", o.PublicURL)
+	p, err := Start(ctx, o)
+	if err != nil {
+		return nil, err
 	}
-	if o.SourceMaps {
-		args = append(args, "--source-maps")
-	}
-	cmd := exec.CommandContext(ctx, o.Python, args...)
-	cmd.Dir = o.SourceDir
-	// -B and this keep Python from writing __pycache__ into the user's source folder.
-	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	runErr := cmd.Run()
-	data, readErr := os.ReadFile(reportFile)
-	os.Remove(reportFile)
-	if readErr != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("the app's Python (%s) stopped before reporting (%v):\n%s", o.Python, runErr, tail(output.String(), 40))
-	}
-	return decode(data)
+	return p.Wait()
 }
 
 func decode(data []byte) (*Report, error) {

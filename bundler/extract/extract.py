@@ -5,19 +5,34 @@ test client, for everything the static site must answer: the index page (and one
 layout, the dependencies and whatever the index page links to. Files that exist on disk (component suites,
 assets) are only reported, for the Go side to copy. Nothing here starts a server or writes outside OUT_DIR.
 
-usage: extract.py SOURCE_DIR OUT_DIR REPORT_FILE [--public-url URL] [--source-maps]
-Exit status 0 with {"ok": true, ...} in REPORT_FILE, 3 with {"ok": false, "error": {...}} for a user error.
+usage: extract.py SOURCE_DIR OUT_DIR JOB_JSON
+JOB_JSON: {"publicUrl": str, "sourceMaps": bool, "versions": [distribution names to report],
+           "check": [requirement lines to check before importing the app] or null}
+
+It talks to the Go side through the original stdout, one JSON object per line, as soon as each thing is
+known (so Go copies files while Python still works): {"event": "requirements", ...} (then it stops if
+something is missing: pip must run first), {"event": "copy", ...} per file to copy, and last
+{"event": "report", "ok": true, ...} or {"event": "report", "ok": false, "error": {...}}. The app's own
+prints go to stderr. distributions and import_paths come from installed.py, check_requirements from
+requirements.py: Go prepends both to this script.
 """
 
-import html.parser
+import hashlib
 import importlib.util
 import json
 import os
 import sys
+import time
 import traceback
 import urllib.parse
 
 USER_ERROR = 3
+EVENTS = None  # the channel to Go: a duplicate of the original stdout
+
+
+def emit(event, **fields):
+    EVENTS.write(json.dumps(dict(fields, event=event), sort_keys=True) + "\n")
+    EVENTS.flush()
 
 
 class Failure(Exception):
@@ -60,20 +75,23 @@ def load_app(source):
     return app
 
 
-class LinkCollector(html.parser.HTMLParser):
-    """Collects the URLs the browser loads while parsing the index page."""
+LINK_ATTRS = {"script": "src", "link": "href", "img": "src", "source": "src"}
 
-    ATTRS = {"script": "src", "link": "href", "img": "src", "source": "src"}
 
-    def __init__(self):
-        super().__init__()
-        self.urls = []
+def linked_urls(page):
+    """The URLs the browser loads while parsing the index page (html.parser is imported here: Dash apps do
+    not import it, and the start of this script is on the bundle's critical path)."""
+    import html.parser
 
-    def handle_starttag(self, tag, attrs):
-        wanted = self.ATTRS.get(tag)
-        for name, value in attrs:
-            if name == wanted and value:
-                self.urls.append(value)
+    urls = []
+
+    class Collector(html.parser.HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            wanted = LINK_ATTRS.get(tag)
+            urls.extend(value for name, value in attrs if name == wanted and value)
+
+    Collector().feed(page)
+    return urls
 
 
 def disable_dev_tools(app, warnings):
@@ -112,9 +130,12 @@ class Extractor:
     def save(self, key, file, resp, kind):
         path = os.path.join(self.out_dir, *file.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = resp.get_data()
         with open(path, "wb") as fh:
-            fh.write(resp.get_data())
-        self.rendered.append({"key": key, "file": file, "contentType": resp.content_type, "kind": kind})
+            fh.write(data)
+        # Hashed here, from the bytes just written, so Go never reads the file back.
+        self.rendered.append({"key": key, "file": file, "contentType": resp.content_type, "kind": kind,
+                              "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
         self.keys.add(key)
 
     def render(self, browser_path, key, file, kind):
@@ -146,10 +167,8 @@ class Extractor:
         """Every same-site URL in the index page: suites and assets are copied, anything else rendered."""
         from dash.fingerprint import check_fingerprint
 
-        parser = LinkCollector()
-        parser.feed(index_html)
         suites = self.req_prefix + "_dash-component-suites/"
-        for url in parser.urls:
+        for url in linked_urls(index_html):
             parts = urllib.parse.urlsplit(url)
             if parts.scheme or parts.netloc:
                 continue  # a CDN or another site: not ours to serve
@@ -178,8 +197,16 @@ class Extractor:
         if not os.path.isfile(source):
             self.warnings.append(f"{key}: {namespace} has no file {rel} (a broken install?)")
             return
-        self.copied.append({"key": key, "source": source, "fingerprinted": fingerprinted})
+        self.copy(key, source, fingerprinted)
+
+    def copy(self, key, source, fingerprinted):
+        """Reports a file to copy at once, with the size and mtime Dash saw (its fingerprint)."""
+        st = os.stat(source)
+        item = {"key": key, "source": source, "fingerprinted": fingerprinted, "size": st.st_size,
+                "mtimeNs": st.st_mtime_ns}
+        self.copied.append(item)
         self.keys.add(key)
+        emit("copy", **item)
 
     def suites(self, linked_files):
         """Every registered suite file, unfingerprinted, that the index page does not already link.
@@ -215,8 +242,7 @@ class Extractor:
                 rel = os.path.relpath(source, folder).replace(os.sep, "/")
                 key = urllib.parse.urlsplit(self.app.get_asset_url(rel)).path.lstrip("/")
                 if key not in self.keys:
-                    self.copied.append({"key": key, "source": source, "fingerprinted": False})
-                    self.keys.add(key)
+                    self.copy(key, source, False)
 
     def pages(self):
         if not getattr(self.app, "use_pages", False):
@@ -256,33 +282,51 @@ class Extractor:
             self.server_routes.append({"path": browser, "kind": kind, "methods": methods})
 
 
-def distributions(app):
-    """Installed distribution versions, and which distributions own the component suites served."""
-    import importlib.metadata as md
+def prefetch(source_maps):
+    """Names the files Dash's own libraries serve in every app (the renderer and its React, dcc, html,
+    dash_table, plotly.js) as soon as they can be known (plotly.js at once, the others right after importing
+    dash): Go copies them while the app's own import still runs, and moves each into place when its URL is
+    reported. Mirrors what Dash.index() registers; a wrong
+    guess only costs a copy Go discards, and any surprise in Dash's internals just skips the head start."""
+    roots = {}
 
-    installed = {}
-    for dist in md.distributions():
-        name = dist.metadata["Name"]
-        if name:
-            installed.setdefault(name, dist.version)
-    owners = md.packages_distributions()
-    must_pin = {"dash"}
-    for namespace in app.registered_paths:
-        for owner in owners.get(namespace.split(".")[0], []):
-            must_pin.add(owner)
-    return installed, sorted(must_pin)
+    def names(entries):
+        for entry in entries:
+            if entry.get("external_only") or entry.get("dev_only"):
+                continue
+            namespace, rels = entry.get("namespace"), entry.get("relative_package_path") or []
+            if namespace not in roots:
+                spec = importlib.util.find_spec(namespace)  # locates plotly without importing it
+                roots[namespace] = os.path.dirname(spec.origin) if spec and spec.origin else None
+            for rel in [rels] if isinstance(rels, str) else rels:
+                path = os.path.join(roots[namespace] or "", *rel.split("/"))
+                if roots[namespace] and (source_maps or not rel.endswith(".map")) and os.path.isfile(path):
+                    # Its URL's folder, for an app at "/" (most are): Go makes it while Python works.
+                    near = "/".join(["_dash-component-suites", namespace] + rel.split("/")[:-1])
+                    emit("prefetch", source=path, near=near)
+
+    try:
+        # plotly.js, the largest file, needs no import to be found: Go starts on it while dash imports.
+        names([{"relative_package_path": "package_data/plotly.min.js", "namespace": "plotly"}])
+        import dash  # the app's first import anyway
+        from dash import _dash_renderer, dash_table, dcc, html
+
+        names({k: v["prod"] if isinstance(v, dict) else v for k, v in e.items()}
+              for e in _dash_renderer._js_dist_dependencies)
+        names(list(_dash_renderer._js_dist) + list(dcc._js_dist) + list(html._js_dist) + list(dash_table._js_dist))
+    except Exception:
+        pass
 
 
-def run(argv):
-    source, out_dir, report_file = argv[1:4]
-    public_url = argv[argv.index("--public-url") + 1] if "--public-url" in argv else ""
+def run(source, out_dir, job):
     os.chdir(source)
     sys.path.insert(0, source)
     os.environ["DASH_DEBUG"] = "false"
+    prefetch(bool(job.get("sourceMaps")))
     app = load_app(source)
     import dash
 
-    ex = Extractor(app, out_dir, public_url, "--source-maps" in argv)
+    ex = Extractor(app, out_dir, job.get("publicUrl") or "", bool(job.get("sourceMaps")))
     disable_dev_tools(app, ex.warnings)
     index_html = ex.index()
     ex.layout_and_dependencies()
@@ -302,7 +346,7 @@ def run(argv):
     if not app.config.serve_locally:
         ex.warnings.append("serve_locally=False: Dash's scripts load from a public CDN, not from your "
                            "CloudFront distribution; browsers need access to that CDN")
-    installed, must_pin = distributions(app)
+    installed, must_pin = distributions(app, job.get("versions") or [])
     return {
         "ok": True,
         "dashVersion": dash.__version__,
@@ -317,21 +361,43 @@ def run(argv):
         "installed": installed,
         "mustPin": must_pin,
         "warnings": ex.warnings,
+        "importPaths": import_paths(source),
+        "executable": os.path.realpath(sys.executable),
     }
 
 
-def main():
-    report_file = sys.argv[3]
-    status = 0
+def check(lines):
+    """Emits whether the requirements are already installed; returns False when pip must run first."""
+    started = time.perf_counter()
     try:
-        report = run(sys.argv)
+        checked, missing = check_requirements(lines)  # noqa: F821 (requirements.py)
+        undecided = ""
+    except Undecidable as exc:  # noqa: F821
+        checked, missing, undecided = 0, [], str(exc)
+    except Exception as exc:  # a metadata file this reader trips on: pip decides, as it always did
+        checked, missing, undecided = 0, [], f"{type(exc).__name__}: {exc}"
+    satisfied = not missing and not undecided
+    emit("requirements", satisfied=satisfied, checked=checked, missing=missing, undecided=undecided,
+         seconds=round(time.perf_counter() - started, 6))
+    return satisfied
+
+
+def main():
+    global EVENTS
+    # Our channel is the original stdout; the app's prints (and C-level writes to fd 1) go to stderr.
+    EVENTS = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    source, out_dir, job = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    status = 0
+    if job.get("check") is not None and not check(job["check"]):
+        os._exit(0)
+    try:
+        report = run(source, out_dir, job)
     except Failure as failure:
         report = {"ok": False, "error": {"kind": failure.kind, "message": failure.message,
                                           "traceback": failure.tb or ""}}
         status = USER_ERROR
-    with open(report_file, "w", encoding="utf-8") as fh:
-        json.dump(report, fh, indent=1, sort_keys=True)
-    sys.stdout.flush()
+    emit("report", **report)
     os._exit(status)  # skip atexit hooks and non-daemon threads the app may have started
 
 

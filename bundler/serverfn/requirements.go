@@ -27,6 +27,7 @@ type reqLine struct {
 	Kind    int
 	Name    string // kindNamed, and kindDirect for `name @ url`
 	Extras  string // "[a,b]" as written, or ""
+	Spec    string // the version specifier, e.g. ">=2.18,<3", or ""
 	Marker  string // after ';', trimmed
 	Options string // per-requirement options (--hash=...), as written
 }
@@ -38,8 +39,15 @@ var (
 
 // parseRequirements reads a requirements file and, recursively, its -r includes (relative to the file
 // that names them).
-func parseRequirements(file, root string) ([]reqLine, error) {
-	return parseFile(file, root, map[string]bool{})
+func parseRequirements(file, root string) ([]reqLine, []string, error) {
+	seen := map[string]bool{}
+	reqs, err := parseFile(file, root, seen)
+	files := make([]string, 0, len(seen))
+	for f := range seen {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	return reqs, files, err
 }
 
 func parseFile(file, root string, seen map[string]bool) ([]reqLine, error) {
@@ -123,7 +131,7 @@ func parseRequirement(r *reqLine) {
 		r.Marker = strings.TrimSpace(rest[i+1:])
 		rest = rest[:i]
 	}
-	r.Kind, r.Name, r.Extras = kindNamed, name, strings.ReplaceAll(extras, " ", "")
+	r.Kind, r.Name, r.Extras, r.Spec = kindNamed, name, strings.ReplaceAll(extras, " ", ""), strings.TrimSpace(rest)
 }
 
 type logicalLine struct {

@@ -3,15 +3,14 @@
 // the bundling Python's installed versions, index.py (the handler) and a Dockerfile.
 //
 // Use it in two steps: Plan walks the source and fails early (before any Python runs) on what would break
-// the copy; Write copies and generates into an empty folder.
+// the copy; Write copies and generates into an empty folder. Write is CopySource (what needs nothing from
+// the bundling Python, so it can run while Python works) then Finish (what does).
 package serverfn
 
 import (
 	_ "embed"
 	"fmt"
-	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -57,6 +56,20 @@ type Result struct {
 	Files    int
 	Bytes    int64
 	Warnings []string
+	// Digests describe every written file, computed while writing it.
+	Digests []FileDigest
+	// SourceSHA256 digests every planned source file (requirements.txt included) by source-relative path.
+	SourceSHA256 map[string]string
+	// ChangedDuringCopy lists source files whose size or mtime changed between Plan and the copy.
+	ChangedDuringCopy []string
+}
+
+// FileDigest is one written file: what a build id needs, without reading the file back.
+type FileDigest struct {
+	Rel    string // slash-separated, relative to the folder written into
+	SHA256 string
+	Mode   os.FileMode
+	Size   int64
 }
 
 // Bundle is a planned server function: the source files to copy and the parsed requirements. It is what
@@ -65,7 +78,10 @@ type Bundle struct {
 	opts     Options
 	files    []sourceFile
 	reqs     []reqLine // nil when the app has no requirements.txt
+	reqFiles []string  // every requirements file read (absolute): requirements.txt and its -r includes
 	warnings []string
+	// uncheckable says why only pip can tell whether the requirements are installed, or "".
+	uncheckable string
 }
 
 // Plan walks the source once and returns what would be copied. It fails on a missing app.py, a symlink
@@ -94,9 +110,10 @@ func Plan(o Options) (*Bundle, error) {
 	}
 	for _, f := range b.files {
 		if f.Rel == RequirementsFile {
-			if b.reqs, err = parseRequirements(filepath.Join(src, RequirementsFile), src); err != nil {
+			if b.reqs, b.reqFiles, err = parseRequirements(filepath.Join(src, RequirementsFile), src); err != nil {
 				return nil, err
 			}
+			b.uncheckable = uncheckable(b.reqs)
 			b.reqs = dropConstraints(b.reqs, &b.warnings)
 		}
 	}
@@ -185,54 +202,115 @@ func (b *Bundle) SourceFiles() []string {
 	return out
 }
 
-// Write writes the server function into dir, an empty, already-created folder.
+// Write writes the server function into dir, an empty, already-created folder: CopySource, then Finish.
 func (b *Bundle) Write(dir string) (Result, error) {
-	res := Result{Warnings: append([]string(nil), b.warnings...)}
+	if _, _, err := b.generated(); err != nil {
+		return Result{Warnings: append([]string(nil), b.warnings...)}, err
+	}
+	res, err := b.CopySource(dir)
+	if err != nil {
+		return res, err
+	}
+	fin, err := b.Finish(dir)
+	res.Files += fin.Files
+	res.Bytes += fin.Bytes
+	res.Digests = append(res.Digests, fin.Digests...)
+	res.Warnings = append(res.Warnings, fin.Warnings...)
+	return res, err
+}
+
+// CopySource copies the app's source into dir, an empty, already-created folder, and writes index.py and
+// .dockerignore. It needs nothing from the bundling Python, so the bundler runs it while Python extracts
+// the app. The app's requirements.txt is hashed but not copied: Finish writes the pinned one in its place.
+func (b *Bundle) CopySource(dir string) (Result, error) {
+	res := Result{Warnings: append([]string(nil), b.warnings...), SourceSHA256: map[string]string{}}
 	if err := checkEmptyDir(dir); err != nil {
 		return res, err
 	}
-	image, err := BaseImage(b.opts.PythonVersion)
-	if err != nil {
-		return res, err
-	}
-	platform, err := Platform(b.opts.Architecture)
-	if err != nil {
-		return res, err
-	}
-	reqs, warns, err := pin(b.reqs, b.opts.Installed, b.opts.MustPin, b.opts.PythonVersion)
-	if err != nil {
-		return res, err
-	}
-	res.Warnings = append(res.Warnings, warns...)
 	made := map[string]bool{".": true}
 	for _, f := range b.files {
 		if f.Rel == RequirementsFile {
-			continue // replaced by the pinned one below
+			sum, info, err := hashSourceFile(f)
+			if err != nil {
+				return res, err
+			}
+			res.SourceSHA256[f.Rel] = sum
+			res.noteChange(f, info)
+			continue
 		}
-		n, err := copySourceFile(f, dir, made)
+		d, info, err := copySourceFile(f, dir, made)
 		if err != nil {
 			return res, err
 		}
 		res.Files++
-		res.Bytes += n
+		res.Bytes += d.Size
+		res.Digests = append(res.Digests, d)
+		res.SourceSHA256[f.Rel] = d.SHA256
+		res.noteChange(f, info)
 	}
-	generated := []struct {
-		name string
-		data []byte
-	}{
-		{RequirementsFile, reqs},
-		{IndexFile, indexPy},
-		{DockerfileName, dockerfile(image, platform)},
-		{DockerignoreFile, dockerignore},
-	}
-	for _, g := range generated {
-		if err := writeFile(filepath.Join(dir, g.name), g.data, 0o644); err != nil {
+	// The generated files that depend on nothing the bundling Python says.
+	for _, g := range []generatedFile{{IndexFile, indexPy}, {DockerignoreFile, dockerignore}} {
+		if err := res.write(dir, g); err != nil {
 			return res, err
 		}
-		res.Files++
-		res.Bytes += int64(len(g.data))
 	}
 	return res, nil
+}
+
+// Finish writes the generated files that depend on the bundling Python (the pinned requirements.txt and
+// the Dockerfile) into dir, once SetEnvironment has supplied its version and installed versions.
+func (b *Bundle) Finish(dir string) (Result, error) {
+	var res Result
+	generated, warns, err := b.generated()
+	if err != nil {
+		return res, err
+	}
+	res.Warnings = warns
+	for _, g := range generated {
+		if err := res.write(dir, g); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+type generatedFile struct {
+	name string
+	data []byte
+}
+
+func (r *Result) write(dir string, g generatedFile) error {
+	if err := writeFile(filepath.Join(dir, g.name), g.data, 0o644); err != nil {
+		return err
+	}
+	r.Files++
+	r.Bytes += int64(len(g.data))
+	r.Digests = append(r.Digests, FileDigest{Rel: g.name, SHA256: sha256Hex(g.data), Mode: 0o644, Size: int64(len(g.data))})
+	return nil
+}
+
+func (b *Bundle) generated() ([]generatedFile, []string, error) {
+	image, err := BaseImage(b.opts.PythonVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	platform, err := Platform(b.opts.Architecture)
+	if err != nil {
+		return nil, nil, err
+	}
+	reqs, warns, err := pin(b.reqs, b.opts.Installed, b.opts.MustPin, b.opts.PythonVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []generatedFile{{RequirementsFile, reqs}, {DockerfileName, dockerfile(image, platform)}}, warns, nil
+}
+
+// noteChange records a source file whose stat while copying differs from the one Plan saw: it changed
+// during the bundle, so the result must not be cached as describing either version.
+func (r *Result) noteChange(f sourceFile, now os.FileInfo) {
+	if f.Info != nil && (now.Size() != f.Info.Size() || !now.ModTime().Equal(f.Info.ModTime())) {
+		r.ChangedDuringCopy = append(r.ChangedDuringCopy, f.Rel)
+	}
 }
 
 func checkEmptyDir(dir string) error {
@@ -245,70 +323,6 @@ func checkEmptyDir(dir string) error {
 			dir, entries[0].Name())
 	}
 	return nil
-}
-
-// copySourceFile copies one planned file with a normalised mode, keeping its modification time so Dash
-// computes the same asset cache-busting query (?m=<mtime>) inside the image as it did at bundle time.
-func copySourceFile(f sourceFile, dir string, made map[string]bool) (int64, error) {
-	if err := makeParents(dir, f.Rel, made); err != nil {
-		return 0, err
-	}
-	in, err := os.Open(f.Path)
-	if err != nil {
-		return 0, fmt.Errorf("server function: cannot read %s: %w; fix its permissions or leave it out with "+
-			"--exclude-dirs %s", f.Path, err, f.Rel)
-	}
-	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return 0, fmt.Errorf("server function: %s: %w", f.Path, err)
-	}
-	mode := os.FileMode(0o644)
-	if f.Exec {
-		mode = 0o755
-	}
-	dst := filepath.Join(dir, filepath.FromSlash(f.Rel))
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return 0, fmt.Errorf("server function: %w", err)
-	}
-	n, err := io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(dst, mode) // the umask may have cleared bits
-	}
-	if err == nil {
-		err = os.Chtimes(dst, st.ModTime(), st.ModTime())
-	}
-	if err != nil {
-		return 0, fmt.Errorf("server function: copying %s: %w", f.Rel, err)
-	}
-	return n, nil
-}
-
-func makeParents(dir, rel string, made map[string]bool) error {
-	parent := path.Dir(rel)
-	if made[parent] {
-		return nil
-	}
-	if err := makeParents(dir, parent, made); err != nil {
-		return err
-	}
-	p := filepath.Join(dir, filepath.FromSlash(parent))
-	if err := os.Mkdir(p, 0o755); err != nil && !os.IsExist(err) {
-		return fmt.Errorf("server function: %w", err)
-	}
-	made[parent] = true
-	return os.Chmod(p, 0o755)
-}
-
-func writeFile(name string, data []byte, mode os.FileMode) error {
-	if err := os.WriteFile(name, data, mode); err != nil {
-		return fmt.Errorf("server function: %w", err)
-	}
-	return os.Chmod(name, mode)
 }
 
 // normalize is PEP 503 name normalisation: lower case, runs of -_. become one dash.

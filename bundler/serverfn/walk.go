@@ -10,9 +10,10 @@ import (
 
 // sourceFile is one file of the app copy.
 type sourceFile struct {
-	Rel  string // slash-separated path relative to the source root: where the copy goes
-	Path string // path to read (symlinks are followed when opened)
-	Exec bool   // any execute bit set: copied as 0755, else 0644
+	Rel  string      // slash-separated path relative to the source root: where the copy goes
+	Path string      // path to read (symlinks are followed when opened)
+	Exec bool        // any execute bit set: copied as 0755, else 0644
+	Info os.FileInfo // what the walk saw (the target's, for a symlink)
 }
 
 // defaultExcludedNames are never part of an app: VCS data, caches, virtualenvs, tool state, our own output.
@@ -176,7 +177,7 @@ func (w *walker) addFile(p, rel string, info os.FileInfo) error {
 			"baked into the server image; remove it from the app folder or leave it out with "+
 			"--exclude-dirs %s (pass secrets as Lambda environment variables instead)", rel, rel))
 	}
-	w.files = append(w.files, sourceFile{Rel: rel, Path: p, Exec: info.Mode()&0o111 != 0})
+	w.files = append(w.files, sourceFile{Rel: rel, Path: p, Exec: info.Mode()&0o111 != 0, Info: info})
 	return nil
 }
 

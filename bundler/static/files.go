@@ -10,11 +10,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/opendash/opendash/bundler/extract"
 	"github.com/opendash/opendash/manifest"
@@ -23,29 +20,31 @@ import (
 // Files writes the copied files of r into dir (rendered ones are already there, written by extract.py) and
 // returns every static file, sorted by key, with its size and digest.
 func Files(r *extract.Report, dir string) ([]manifest.File, error) {
+	files, _, err := FilesCopied(r, dir, NewCopier(dir))
+	return files, err
+}
+
+// FilesCopied is Files for copies already started on c (extract.py streams them while it runs); it starts
+// any copy not yet started and returns the copies too, for callers that watch their sources.
+func FilesCopied(r *extract.Report, dir string, c *Copier) ([]manifest.File, map[string]*Copy, error) {
 	files := make([]manifest.File, 0, len(r.Rendered)+len(r.Copied))
 	for _, f := range r.Rendered {
-		files = append(files, manifest.File{Key: f.Key, Path: f.File, ContentType: f.ContentType})
-	}
-	for _, c := range r.Copied {
-		files = append(files, manifest.File{Key: c.Key, Path: c.Key, ContentType: ContentType(c.Key)})
+		files = append(files, manifest.File{Key: f.Key, Path: f.File, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256})
 	}
 	fingerprinted := map[string]bool{}
-	sources := map[string]string{}
-	for _, c := range r.Copied {
-		fingerprinted[c.Key] = c.Fingerprinted
-		sources[c.Key] = c.Source
+	for _, cp := range r.Copied {
+		files = append(files, manifest.File{Key: cp.Key, Path: cp.Key, ContentType: ContentType(cp.Key)})
+		fingerprinted[cp.Key] = cp.Fingerprinted
+		c.Start(cp.Key, cp.Source, cp.Size, cp.MtimeNs)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Key < files[j].Key })
 	for i := 1; i < len(files); i++ {
 		if files[i].Key == files[i-1].Key {
-			return nil, fmt.Errorf("two static files claim the URL /%s; report this as an OpenDash bug", files[i].Key)
+			c.Wait()
+			return nil, nil, fmt.Errorf("two static files claim the URL /%s; report this as an OpenDash bug", files[i].Key)
 		}
 	}
-
-	// Copy and hash in parallel: this is most of the bundle's bytes (plotly.min.js alone is megabytes).
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0) * 2)
+	copies := c.Wait()
 	for i := range files {
 		f := &files[i]
 		if fingerprinted[f.Key] {
@@ -53,47 +52,19 @@ func Files(r *extract.Report, dir string) ([]manifest.File, error) {
 		} else {
 			f.Class, f.CacheControl = manifest.ClassRevalidate, manifest.CacheRevalidate
 		}
-		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
-		src, copied := sources[f.Key]
-		g.Go(func() error {
-			var err error
-			if copied {
-				f.Size, f.SHA256, err = copyFile(src, dst)
-			} else {
-				f.Size, f.SHA256, err = hashFile(dst)
+		if cp, copied := copies[f.Key]; copied {
+			if cp.Err != nil {
+				return nil, nil, cp.Err
 			}
-			return err
-		})
+			f.Size, f.SHA256 = cp.Size, cp.SHA256
+		} else if f.SHA256 == "" { // a rendered file whose digest extract.py did not report
+			var err error
+			if f.Size, f.SHA256, err = hashFile(filepath.Join(dir, filepath.FromSlash(f.Path))); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return files, nil
-}
-
-// copyFile copies src to dst (creating parents) and returns the size and SHA-256 of what it wrote.
-func copyFile(src, dst string) (int64, string, error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return 0, "", fmt.Errorf("reading %s: %w", src, err)
-	}
-	defer in.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return 0, "", err
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return 0, "", err
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, "", fmt.Errorf("copying %s to %s: %w", src, dst, err)
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
+	return files, copies, nil
 }
 
 func hashFile(name string) (int64, string, error) {

@@ -4,7 +4,9 @@
 package warmer
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,6 +40,7 @@ type Result struct {
 	Files    int
 	Bytes    int64
 	Warnings []string
+	SHA256   string // of index.py, the one file written (mode 0644)
 }
 
 // Write writes the warmer's index.py into dir, an already-created folder.
@@ -56,5 +59,6 @@ func Write(dir string) (Result, error) {
 	if err := os.Chmod(name, 0o644); err != nil {
 		return Result{}, fmt.Errorf("warmer: %w", err)
 	}
-	return Result{Files: 1, Bytes: int64(len(indexPy))}, nil
+	sum := sha256.Sum256(indexPy)
+	return Result{Files: 1, Bytes: int64(len(indexPy)), SHA256: hex.EncodeToString(sum[:])}, nil
 }

@@ -23,6 +23,7 @@ type bundleOptions struct {
 	architecture  string
 	publicURL     string
 	sourceMaps    bool
+	noCache       bool
 	quiet         bool
 	json          bool
 }
@@ -38,6 +39,7 @@ func (o *bundleOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.architecture, "architecture", "x86_64", "server Lambda architecture: x86_64 or arm64")
 	f.StringVar(&o.publicURL, "public-url", "", "the site's public URL, for absolute URLs in Dash Pages metadata")
 	f.BoolVar(&o.sourceMaps, "source-maps", false, "also ship the component suites' source maps")
+	f.BoolVar(&o.noCache, "no-cache", false, "bundle in full even when nothing changed since the last bundle")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors")
 	f.BoolVar(&o.json, "json", false, "print a machine-readable summary on stdout")
 }
@@ -53,6 +55,7 @@ func (o *bundleOptions) libraryOptions(progress io.Writer) bundler.Options {
 		Architecture:  o.architecture,
 		PublicURL:     o.publicURL,
 		SourceMaps:    o.sourceMaps,
+		NoCache:       o.noCache,
 		Progress:      progress,
 	}
 }

@@ -1,0 +1,15 @@
+//go:build linux || openbsd || dragonfly || solaris || illumos || aix
+
+package cache
+
+import (
+	"os"
+	"syscall"
+)
+
+func changeAndInode(fi os.FileInfo) (int64, uint64) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ctim.Nano(), uint64(st.Ino)
+	}
+	return 0, 0
+}

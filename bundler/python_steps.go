@@ -1,0 +1,134 @@
+package bundler
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/opendash/opendash/bundler/cache"
+	"github.com/opendash/opendash/bundler/extract"
+	"github.com/opendash/opendash/bundler/python"
+	"github.com/opendash/opendash/bundler/static"
+)
+
+// The steps that run the user's Python. It starts once: the requirement check runs inside the same
+// process that then extracts the app, and only a missing requirement costs a pip run and a second start.
+
+func skipInstall(b *build) string {
+	if b.opts.SkipInstall {
+		return "--skip-install"
+	}
+	if _, err := os.Stat(filepath.Join(b.source, "requirements.txt")); err != nil {
+		return "no requirements.txt"
+	}
+	return ""
+}
+
+// pipInstall is python.Install; tests replace it to see whether pip would have run.
+var pipInstall = python.Install
+
+func installRequirements(ctx context.Context, b *build) error {
+	start := time.Now()
+	inst := &Install{}
+	b.result.Install = inst
+	defer func() { inst.Duration = time.Since(start) }()
+
+	lines, why := b.server.Requirements()
+	if why == "" {
+		if err := startExtraction(ctx, b, nonNil(lines)); err != nil {
+			return err
+		}
+		req, err := b.proc.Requirements()
+		if err != nil {
+			return err
+		}
+		inst.Checked = req.Checked
+		if req.Satisfied {
+			inst.Satisfied = true
+			b.detail = fmt.Sprintf("already satisfied (%d distributions checked in %s); pip not run",
+				req.Checked, round(time.Duration(req.Seconds*float64(time.Second))))
+			return nil
+		}
+		b.proc.Wait() // it stopped without importing the app: pip must change the environment first
+		b.proc = nil
+		inst.Missing = req.Missing
+		if req.Undecided != "" {
+			why = "cannot check " + req.Undecided
+		} else {
+			why = "missing " + strings.Join(req.Missing, "; ")
+		}
+	}
+	inst.Pip = true
+	if _, err := pipInstall(ctx, b.python, b.source); err != nil {
+		return err
+	}
+	b.detail = "pip install -r requirements.txt: " + why
+	return nil
+}
+
+// startExtraction starts extract.py; check is nil, or the requirement lines to check first.
+func startExtraction(ctx context.Context, b *build, check []string) error {
+	assets := filepath.Join(b.stage.Dir, AssetsDir)
+	if b.copier == nil {
+		b.copier = static.NewCopier(assets)
+	}
+	p, err := extract.Start(ctx, extract.Options{
+		Python:     b.python,
+		SourceDir:  b.source,
+		OutDir:     assets,
+		PublicURL:  b.opts.PublicURL,
+		SourceMaps: b.opts.SourceMaps,
+		Versions:   b.server.Distributions(),
+		Check:      check,
+		OnCopy:     func(c extract.Copied) { b.copier.Start(c.Key, c.Source, c.Size, c.MtimeNs) },
+		OnPrefetch: b.copier.Prefetch,
+		ScriptDir:  scriptDir(),
+	})
+	if err != nil {
+		return err
+	}
+	b.proc = p
+	return nil
+}
+
+func extractApp(ctx context.Context, b *build) error {
+	if b.proc == nil {
+		if err := startExtraction(ctx, b, nil); err != nil {
+			return err
+		}
+	}
+	r, err := b.proc.Wait()
+	b.copier.Unthrottle()
+	if err != nil {
+		return err
+	}
+	b.report = r
+	b.recordDirs = goJob(func() error {
+		for _, p := range r.ImportPaths {
+			b.dirs = append(b.dirs, cache.WatchDir(p))
+		}
+		return nil
+	})
+	b.result.Warnings = append(b.result.Warnings, r.Warnings...)
+	b.detail = fmt.Sprintf("Dash %s on Python %s", r.DashVersion, r.PythonVersion)
+	return b.server.SetEnvironment(r.PythonVersion, r.Installed, r.MustPin)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// scriptDir is where extract.py is kept so that Python caches its bytecode: beside the bundle records.
+func scriptDir() string {
+	dir, err := cache.Location()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "python")
+}

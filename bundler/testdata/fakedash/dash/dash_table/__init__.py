@@ -1,0 +1,3 @@
+"""Fake of dash.dash_table: no resources."""
+
+_js_dist = []

@@ -1,0 +1,3 @@
+"""Fake of dash.html: no resources."""
+
+_js_dist = []
