@@ -107,7 +107,7 @@ func TestBundleFakeDash(t *testing.T) {
 	}
 	wantBehaviors := []string{
 		"server /_dash-update-component",
-		"s3 /_dash-dependencies", "s3 /_dash-layout", "s3 /_favicon.ico", "s3 /index.html",
+		"s3 /", "s3 /_dash-dependencies", "s3 /_dash-layout", "s3 /_favicon.ico", "s3 /index.html",
 		"s3 /_dash-component-suites/*", "s3 /assets/*",
 		"server *",
 	}

@@ -49,6 +49,11 @@ func Plan(files []manifest.File, pages map[string]bool, routes []manifest.Server
 			exact["/"+f.Key] = true
 		}
 	}
+	// "/" is the default root object index.html. Whether CloudFront picks the behavior before or after that
+	// rewrite is not documented, so both paths lead to S3; otherwise "/" could fall to the default (server).
+	if exact["/index.html"] && keyPrefix == "" {
+		exact["/"] = true
+	}
 
 	var server []string
 	for _, r := range routes {
