@@ -108,7 +108,11 @@ def _environ(event):
         raise BadEvent("the body, rawPath or rawQueryString cannot be decoded")
 
     host = _public_host(lower, ctx)
-    server_name, port = _split_host(host)
+    # Behind CloudFront and a function URL this is always https; `open-dash preview` serves plain http.
+    scheme = lower.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    if scheme not in ("http", "https"):
+        scheme = "https"
+    server_name, port = _split_host(host, "443" if scheme == "https" else "80")
     environ = {
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
@@ -124,7 +128,7 @@ def _environ(event):
         "CONTENT_LENGTH": str(len(data)) if data else "",
         "HTTP_HOST": host,
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "https",
+        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(data),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
@@ -165,12 +169,12 @@ def _public_host(headers, ctx):
     return "localhost"
 
 
-def _split_host(host):
+def _split_host(host, default_port):
     if host.startswith("["):
         name, _, rest = host[1:].partition("]")
-        return name, rest[1:] if rest.startswith(":") else "443"
+        return name, rest[1:] if rest.startswith(":") else default_port
     name, _, port = host.partition(":")
-    return name, port or "443"
+    return name, port or default_port
 
 
 def _load_app():

@@ -188,7 +188,10 @@ class FlaskAppTest(HandlerCase):
                  ({}, "d111.cloudfront.net", "https://d111.cloudfront.net/hello"),
                  ({"x-forwarded-host": "dash.example.com"}, "d111.cloudfront.net", "https://dash.example.com/hello"),
                  ({"x-forwarded-host": "bad host\r\nx: y"}, "d111.cloudfront.net", "https://d111.cloudfront.net/hello"),
-                 ({}, None, "https://%s/hello" % FUNCTION_HOST)]
+                 ({}, None, "https://%s/hello" % FUNCTION_HOST),
+                 # open-dash preview serves plain http on a port; anything but http/https means https
+                 ({"x-forwarded-host": "127.0.0.1:8080", "x-forwarded-proto": "http"}, None, "http://127.0.0.1:8080/hello"),
+                 ({"x-forwarded-host": "dash.example.com", "x-forwarded-proto": "gopher"}, None, "https://dash.example.com/hello")]
         for headers, domain, location in cases:
             with self.subTest(headers=headers, domain=domain):
                 if domain:
