@@ -380,3 +380,35 @@ func TestProgressLines(t *testing.T) {
 		t.Errorf("skipped step not reported:\n%s", buf.String())
 	}
 }
+
+func TestBundleAppOptions(t *testing.T) {
+	fakeDash(t)
+	res, err := bundle(t, fixture(t, "options"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Manifest
+	for key, want := range map[string]bool{
+		"assets/style.css":       true,
+		"assets/draft-logo.png":  true,  // ignored by assets_ignore, but the layout names it
+		"assets/draft-other.png": false, // ignored and named nowhere
+		"assets/theme.scss":      false,
+	} {
+		if _, ok := m.FileForKey(key); ok != want {
+			t.Errorf("%s shipped = %v, want %v", key, ok, want)
+		}
+	}
+	warnings := strings.Join(m.Warnings, "\n")
+	for _, want := range []string{"serve_locally=False", "turned Dash dev tools on"} {
+		if !strings.Contains(warnings, want) {
+			t.Errorf("manifest warnings lack %q:\n%s", want, warnings)
+		}
+	}
+	index, err := os.ReadFile(filepath.Join(res.OutDir, AssetsDir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(index), "fake dev") {
+		t.Error("the index page was rendered with dev tools on")
+	}
+}

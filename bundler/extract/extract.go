@@ -21,9 +21,12 @@ var installedPy string
 //go:embed requirements.py
 var requirementsPy string
 
-// script is what Python runs: the installed-packages helpers and the requirement check, then the
-// extraction that uses them.
-var script = installedPy + "\n\n" + requirementsPy + "\n\n" + extractPy
+//go:embed loadapp.py
+var loadappPy string
+
+// script is what Python runs: the installed-packages helpers, the requirement check and the app loader,
+// then the extraction that uses them.
+var script = installedPy + "\n\n" + requirementsPy + "\n\n" + loadappPy + "\n\n" + extractPy
 
 // Script is the extraction program's source, for tests that run it directly.
 func Script() string { return script }

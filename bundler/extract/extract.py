@@ -14,13 +14,14 @@ known (so Go copies files while Python still works): {"event": "requirements", .
 something is missing: pip must run first), {"event": "copy", ...} per file to copy, and last
 {"event": "report", "ok": true, ...} or {"event": "report", "ok": false, "error": {...}}. The app's own
 prints go to stderr. distributions and import_paths come from installed.py, check_requirements from
-requirements.py: Go prepends both to this script.
+requirements.py, Failure and load_app from loadapp.py: Go prepends them to this script.
 """
 
 import hashlib
 import importlib.util
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -35,74 +36,6 @@ def emit(event, **fields):
     EVENTS.flush()
 
 
-class Failure(Exception):
-    def __init__(self, kind, message, tb=None):
-        super().__init__(message)
-        self.kind, self.message, self.tb = kind, message, tb
-
-
-def load_app(source):
-    """Import SOURCE/app.py as module `app` and return create_app()'s Dash app."""
-    try:
-        import dash
-        import flask
-    except ImportError as exc:
-        raise Failure("dash_missing", f"cannot import Dash in {sys.executable}: {exc}")
-    app_file = os.path.join(source, "app.py")
-    spec = importlib.util.spec_from_file_location("app", app_file)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["app"] = module
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as exc:
-        where = f"{exc.filename}:{exc.lineno}" if exc.filename else app_file
-        raise Failure("syntax", f"syntax error in {where}: {exc.msg}", traceback.format_exc())
-    except BaseException:  # the app's own import failed: show its traceback, whatever it raised
-        raise Failure("import_app", f"importing {app_file} failed", traceback.format_exc())
-    create_app = getattr(module, "create_app", None)
-    if not callable(create_app):
-        raise Failure("no_create_app", f"{app_file} defines no create_app() function")
-    try:
-        app = create_app()
-    except BaseException:
-        raise Failure("create_app_raised", f"create_app() in {app_file} raised", traceback.format_exc())
-    if not isinstance(app, dash.Dash):
-        kind = f"{type(app).__module__}.{type(app).__qualname__}"
-        raise Failure("not_dash", f"create_app() in {app_file} returned {kind}, not a dash.Dash")
-    if not isinstance(app.server, flask.Flask):
-        kind = type(app.server).__name__
-        raise Failure("backend", f"the app's server is {kind}; OpenDash deploys Dash's Flask backend only")
-    return app
-
-
-LINK_ATTRS = {"script": "src", "link": "href", "img": "src", "source": "src"}
-
-
-def linked_urls(page):
-    """The URLs the browser loads while parsing the index page (html.parser is imported here: Dash apps do
-    not import it, and the start of this script is on the bundle's critical path)."""
-    import html.parser
-
-    urls = []
-
-    class Collector(html.parser.HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            wanted = LINK_ATTRS.get(tag)
-            urls.extend(value for name, value in attrs if name == wanted and value)
-
-    Collector().feed(page)
-    return urls
-
-
-def disable_dev_tools(app, warnings):
-    tools = getattr(app, "_dev_tools", {}) or {}
-    if any(tools.get(k) for k in ("ui", "serve_dev_bundles", "hot_reload", "props_check")):
-        app.enable_dev_tools(debug=False, dev_tools_ui=False, dev_tools_props_check=False,
-                             dev_tools_serve_dev_bundles=False, dev_tools_hot_reload=False)
-        warnings.append("create_app() turned Dash dev tools on; the bundle was built without them "
-                        "(debug mode loads development bundles and calls dash-version.plotly.com)")
-
-
 class Extractor:
     def __init__(self, app, out_dir, public_url, source_maps):
         self.app, self.out_dir, self.source_maps = app, out_dir, source_maps
@@ -114,6 +47,7 @@ class Extractor:
         app.server.config["PROPAGATE_EXCEPTIONS"] = True  # a failing render shows its traceback
         self.rendered, self.copied, self.server_routes, self.warnings = [], [], [], []
         self.keys = set()
+        self.pages_text = []  # rendered index pages and layout, to find the assets they name
 
     # -- helpers -------------------------------------------------------------------------------
     def flask_path(self, browser_path):
@@ -131,6 +65,8 @@ class Extractor:
         path = os.path.join(self.out_dir, *file.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         data = resp.get_data()
+        if kind in ("index", "page", "layout"):
+            self.pages_text.append(data)
         with open(path, "wb") as fh:
             fh.write(data)
         # Hashed here, from the bytes just written, so Go never reads the file back.
@@ -233,6 +169,7 @@ class Extractor:
         folder = self.app.config.assets_folder
         if not folder or not os.path.isdir(folder):
             return
+        ignored = self.ignore_filters()
         for root, dirs, files in os.walk(folder):
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
             for name in sorted(files):
@@ -240,9 +177,25 @@ class Extractor:
                     continue
                 source = os.path.join(root, name)
                 rel = os.path.relpath(source, folder).replace(os.sep, "/")
-                key = urllib.parse.urlsplit(self.app.get_asset_url(rel)).path.lstrip("/")
-                if key not in self.keys:
-                    self.copy(key, source, False)
+                url = urllib.parse.urlsplit(self.app.get_asset_url(rel)).path
+                key = url.lstrip("/")
+                if key in self.keys:
+                    continue
+                # assets_ignore keeps a file out of the page; ship it only if a page or the layout names it.
+                if ignored(name, rel) and not any(url.encode() in text for text in self.pages_text):
+                    continue
+                self.copy(key, source, False)
+
+    def ignore_filters(self):
+        """A predicate for Dash's assets_ignore (file names) and assets_path_ignore (folders, Dash 3+)."""
+        cfg = self.app.config
+        names = re.compile(cfg.get("assets_ignore")) if cfg.get("assets_ignore") else None
+        folders = [re.compile(p) for p in (cfg.get("assets_path_ignore") or []) if p]
+
+        def ignored(name, rel):
+            parts = rel.split("/")[:-1]
+            return bool((names and names.search(name)) or any(f.search(p) for f in folders for p in parts))
+        return ignored
 
     def pages(self):
         if not getattr(self.app, "use_pages", False):
