@@ -155,7 +155,7 @@ func writeStatic(_ context.Context, b *build) error {
 		b.result.StaticBytes += f.Size
 	}
 	b.result.StaticFiles = len(files)
-	b.detail = fmt.Sprintf("%d files, %s", len(files), humanBytes(b.result.StaticBytes))
+	b.detail = fmt.Sprintf("%d files, %s", len(files), HumanBytes(b.result.StaticBytes))
 	return nil
 }
 
@@ -196,7 +196,7 @@ func writeServer(_ context.Context, b *build) error {
 		d.Rel = ServerDir + "/" + d.Rel
 		b.serverFiles = append(b.serverFiles, d)
 	}
-	b.detail = fmt.Sprintf("%d files, %s", src.Files+fin.Files, humanBytes(src.Bytes+fin.Bytes))
+	b.detail = fmt.Sprintf("%d files, %s", src.Files+fin.Files, HumanBytes(src.Bytes+fin.Bytes))
 	return nil
 }
 
@@ -226,8 +226,11 @@ func publish(_ context.Context, b *build) error {
 	return nil
 }
 
-func humanBytes(n int64) string {
+// HumanBytes formats a byte count for people: "512 B", "13.3 KiB", "8.7 MiB".
+func HumanBytes(n int64) string {
 	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 	case n >= 1<<10:

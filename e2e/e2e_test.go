@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/bundler/cache"
 	"github.com/opendash/opendash/preview"
 )
 
@@ -80,6 +81,7 @@ var examples = []struct {
 // CloudFront would) and loads its pages in headless Chromium: the pages render and react, nothing the browser
 // asks for is missing, and loading a page costs the server function nothing but Dash's callback POSTs.
 func TestBrowserExamples(t *testing.T) {
+	t.Setenv(cache.DirEnv, t.TempDir()) // bundle records stay out of the user's cache folder
 	pythons := dashPythons(t)
 	chromium := findChromium(t)
 	ctx := testContext(t)

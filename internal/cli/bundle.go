@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -90,8 +89,8 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 					fmt.Fprintf(stderr, "warning: %s\n", w)
 				}
 				fmt.Fprintf(stderr, "Bundled %d files (%s; static site %d files, %s) into %s in %s\n",
-					res.Files, human(res.Bytes), res.StaticFiles, human(res.StaticBytes), res.OutDir,
-					time.Since(start).Round(10*time.Millisecond))
+					res.Files, bundler.HumanBytes(res.Bytes), res.StaticFiles, bundler.HumanBytes(res.StaticBytes), res.OutDir,
+					roundDuration(time.Since(start)))
 			}
 			return nil
 		},
@@ -114,16 +113,10 @@ func printJSON(w io.Writer, res *bundler.Result) error {
 	return enc.Encode(summary)
 }
 
-func human(n int64) string {
-	units := []string{"B", "KiB", "MiB", "GiB"}
-	f := float64(n)
-	i := 0
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
+// roundDuration keeps a cached re-bundle's milliseconds visible ("1.4ms", not "0s").
+func roundDuration(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(100 * time.Microsecond).String()
 	}
-	if i == 0 {
-		return fmt.Sprintf("%d B", n)
-	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", f), ".0") + " " + units[i]
+	return d.Round(10 * time.Millisecond).String()
 }

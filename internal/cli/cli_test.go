@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/bundler/cache"
 )
 
 func run(args ...string) (code int, stdout, stderr string) {
@@ -60,6 +61,7 @@ func withFakeDash(t *testing.T) string {
 	fake, _ := filepath.Abs("../../bundler/testdata/fakedash")
 	t.Setenv("PYTHONPATH", fake)
 	t.Setenv("VIRTUAL_ENV", "")
+	t.Setenv(cache.DirEnv, t.TempDir()) // never the user's own cache folder
 	src := filepath.Join(t.TempDir(), "app")
 	if err := os.CopyFS(src, os.DirFS("../../bundler/testdata/apps/good")); err != nil {
 		t.Fatal(err)
