@@ -5,7 +5,7 @@ PYTHON  ?= python3
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/opendash/opendash/bundler.Version=$(VERSION)
 
-.PHONY: setup test test-integration bench build install lint clean
+.PHONY: setup test test-integration bench build install clean
 
 ## setup: download Go modules and check the Python modules the artifact tests use
 setup:
