@@ -20,6 +20,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/opendash/opendash/bundler/output"
 )
 
 // DirEnv overrides where records are kept (default: the user cache folder + "/opendash").
@@ -125,19 +127,7 @@ func (r *Record) Save(dir string) error {
 		return err
 	}
 	_, existed := os.Stat(name)
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".record-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := output.WriteFile(name, data); err != nil {
 		return err
 	}
 	if existed != nil { // a new record: time to drop stale ones (not on every bundle, it lists them all)

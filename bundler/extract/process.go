@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+
+	"github.com/opendash/opendash/bundler/output"
 )
 
 // Process is a running extract.py. Its events arrive while it runs: the requirement check first (when
@@ -171,19 +173,7 @@ func scriptFile(dir string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return "", err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".extract-*")
-	if err != nil {
-		return "", err
-	}
-	_, err = tmp.WriteString(script)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), file)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := output.WriteFile(file, []byte(script)); err != nil {
 		return "", err
 	}
 	return file, nil

@@ -70,3 +70,23 @@ func (s *Staging) Commit() error {
 	}
 	return nil
 }
+
+// WriteFile writes data to name through a temporary file in the same folder and a rename, so a reader sees
+// the old content or the new, never a part.
+func WriteFile(name string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
