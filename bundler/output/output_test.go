@@ -96,3 +96,22 @@ func TestBeginErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "record.json")
+	for _, content := range []string{"first", "second, longer"} {
+		if err := WriteFile(name, []byte(content)); err != nil {
+			t.Fatal(err)
+		}
+		if data, _ := os.ReadFile(name); string(data) != content {
+			t.Fatalf("content = %q, want %q", data, content)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("temporary files left behind: %v", entries)
+	}
+	if err := WriteFile(filepath.Join(dir, "missing", "x"), nil); err == nil {
+		t.Fatal("writing into a missing folder succeeded")
+	}
+}
