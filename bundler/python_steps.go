@@ -114,6 +114,7 @@ func extractApp(ctx context.Context, b *build) error {
 	})
 	b.result.Warnings = append(b.result.Warnings, r.Warnings...)
 	b.detail = fmt.Sprintf("Dash %s on Python %s", r.DashVersion, r.PythonVersion)
+	b.server.SetPrefixes(r.RequestsPathnamePrefix, r.RoutesPathnamePrefix)
 	return b.server.SetEnvironment(r.PythonVersion, r.Installed, r.MustPin)
 }
 

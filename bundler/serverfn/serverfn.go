@@ -9,6 +9,7 @@ package serverfn
 
 import (
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,7 +23,10 @@ const (
 	DockerfileName   = "Dockerfile"
 	DockerignoreFile = ".dockerignore"
 	RequirementsFile = "requirements.txt"
-	Handler          = "index.handler"
+	// PrefixFile tells index.py how to map the paths browsers request onto the app's Flask routes; written
+	// only when Dash's requests_pathname_prefix and routes_pathname_prefix differ.
+	PrefixFile = "opendash-routes.json"
+	Handler    = "index.handler"
 	// DomainNameEnv is read by index.py as the public host when no x-forwarded-host header arrives;
 	// the component sets it to the CloudFront domain (or the custom domain).
 	DomainNameEnv = "DOMAIN_NAME"
@@ -82,6 +86,7 @@ type Bundle struct {
 	warnings []string
 	// uncheckable says why only pip can tell whether the requirements are installed, or "".
 	uncheckable string
+	prefixes    [2]string // requests_pathname_prefix, routes_pathname_prefix (SetPrefixes)
 }
 
 // Plan walks the source once and returns what would be copied. It fails on a missing app.py, a symlink
@@ -139,7 +144,7 @@ func (b *Bundle) checkRoot() error {
 		switch f.Rel {
 		case "app.py":
 			hasApp = true
-		case IndexFile, DockerfileName:
+		case IndexFile, DockerfileName, PrefixFile:
 			return fmt.Errorf("server function: %s has a %s at its root, which clashes with the %s open-dash "+
 				"generates; rename it, or leave it out with --exclude-dirs %s",
 				b.opts.SourceDir, f.Rel, f.Rel, f.Rel)
@@ -302,7 +307,18 @@ func (b *Bundle) generated() ([]generatedFile, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return []generatedFile{{RequirementsFile, reqs}, {DockerfileName, dockerfile(image, platform)}}, warns, nil
+	files := []generatedFile{{RequirementsFile, reqs}, {DockerfileName, dockerfile(image, platform)}}
+	if p := b.prefixes; p[0] != p[1] {
+		data, _ := json.Marshal(map[string]string{"requestsPathnamePrefix": p[0], "routesPathnamePrefix": p[1]})
+		files = append(files, generatedFile{PrefixFile, append(data, '\n')})
+	}
+	return files, warns, nil
+}
+
+// SetPrefixes records the app's requests_pathname_prefix and routes_pathname_prefix (known once the app
+// ran). When they differ, Finish writes PrefixFile so index.py maps one onto the other.
+func (b *Bundle) SetPrefixes(requests, routes string) {
+	b.prefixes = [2]string{requests, routes}
 }
 
 // noteChange records a source file whose stat while copying differs from the one Plan saw: it changed

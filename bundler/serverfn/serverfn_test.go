@@ -107,3 +107,30 @@ func TestWriteNeedsEmptyFolder(t *testing.T) {
 		t.Errorf("Write into a non-empty folder: err = %v", err)
 	}
 }
+
+func TestPrefixFile(t *testing.T) {
+	tests := []struct {
+		requests, routes string
+		want             string // "" means no file
+	}{
+		{"/", "/", ""},
+		{"/app/", "/app/", ""},
+		{"/public/app/", "/app/", `{"requestsPathnamePrefix":"/public/app/","routesPathnamePrefix":"/app/"}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.requests+"->"+tt.routes, func(t *testing.T) {
+			src := t.TempDir()
+			writeTree(t, src, map[string]string{"app.py": "APP"})
+			b := mustPlan(t, testOptions(src))
+			b.SetPrefixes(tt.requests, tt.routes)
+			dst := t.TempDir()
+			if _, err := b.Write(dst); err != nil {
+				t.Fatal(err)
+			}
+			got := readTree(t, dst)[PrefixFile+" -rw-r--r--"]
+			if got != tt.want {
+				t.Errorf("%s = %q, want %q", PrefixFile, got, tt.want)
+			}
+		})
+	}
+}

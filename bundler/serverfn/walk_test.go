@@ -177,6 +177,7 @@ func TestRootChecks(t *testing.T) {
 	}{
 		{"index.py clashes", map[string]string{"app.py": "x", "index.py": "x"}, nil, "index.py at its root"},
 		{"Dockerfile clashes", map[string]string{"app.py": "x", "Dockerfile": "x"}, nil, "Dockerfile at its root"},
+		{"prefix file clashes", map[string]string{"app.py": "x", PrefixFile: "x"}, nil, PrefixFile + " at its root"},
 		{"nested names are fine", map[string]string{"app.py": "x", "pages/index.py": "x", "ops/Dockerfile": "x"}, nil, ""},
 		{"excluding the clash fixes it", map[string]string{"app.py": "x", "Dockerfile": "x"}, []string{"Dockerfile"}, ""},
 		{"no app.py", map[string]string{"main.py": "x"}, nil, "has no app.py"},

@@ -30,6 +30,24 @@ _TEXT_TYPES = {"application/json", "application/javascript", "application/xml", 
 
 _wsgi_app = None
 
+# Written beside this file by open-dash when the app's requests_pathname_prefix differs from its
+# routes_pathname_prefix: browsers request one, Flask listens on the other, and CloudFront plus this
+# handler are the proxy that maps one onto the other.
+PREFIX_FILE = "opendash-routes.json"
+
+
+def _read_prefix_rewrite(folder):
+    try:
+        with open(os.path.join(folder, PREFIX_FILE), encoding="utf-8") as fh:
+            cfg = json.load(fh)
+        rewrite = (cfg["requestsPathnamePrefix"], cfg["routesPathnamePrefix"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return rewrite if all(isinstance(p, str) and p.startswith("/") for p in rewrite) else None
+
+
+_PREFIX_REWRITE = _read_prefix_rewrite(os.path.dirname(os.path.abspath(__file__)))
+
 
 class BadEvent(Exception):
     """The event is not a function URL request we can serve (answered 400)."""
@@ -102,6 +120,8 @@ def _environ(event):
         data = base64.b64decode(body, validate=True) if is_b64 else body.encode("utf-8")
         # WSGI wants PATH_INFO percent-decoded, as bytes carried in a latin-1 str (PEP 3333).
         path_info = unquote_to_bytes(raw_path).decode("latin-1")
+        if _PREFIX_REWRITE and path_info.startswith(_PREFIX_REWRITE[0]):
+            path_info = _PREFIX_REWRITE[1] + path_info[len(_PREFIX_REWRITE[0]):]
         query = _latin1(query)
         raw_uri = _latin1(raw_path) + ("?" + query if query else "")
     except (binascii.Error, ValueError):

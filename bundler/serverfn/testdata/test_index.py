@@ -121,6 +121,23 @@ class HandlerCase(unittest.TestCase):
 
 
 class FlaskAppTest(HandlerCase):
+    def test_prefix_rewrite(self):
+        # What open-dash writes beside index.py when requests_pathname_prefix != routes_pathname_prefix.
+        folder = os.path.join(self.dir, "fn")
+        os.mkdir(folder)
+        shutil.copy(INDEX, folder)
+        with open(os.path.join(folder, "opendash-routes.json"), "w") as fh:
+            json.dump({"requestsPathnamePrefix": "/public/", "routesPathnamePrefix": "/"}, fh)
+        spec = importlib.util.spec_from_file_location("opendash_index_prefixed", os.path.join(folder, "index.py"))
+        index = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(index)
+        self.assertEqual(index._PREFIX_REWRITE, ("/public/", "/"))
+        resp = index.handler(event(path="/public/files/x.txt"), None)
+        self.assertEqual(json.loads(resp["body"]), {"name": "x.txt"})
+        resp = index.handler(event(path="/files/y.txt"), None)  # outside the prefix: untouched
+        self.assertEqual(json.loads(resp["body"]), {"name": "y.txt"})
+        self.assertIsNone(self.index._PREFIX_REWRITE)  # no file beside the plain index.py
+
     def test_get_json(self):
         resp = self.call(event(path="/hello", headers={"accept": "text/html, application/json"}))
         self.assertEqual(resp["statusCode"], 200)
