@@ -74,6 +74,7 @@ type build struct {
 	files   []manifest.File
 	// manifestBehaviors are the CloudFront behaviors planned with the static files.
 	manifestBehaviors []manifest.Behavior
+	routes            []manifest.ServerRoute // what only the server answers, sorted (writeStatic)
 	result            Result
 	detail            string // what the running step wants printed after its name
 

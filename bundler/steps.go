@@ -142,7 +142,8 @@ func writeStatic(_ context.Context, b *build) error {
 	for _, r := range b.report.Rendered {
 		pages[r.Key] = r.Kind == "page"
 	}
-	behaviors, unreachable, warnings := static.Plan(files, pages, static.Routes(b.report), b.report.RequestsPathnamePrefix)
+	b.routes = static.Routes(b.report)
+	behaviors, unreachable, warnings := static.Plan(files, pages, b.routes, b.report.RequestsPathnamePrefix)
 	b.result.Warnings = append(b.result.Warnings, warnings...)
 	if len(unreachable) > 0 {
 		if files, err = dropFiles(files, unreachable, dir); err != nil {

@@ -47,7 +47,7 @@ func writeManifest(_ context.Context, b *build) error {
 		},
 		Behaviors:    b.manifestBehaviors,
 		Files:        b.files,
-		ServerRoutes: routesOf(b),
+		ServerRoutes: b.routes,
 		Warnings:     b.result.Warnings,
 	}
 	if !b.opts.ExcludeWarmer {
@@ -70,14 +70,6 @@ func writeManifest(_ context.Context, b *build) error {
 	b.result.Bytes = size + int64(len(data))
 	b.detail = "build " + id
 	return nil
-}
-
-func routesOf(b *build) []manifest.ServerRoute {
-	routes := []manifest.ServerRoute{}
-	for _, r := range b.report.ServerRoutes {
-		routes = append(routes, manifest.ServerRoute{Path: r.Path, Kind: r.Kind, Methods: r.Methods})
-	}
-	return routes
 }
 
 // buildID digests every output file from the digests computed while writing them: the static files by
