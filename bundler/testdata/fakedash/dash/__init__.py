@@ -26,6 +26,7 @@ class Dash:
         self.use_pages = use_pages
         self.layout = {"type": "Div", "props": {"children": "hello"}}
         self.registered_paths = {}
+        self._callbacks = {}
         self._dev_tools = {"ui": debug_tools, "serve_dev_bundles": debug_tools}
         self._routes(prefix, extra_route)
 
@@ -51,13 +52,34 @@ class Dash:
                 f'<script src="{p}_dash-component-suites/dash/deps/deps.v9_9_9m1700000000.min.js"></script>'
                 f"</body></html>")
 
+    def callback(self, output, *inputs):
+        """Registers fn as the server callback of output ("id.prop") from inputs ("id.prop" each)."""
+        def register(fn):
+            self._callbacks[output] = (fn, inputs)
+            return fn
+        return register
+
+    def _dependencies(self):
+        deps = []
+        for output, (_, inputs) in sorted(self._callbacks.items()):
+            ins = [dict(zip(("id", "property"), i.rsplit(".", 1))) for i in inputs]
+            deps.append({"output": output, "inputs": ins, "state": [], "clientside_function": None})
+        return flask.jsonify(deps)
+
+    def _dispatch(self):
+        body = flask.request.get_json()
+        fn, _ = self._callbacks[body["output"]]  # an unknown output raises: 500, as Dash answers
+        value = fn(*[i.get("value") for i in body.get("inputs", [])])
+        out_id, prop = body["output"].rsplit(".", 1)
+        return flask.jsonify({"multi": True, "response": {out_id: {prop: value}}})
+
     def _routes(self, prefix, extra_route):
         s = self.server
         s.add_url_rule(prefix, "index", self._index)
         s.add_url_rule(prefix + "<path:path>", "catchall", lambda path: self._index())
         s.add_url_rule(prefix + "_dash-layout", "layout", lambda: flask.jsonify(self.layout))
-        s.add_url_rule(prefix + "_dash-dependencies", "deps", lambda: flask.jsonify([]))
-        s.add_url_rule(prefix + "_dash-update-component", "update", lambda: "{}", methods=["POST"])
+        s.add_url_rule(prefix + "_dash-dependencies", "deps", self._dependencies)
+        s.add_url_rule(prefix + "_dash-update-component", "update", self._dispatch, methods=["POST"])
         s.add_url_rule(prefix + "_favicon.ico", "favicon",
                        lambda: flask.Response(b"\x00\x00\x01\x00fake-icon", mimetype="image/x-icon"))
         s.add_url_rule(prefix + "_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
