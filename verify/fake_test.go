@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/opendash/opendash/manifest"
@@ -226,4 +227,22 @@ func (d *deployment) serve(t *testing.T, dir string) Options {
 	t.Cleanup(plain.Close)
 	return Options{URL: site.URL, Dir: dir, FunctionURL: fn.URL + "/", BucketURL: bucket.URL, Client: site.Client(),
 		httpURL: plain.URL + "/"}
+}
+
+// syncLog is a log written by the preview's goroutines and read by the test.
+type syncLog struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
