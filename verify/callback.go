@@ -43,12 +43,19 @@ type propValue struct {
 	Value    any    `json:"value,omitempty"`
 }
 
-// layoutProps maps every component id in a _dash-layout tree to its props.
-func layoutProps(node any, out map[string]map[string]any) {
+// page is the URL the browser loaded, which it gives every dcc.Location in the layout.
+type page struct {
+	path, href string
+}
+
+// layoutProps maps every component id in a _dash-layout tree to its props, with what the renderer fills in
+// before the first callbacks: a dcc.Location gets the loaded page's pathname, search, hash and href (Dash
+// Pages' router takes its input from one).
+func layoutProps(node any, loaded page, out map[string]map[string]any) {
 	switch n := node.(type) {
 	case []any:
 		for _, child := range n {
-			layoutProps(child, out)
+			layoutProps(child, loaded, out)
 		}
 	case map[string]any:
 		props, ok := n["props"].(map[string]any)
@@ -56,19 +63,26 @@ func layoutProps(node any, out map[string]map[string]any) {
 			return
 		}
 		if id, ok := props["id"].(string); ok {
+			if n["type"] == "Location" && n["namespace"] == "dash_core_components" {
+				withURL := map[string]any{"pathname": loaded.path, "search": "", "hash": "", "href": loaded.href}
+				for k, v := range props {
+					withURL[k] = v
+				}
+				props = withURL
+			}
 			out[id] = props
 		}
 		for _, v := range props { // children, and components held by other props (a Tab's label, ...)
-			layoutProps(v, out)
+			layoutProps(v, loaded, out)
 		}
 	}
 }
 
 // pickCallback returns the renderer's request for the first server callback whose inputs all have values in
-// the layout (the first call the page itself would make), or false when none qualifies.
-func pickCallback(deps []dependency, layout any) (callbackRequest, bool) {
+// the layout of the loaded page (a call the page itself would make), or false when none qualifies.
+func pickCallback(deps []dependency, layout any, loaded page) (callbackRequest, bool) {
 	props := map[string]map[string]any{}
-	layoutProps(layout, props)
+	layoutProps(layout, loaded, props)
 	value := func(ref dependencyRef) (propValue, bool) {
 		id, ok := ref.ID.(string)
 		if !ok || strings.HasPrefix(id, "{") {
@@ -167,7 +181,7 @@ func (r *runner) checkCallback(ctx context.Context) (Check, error) {
 		}
 	}
 
-	req, real := pickCallback(deps, layout)
+	req, real := pickCallback(deps, layout, page{path: r.prefix(), href: r.site + r.prefix()})
 	if !real {
 		// No callback the page calls by itself: ask for one that does not exist; Dash answers it with an error.
 		req = callbackRequest{Output: "opendash-verify.children", Outputs: target{ID: "opendash-verify", Property: "children"},

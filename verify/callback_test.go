@@ -10,6 +10,8 @@ func TestPickCallback(t *testing.T) {
 		{"type":"Dropdown","props":{"id":"city","value":"Oslo"}},
 		{"type":"Tabs","props":{"id":"tabs","value":"a","children":[{"type":"Tab","props":{"label":{"type":"Span","props":{"id":"deep","children":"x"}}}}]}},
 		{"type":"Store","props":{"id":"store","data":null}},
+		{"type":"Location","namespace":"dash_core_components","props":{"id":"url","refresh":"callback-nav"}},
+		{"type":"Location","namespace":"other_library","props":{"id":"not-dcc"}},
 		"text"]}}`
 	tests := []struct {
 		name string
@@ -24,6 +26,10 @@ func TestPickCallback(t *testing.T) {
 			`{"output":"..a.children...b.style@7f3a..","outputs":[{"id":"a","property":"children"},{"id":"b","property":"style"}],"inputs":[{"id":"deep","property":"children","value":"x"}],"changedPropIds":[],"state":[]}`},
 		{"a null value counts: the prop is in the layout", `[{"output":"x.children","inputs":[{"id":"store","property":"data"}]}]`,
 			`{"output":"x.children","outputs":{"id":"x","property":"children"},"inputs":[{"id":"store","property":"data"}],"changedPropIds":[],"state":[]}`},
+		{"dcc.Location gets the page's URL, as the renderer gives it", `[
+			{"output":"x.children","inputs":[{"id":"not-dcc","property":"pathname"}]},
+			{"output":"content.children","inputs":[{"id":"url","property":"pathname"},{"id":"url","property":"search"}],"state":[{"id":"url","property":"href"}]}]`,
+			`{"output":"content.children","outputs":{"id":"content","property":"children"},"inputs":[{"id":"url","property":"pathname","value":"/app/"},{"id":"url","property":"search","value":""}],"changedPropIds":[],"state":[{"id":"url","property":"href","value":"https://example.com/app/"}]}`},
 		{"clientside, background and pattern-matching skipped", `[
 			{"output":"x.children","inputs":[{"id":"city","property":"value"}],"clientside_function":{"namespace":"n","function_name":"f"}},
 			{"output":"x.children","inputs":[{"id":"city","property":"value"}],"background":{"interval":1000}},
@@ -41,7 +47,7 @@ func TestPickCallback(t *testing.T) {
 			if err := json.Unmarshal([]byte(layout), &tree); err != nil {
 				t.Fatal(err)
 			}
-			req, ok := pickCallback(deps, tree)
+			req, ok := pickCallback(deps, tree, page{path: "/app/", href: "https://example.com/app/"})
 			got := ""
 			if ok {
 				b, _ := json.Marshal(req)
