@@ -31,6 +31,7 @@ type DashSite struct {
 	ServerFunctionUrl  pulumi.StringOutput    `pulumi:"serverFunctionUrl"`
 	ImageUri           pulumi.StringOutput    `pulumi:"imageUri"`
 	WarmerFunctionName pulumi.StringPtrOutput `pulumi:"warmerFunctionName,optional"`
+	VerifyCommand      pulumi.StringOutput    `pulumi:"verifyCommand"`
 
 	// The main child resources, as resource references: other languages get typed pulumi-aws objects
 	// (site.bucket.arn, site.distribution.domainName) instead of re-reading them by name.
@@ -51,6 +52,8 @@ func (d *DashSite) Annotate(a infer.Annotator) {
 	a.Describe(&d.ServerFunctionUrl, "The server function's URL (AWS_IAM auth: only the edge signer may call it).")
 	a.Describe(&d.ImageUri, "The server image pushed to ECR.")
 	a.Describe(&d.WarmerFunctionName, "The warmer Lambda function's name, when the warmer is on.")
+	a.Describe(&d.VerifyCommand, "The `open-dash verify` command that checks this deployment against its bundle "+
+		"(static files, routes, a callback, closed function URL and bucket); run it from the Pulumi project's folder.")
 	a.Describe(&d.Bucket, "The private S3 bucket holding the static files (read by CloudFront only).")
 	a.Describe(&d.Distribution, "The CloudFront distribution that serves the site.")
 	a.Describe(&d.ServerFunction, "The server Lambda function running the Dash app (container image).")
@@ -129,6 +132,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	site.Bucket = static.bucket.ToBucketV2Output()
 	site.Distribution = dist.ToDistributionOutput()
 	site.ServerFunction = server.function.ToFunctionOutput()
+	site.VerifyCommand = verifyCommand(site.Url, b.dir, site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName)
 
 	return site, ctx.RegisterResourceOutputs(site, pulumi.Map{
 		"url":                site.Url,
@@ -141,6 +145,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 		"bucket":             site.Bucket,
 		"distribution":       site.Distribution,
 		"serverFunction":     site.ServerFunction,
+		"verifyCommand":      site.VerifyCommand,
 	})
 }
 
