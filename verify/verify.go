@@ -111,7 +111,12 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("cannot reach %s: %v; check the URL (`pulumi stack output url`), your network and proxy settings", e.URL, e.Err)
+	cause := e.Err
+	var ue *url.Error
+	if errors.As(cause, &ue) {
+		cause = ue.Err // the URL is said once
+	}
+	return fmt.Sprintf("cannot reach %s: %v; check the URL (`pulumi stack output url`), your network and proxy settings", e.URL, cause)
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }

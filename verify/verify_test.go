@@ -37,6 +37,12 @@ func TestBrokenDeployments(t *testing.T) {
 		{name: "wrong cache control", breakIt: func(d *deployment) {
 			d.headers[scriptKey] = http.Header{"Cache-Control": {"no-cache"}}
 		}, want: []failure{{"static /" + scriptKey, `Cache-Control is "no-cache"`, "Cache-Control metadata"}}},
+		{name: "an encoding not asked for", breakIt: func(d *deployment) {
+			d.headers[scriptKey] = http.Header{"Content-Encoding": {"br"}}
+		}, want: []failure{{"static /" + scriptKey, `the body is encoded "br", which was not asked for`, "compression settings"}}},
+		{name: "corrupt gzip", breakIt: func(d *deployment) {
+			d.headers[pageKey] = http.Header{"Content-Encoding": {"gzip"}}
+		}, want: []failure{{"static /" + pageKey, "not gzip", "compression settings"}}},
 		{name: "missing file", breakIt: func(d *deployment) { delete(d.bodies, "analytics") },
 			want: []failure{{"page /analytics", "missing: the site answers 403 AccessDenied", "run `pulumi up`"}}},
 		{name: "missing behavior", breakIt: func(d *deployment) { d.behaviors = without(d.behaviors, "/assets/*") },
