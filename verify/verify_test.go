@@ -111,12 +111,16 @@ func TestBrokenDeployments(t *testing.T) {
 			dir, m := writeTestBundle(t, testLayout, deps)
 			d := newDeployment(m, testLayout, deps)
 			tt.breakIt(d)
-			var log bytes.Buffer
+			var log, progress bytes.Buffer
 			o := d.serve(t, dir)
-			o.Log = &log
+			o.Log, o.Progress = &log, &progress
 			rep, err := Run(context.Background(), o)
 			if err != nil {
 				t.Fatal(err)
+			}
+			final := fmt.Sprintf("\r\033[Kverify: %d/%d checks, %d failed\r\033[K", len(rep.Checks), len(rep.Checks), len(tt.want))
+			if !strings.HasSuffix(progress.String(), final) {
+				t.Errorf("progress ends %q, want the last count %q then a cleared line", progress.String()[max(0, progress.Len()-80):], final)
 			}
 			checkFailures(t, rep, tt.want)
 			if rep.OK != (len(tt.want) == 0) {
@@ -248,5 +252,38 @@ func TestRetriesTransientErrors(t *testing.T) {
 		if a.status != tt.status || seen["GET "+tt.path] != tt.requests {
 			t.Errorf("%s: status %d after %d requests, want %d after %d", tt.path, a.status, seen["GET "+tt.path], tt.status, tt.requests)
 		}
+	}
+}
+
+// TestSiteLostMidRun: a site that stops answering after the first request ends the run with one error, not a
+// failure per remaining file.
+func TestSiteLostMidRun(t *testing.T) {
+	retryWait = 0
+	t.Cleanup(func() { retryWait = defaultRetryWait })
+	dir, m := writeTestBundle(t, testLayout, testDeps)
+	d := newDeployment(m, testLayout, testDeps)
+	var mu sync.Mutex
+	served := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		served++
+		n := served
+		mu.Unlock()
+		if n > 1 {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		d.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	var log bytes.Buffer
+	rep, err := Run(context.Background(), Options{URL: srv.URL, Dir: dir, Log: &log})
+	var unreachable *UnreachableError
+	if !errors.As(err, &unreachable) || rep != nil {
+		t.Fatalf("Run = %v, %v; want an UnreachableError", rep, err)
+	}
+	if log.Len() != 0 {
+		t.Errorf("failures logged for an unreachable site:\n%s", log.String())
 	}
 }
