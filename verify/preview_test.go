@@ -116,3 +116,29 @@ func TestPreviewOfFakeDashBundle(t *testing.T) {
 		checkFailures(t, rep, []failure{{"static /assets/style.css", "content differs from the bundle", "invalidate the path"}})
 	})
 }
+
+// TestPreviewOfPrefixedBundle: an app under url_base_pathname is checked under its prefix (its index key is
+// "app/", its callbacks under /app/), and passes.
+func TestPreviewOfPrefixedBundle(t *testing.T) {
+	withFakeDash(t)
+	dir := bundleWith(t, "../bundler/testdata/apps/prefixed", "python3")
+	rep, err := Run(context.Background(), Options{URL: servePreview(t, dir, "python3"), Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Fatalf("failures against the preview:\n%s", describe(rep.Failures()))
+	}
+	want := map[string]bool{"page GET /app/": false, "routing GET /app/opendash-verify/no-such-page": false,
+		"routing POST /app/": false, "callback POST /app/_dash-update-component": false}
+	for _, c := range rep.Checks {
+		if _, ok := want[c.Kind+" "+c.Method+" "+c.URL]; ok {
+			want[c.Kind+" "+c.Method+" "+c.URL] = true
+		}
+	}
+	for check, seen := range want {
+		if !seen {
+			t.Errorf("no check %q", check)
+		}
+	}
+}
