@@ -24,9 +24,12 @@ var requirementsPy string
 //go:embed loadapp.py
 var loadappPy string
 
-// script is what Python runs: the installed-packages helpers, the requirement check and the app loader,
-// then the extraction that uses them.
-var script = installedPy + "\n\n" + requirementsPy + "\n\n" + loadappPy + "\n\n" + extractPy
+//go:embed access.py
+var accessPy string
+
+// script is what Python runs: the installed-packages helpers, the requirement check, the app loader and
+// the anonymous-access checks, then the extraction that uses them.
+var script = installedPy + "\n\n" + requirementsPy + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + extractPy
 
 // Script is the extraction program's source, for tests that run it directly.
 func Script() string { return script }
@@ -86,6 +89,7 @@ type ServerRoute struct {
 	Path    string   `json:"path"`
 	Kind    string   `json:"kind"`
 	Methods []string `json:"methods"`
+	Reason  string   `json:"reason,omitempty"` // why it is not static, for kind "protected"
 }
 
 // Options for one extraction.
