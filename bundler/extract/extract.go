@@ -48,6 +48,8 @@ type Report struct {
 	Installed              map[string]string `json:"installed"`
 	MustPin                []string          `json:"mustPin"`
 	Warnings               []string          `json:"warnings"`
+	// Disagree maps each Options.Specs line the installed version does not satisfy to that version.
+	Disagree map[string]string `json:"disagree"`
 	// ImportPaths are the folders (and zips) this Python imports from, the source folder excepted, plus
 	// the user site folder even when absent: what a bundle cache watches for installed-package changes.
 	ImportPaths []string `json:"importPaths"`
@@ -102,6 +104,9 @@ type Options struct {
 	// Versions names the distributions whose installed version the report must carry (besides the owners
 	// of the served component suites, always reported).
 	Versions []string
+	// Specs are requirement lines whose specifier the report compares with the installed version
+	// (Report.Disagree), whether or not the requirements were installed or checked.
+	Specs []string
 	// Check holds requirement lines to check before the app is imported; nil skips the check. When one is
 	// missing, Python stops without importing the app (Requirements says what is missing).
 	Check []string

@@ -309,6 +309,7 @@ def run(source, out_dir, job):
         "serverRoutes": ex.server_routes,
         "installed": installed,
         "mustPin": must_pin,
+        "disagree": disagreements(job.get("specs") or [], installed),  # noqa: F821 (requirements.py)
         "warnings": ex.warnings,
         "importPaths": import_paths(source),
         "executable": os.path.realpath(sys.executable),
