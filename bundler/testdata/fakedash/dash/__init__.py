@@ -16,13 +16,13 @@ class _Config(dict):
 
 class Dash:
     def __init__(self, name=None, url_base_pathname=None, assets_folder="assets", serve_locally=True,
-                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore=""):
+                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore="", server=None):
         root = flask.helpers.get_root_path(name or "__main__")
         prefix = url_base_pathname or "/"
         self.config = _Config(requests_pathname_prefix=prefix, routes_pathname_prefix=prefix,
                               assets_url_path="assets", serve_locally=serve_locally, assets_ignore=assets_ignore,
                               assets_folder=os.path.join(root, assets_folder))
-        self.server = flask.Flask(name or "__main__")
+        self.server = server or flask.Flask(name or "__main__")
         self.use_pages = use_pages
         self.layout = {"type": "Div", "props": {"children": "hello"}}
         self.registered_paths = {}
