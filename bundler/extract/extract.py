@@ -2,8 +2,10 @@
 
 Imports the app, calls create_app() (never in debug mode) and asks the app's own Flask server, through its
 test client, for everything the static site must answer: the index page (and one per Dash Pages page), the
-layout, the dependencies and whatever the index page links to. Files that exist on disk (component suites,
-assets) are only reported, for the Go side to copy. Nothing here starts a server or writes outside OUT_DIR.
+layout, the dependencies and whatever the index page links to, always as an anonymous browser would: what
+the app refuses stays a server route (access.py). Files that exist on disk (component suites, and the assets
+and Flask static files the app serves anonymously) are only reported, for the Go side to copy. Nothing here
+starts a server or writes outside OUT_DIR.
 
 usage: extract.py SOURCE_DIR OUT_DIR JOB_JSON
 JOB_JSON: {"publicUrl": str, "sourceMaps": bool, "versions": [distribution names to report],
@@ -14,7 +16,8 @@ known (so Go copies files while Python still works): {"event": "requirements", .
 something is missing: pip must run first), {"event": "copy", ...} per file to copy, and last
 {"event": "report", "ok": true, ...} or {"event": "report", "ok": false, "error": {...}}. The app's own
 prints go to stderr. distributions and import_paths come from installed.py, check_requirements from
-requirements.py, Failure and load_app from loadapp.py: Go prepends them to this script.
+requirements.py, Failure and load_app from loadapp.py, the Access mixin from access.py: Go prepends them to
+this script.
 """
 
 import hashlib
