@@ -33,6 +33,12 @@ func TestBundleFlaskStaticFolder(t *testing.T) {
 			absent: []string{"static/not-served.txt", "files/report.pdf"},
 		},
 		{
+			name: "an app under a prefix: Flask's static route stays at the root", server: "flask.Flask(__name__), url_base_pathname='/dash/'",
+			files:    map[string]string{"static/site.css": "body{}"},
+			wantKeys: []string{"static/site.css"}, wantTypes: []string{"text/css; charset=utf-8"},
+			absent: []string{"dash/static/site.css"},
+		},
+		{
 			name: "no static folder", server: "flask.Flask(__name__, static_folder=None)",
 			files:  map[string]string{"static/site.css": "body{}"},
 			absent: []string{"static/site.css"},

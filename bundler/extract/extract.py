@@ -54,7 +54,10 @@ class Extractor(Access):  # noqa: F821 (access.py)
 
     # -- helpers -------------------------------------------------------------------------------
     def flask_path(self, browser_path):
-        """The server path for a URL the browser requests (the two prefixes differ behind a proxy)."""
+        """The server path for a URL the browser requests (the two prefixes differ behind a proxy); a URL
+        outside the app's prefix (Flask's /static of an app at /dash/) is the same for both."""
+        if not browser_path.startswith(self.req_prefix):
+            return browser_path
         return self.routes_prefix + browser_path[len(self.req_prefix):]
 
     def get(self, browser_path, what):

@@ -97,6 +97,12 @@ func TestPlan(t *testing.T) {
 			want:   []string{"s3 /app/", "s3 /app/_dash-layout", "s3 /app/assets/*", "server *"},
 		},
 		{
+			name:   "prefixed app with Flask static files at the root",
+			files:  files("app/", "app/assets/x.css", "static/logo.svg"),
+			prefix: "/app/",
+			want:   []string{"s3 /app/", "s3 /app/assets/*", "s3 /static/*", "server *"},
+		},
+		{
 			name: "too many pages fall back to the server",
 			files: func() []manifest.File {
 				var keys []string
