@@ -9,7 +9,8 @@ starts a server or writes outside OUT_DIR.
 
 usage: extract.py SOURCE_DIR OUT_DIR JOB_JSON
 JOB_JSON: {"publicUrl": str, "sourceMaps": bool, "versions": [distribution names to report],
-           "check": [requirement lines to check before importing the app] or null}
+           "check": [requirement lines to check before importing the app] or null,
+           "specs": [requirement lines to compare with the installed versions (report's "disagree")]}
 
 It talks to the Go side through the original stdout, one JSON object per line, as soon as each thing is
 known (so Go copies files while Python still works): {"event": "requirements", ...} (then it stops if
