@@ -83,6 +83,7 @@ func startExtraction(ctx context.Context, b *build, check []string) error {
 		SourceMaps: b.opts.SourceMaps,
 		Versions:   b.server.Distributions(),
 		Check:      check,
+		Specs:      b.server.Specs(),
 		OnCopy:     func(c extract.Copied) { b.copier.Start(c.Key, c.Source, c.Size, c.MtimeNs) },
 		OnPrefetch: b.copier.Prefetch,
 		ScriptDir:  scriptDir(),
@@ -115,6 +116,7 @@ func extractApp(ctx context.Context, b *build) error {
 	b.result.Warnings = append(b.result.Warnings, r.Warnings...)
 	b.detail = fmt.Sprintf("Dash %s on Python %s", r.DashVersion, r.PythonVersion)
 	b.server.SetPrefixes(r.RequestsPathnamePrefix, r.RoutesPathnamePrefix)
+	b.server.SetDisagreements(r.Disagree)
 	return b.server.SetEnvironment(r.PythonVersion, r.Installed, r.MustPin)
 }
 

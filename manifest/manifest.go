@@ -129,6 +129,8 @@ type ServerRoute struct {
 	Path    string   `json:"path"`    // as the app declares it, e.g. "/report/<report_id>"
 	Kind    string   `json:"kind"`    // one of the Route* kinds
 	Methods []string `json:"methods"` // what the app accepts
+	// Reason says why a RouteProtected URL is not static ("/ answered 401 to an anonymous request").
+	Reason string `json:"reason,omitempty"`
 }
 
 // Server route kinds.
@@ -138,6 +140,9 @@ const (
 	RouteNotFound      = "not-found"      // any unknown path: the app renders its 404
 	RouteFlask         = "flask-route"    // a route the app added to its Flask server
 	RouteDynamicLayout = "dynamic-layout" // app.layout is a function: evaluated per request
+	// RouteProtected is a URL the app refuses to anonymous requests (401, 403, a login redirect): it stays
+	// behind the app, so nothing of it is on S3.
+	RouteProtected = "protected"
 )
 
 // Match reports whether a request path matches a CloudFront path pattern ('*' matches any run of characters

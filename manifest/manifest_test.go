@@ -50,6 +50,11 @@ func valid() *Manifest {
 			{Key: "_dash-layout", Path: "_dash-layout", Class: ClassRevalidate},
 			{Key: "index.html", Path: "index.html", Class: ClassRevalidate},
 		},
+		ServerRoutes: []ServerRoute{
+			{Path: "/_dash-update-component", Kind: RouteCallback, Methods: []string{"POST"}},
+			{Path: "/assets/private/<path:path>", Kind: RouteProtected, Methods: []string{"GET"},
+				Reason: "/assets/private/a.json answered 401 to an anonymous request"},
+		},
 	}
 }
 
@@ -123,6 +128,12 @@ func TestReadRoundTrip(t *testing.T) {
 	again, _ := got.Marshal()
 	if string(again) != string(data) {
 		t.Fatalf("round trip changed the manifest:\n%s\n---\n%s", data, again)
+	}
+	if r := got.ServerRoutes[1]; r.Kind != RouteProtected || !strings.Contains(r.Reason, "answered 401") {
+		t.Errorf("protected route read back as %+v", r)
+	}
+	if strings.Count(string(data), `"reason"`) != 1 {
+		t.Errorf("reason must be omitted where empty:\n%s", data)
 	}
 	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(`{"schemaVersion":1,"surprise":true}`), 0o644); err != nil {
 		t.Fatal(err)

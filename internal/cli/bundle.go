@@ -88,6 +88,11 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 				for _, w := range res.Warnings {
 					fmt.Fprintf(stderr, "warning: %s\n", w)
 				}
+				for _, r := range res.Manifest.ServerRoutes {
+					if r.Reason != "" { // a URL the app protects
+						fmt.Fprintf(stderr, "server route: %s: served by your app, not S3\n", r.Reason)
+					}
+				}
 				fmt.Fprintf(stderr, "Bundled %d files (%s; static site %d files, %s) into %s in %s\n",
 					res.Files, bundler.HumanBytes(res.Bytes), res.StaticFiles, bundler.HumanBytes(res.StaticBytes), res.OutDir,
 					roundDuration(time.Since(start)))

@@ -121,3 +121,21 @@ func TestBundleOutputModes(t *testing.T) {
 		t.Errorf("app error: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestBundleSummaryNamesProtectedURLs: the summary says which URLs the app protects became server routes, and why.
+func TestBundleSummaryNamesProtectedURLs(t *testing.T) {
+	withFakeDash(t)
+	src := filepath.Join(t.TempDir(), "protected")
+	if err := os.CopyFS(src, os.DirFS("../../bundler/testdata/apps/protected")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run("bundle", "--source", src, "--skip-install")
+	for _, want := range []string{
+		"server route: / answered 401 to an anonymous request: served by your app, not S3",
+		"server route: /_dash-layout answered 401 to an anonymous request: served by your app, not S3",
+	} {
+		if code != 0 || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+		}
+	}
+}

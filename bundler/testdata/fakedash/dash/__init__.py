@@ -16,13 +16,13 @@ class _Config(dict):
 
 class Dash:
     def __init__(self, name=None, url_base_pathname=None, assets_folder="assets", serve_locally=True,
-                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore=""):
+                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore="", server=None):
         root = flask.helpers.get_root_path(name or "__main__")
         prefix = url_base_pathname or "/"
         self.config = _Config(requests_pathname_prefix=prefix, routes_pathname_prefix=prefix,
                               assets_url_path="assets", serve_locally=serve_locally, assets_ignore=assets_ignore,
                               assets_folder=os.path.join(root, assets_folder))
-        self.server = flask.Flask(name or "__main__")
+        self.server = server or flask.Flask(name or "__main__")
         self.use_pages = use_pages
         self.layout = {"type": "Div", "props": {"children": "hello"}}
         self.registered_paths = {}
@@ -84,5 +84,9 @@ class Dash:
                        lambda: flask.Response(b"\x00\x00\x01\x00fake-icon", mimetype="image/x-icon"))
         s.add_url_rule(prefix + "_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
                        "suites", lambda package_name, fingerprinted_path: "")
+        # Assets are a blueprint's static files, as in Dash: the app's before_request hooks apply to them.
+        s.register_blueprint(flask.Blueprint(prefix.replace("/", "_") + "dash_assets", s.import_name,
+                                             static_folder=self.config.assets_folder,
+                                             static_url_path=prefix + "assets"))
         if extra_route:
             s.add_url_rule(extra_route, "extra", lambda **kw: json.dumps(kw), methods=["GET", "POST"])
