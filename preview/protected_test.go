@@ -44,6 +44,8 @@ func TestPreviewSelfProtectedApp(t *testing.T) {
 	defer s.Close()
 
 	const credentials = "Basic YWRtaW46czNjcmV0" // admin:s3cret, as the app expects
+	// The app's one callback, as the renderer posts it (GETs carry it too, harmlessly).
+	const callbackBody = `{"output":"out.children","inputs":[{"id":"in","property":"value","value":42}]}`
 	tests := []struct {
 		method, path, auth string
 		wantStatus         int
@@ -57,12 +59,13 @@ func TestPreviewSelfProtectedApp(t *testing.T) {
 		{"GET", "/assets/data.json", "", 401, "", "GET /assets/data.json 401 server"},
 		{"GET", "/static/report.csv", credentials, 200, "TOP-SECRET-STATIC-40de", "GET /static/report.csv 200 server"},
 		{"POST", "/_dash-update-component", "", 401, "", "POST /_dash-update-component 401 server"},
-		{"POST", "/_dash-update-component", credentials, 200, "{}", "POST /_dash-update-component 200 server"},
+		{"POST", "/_dash-update-component", credentials, 200, "echo 42", "POST /_dash-update-component 200 server"},
 		{"GET", "/_dash-component-suites/dash/dcc/async-graph.js", "", 200, "", "200 s3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+tt.path+map[bool]string{true: "+credentials"}[tt.auth != ""], func(t *testing.T) {
-			req, _ := http.NewRequest(tt.method, s.URL()+tt.path, strings.NewReader("{}"))
+			req, _ := http.NewRequest(tt.method, s.URL()+tt.path, strings.NewReader(callbackBody))
+			req.Header.Set("Content-Type", "application/json")
 			if tt.auth != "" {
 				req.Header.Set("Authorization", tt.auth)
 			}

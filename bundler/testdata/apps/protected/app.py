@@ -20,4 +20,8 @@ def create_app():
             return flask.Response("login required", 401, {"WWW-Authenticate": 'Basic realm="app"'})
         return None
 
+    @app.callback("out.children", "in.value")
+    def echo(value):
+        return "echo " + str(value)
+
     return app
