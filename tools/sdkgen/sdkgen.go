@@ -36,7 +36,20 @@ func Generate(schemaJSON []byte, language, version string) (map[string][]byte, e
 		// localSDK=false: a package for a registry (built by its own `tsc`), as `pulumi package gen-sdk` writes.
 		return nodejs.GeneratePackage(Tool, pkg, nil, nil, false, loader)
 	case "python":
-		return python.GeneratePackage(Tool, pkg, nil, loader)
+		files, err := python.GeneratePackage(Tool, pkg, nil, loader)
+		if err != nil {
+			return nil, err
+		}
+		// pyproject.toml names README.md beside it, but the generator writes the README inside the package
+		// only (Pulumi's provider Makefiles copy one in before building): copy it, so `pip install` works as is.
+		if _, ok := files["README.md"]; !ok {
+			for p, b := range files {
+				if strings.HasSuffix(p, "/README.md") && !strings.Contains(strings.TrimSuffix(p, "/README.md"), "/") {
+					files["README.md"] = b
+				}
+			}
+		}
+		return files, nil
 	default:
 		return nil, fmt.Errorf("language %q: opendash-sdkgen generates %s", language, strings.Join(Languages, " and "))
 	}

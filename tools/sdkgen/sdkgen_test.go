@@ -77,7 +77,8 @@ func TestGenerate(t *testing.T) {
 			`super(DashSite, __self__).__init__(
             'opendash:index:DashSite',`,
 		}},
-		{"python", "pyproject.toml", []string{`name = "pulumi_opendash"`, `"pulumi-aws>=6.83.4,<7.0.0"`}},
+		{"python", "pyproject.toml", []string{`name = "pulumi_opendash"`, `"pulumi-aws>=6.83.4,<7.0.0"`, `readme = "README.md"`}},
+		{"python", "README.md", []string{"Deploy a Plotly Dash app to AWS"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.language+"/"+tc.file, func(t *testing.T) {
