@@ -45,8 +45,9 @@ func (l *standInLoader) LoadPackageV2(_ context.Context, d *schema.PackageDescri
 		version = d.Version.String()
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if p, ok := l.pkgs[version]; ok {
+	p, ok := l.pkgs[version]
+	l.mu.Unlock()
+	if ok {
 		return p, nil
 	}
 	var spec schema.PackageSpec
@@ -54,12 +55,18 @@ func (l *standInLoader) LoadPackageV2(_ context.Context, d *schema.PackageDescri
 		return nil, fmt.Errorf("awsstandin.json: %w", err)
 	}
 	spec.Version = version
+	// Bound without the lock held: the stand-in refers to no package, but a loader must not deadlock if it did.
 	p, diags, err := schema.BindSpec(spec, l, schema.ValidationOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("binding the aws stand-in: %w", err)
+		return nil, fmt.Errorf("binding tools/sdkgen/awsstandin.json: %w", err)
 	}
 	if diags.HasErrors() {
-		return nil, fmt.Errorf("binding the aws stand-in: %s", diags.Error())
+		return nil, fmt.Errorf("binding tools/sdkgen/awsstandin.json: %s", diags.Error())
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if prev, ok := l.pkgs[version]; ok {
+		return prev, nil
 	}
 	l.pkgs[version] = p
 	return p, nil

@@ -26,11 +26,11 @@ var Languages = []string{"nodejs", "python"}
 // Generate returns the files of one language's SDK (paths relative to the SDK's root) for schema.json's
 // bytes. A non-empty version replaces the schema's (the plugin's version, as `make sdks` passes it).
 func Generate(schemaJSON []byte, language, version string) (map[string][]byte, error) {
-	pkg, err := bind(schemaJSON, version)
+	loader := newStandInLoader()
+	pkg, err := bind(schemaJSON, version, loader)
 	if err != nil {
 		return nil, err
 	}
-	loader := newStandInLoader()
 	switch language {
 	case "nodejs":
 		// localSDK=false: a package for a registry (built by its own `tsc`), as `pulumi package gen-sdk` writes.
@@ -56,7 +56,7 @@ func Generate(schemaJSON []byte, language, version string) (map[string][]byte, e
 }
 
 // bind parses and validates schema.json, resolving its aws references with the stand-in.
-func bind(schemaJSON []byte, version string) (*schema.Package, error) {
+func bind(schemaJSON []byte, version string, loader schema.Loader) (*schema.Package, error) {
 	var spec schema.PackageSpec
 	if err := json.Unmarshal(schemaJSON, &spec); err != nil {
 		return nil, fmt.Errorf("schema.json is not a Pulumi package schema (%w); regenerate it with `make schema`", err)
@@ -72,7 +72,7 @@ func bind(schemaJSON []byte, version string) (*schema.Package, error) {
 			"token there (a description is enough)", strings.Join(missing, ", "))
 	}
 	// Dangling references are allowed as the Pulumi CLI allows them when generating SDKs.
-	pkg, diags, err := schema.BindSpec(spec, newStandInLoader(), schema.ValidationOptions{AllowDanglingReferences: true})
+	pkg, diags, err := schema.BindSpec(spec, loader, schema.ValidationOptions{AllowDanglingReferences: true})
 	if err != nil {
 		return nil, fmt.Errorf("binding schema.json: %w", err)
 	}
