@@ -138,21 +138,46 @@ func TestLogWriterSplitsLines(t *testing.T) {
 	}
 }
 
+func TestInvalidationPath(t *testing.T) {
+	tests := []struct {
+		key, want string
+		exact     bool
+	}{
+		{"index.html", "/index.html", true},
+		{"logo (1).png", "/logo%20(1).png", true},                  // "(" and ")" are safe: never encoded
+		{"a b/c'd!$&+,;=@:.js", "/a%20b/c'd!$&+,;=@:.js", true},     // sub-delims stay raw
+		{`q"<>#%{}|\^[]` + "`.css", "/q%22%3C%3E%23%25%7B%7D%7C%5C%5E%5B%5D%60.css", true},
+		{"caf\u00e9/\u65e5.txt", "/caf%C3%A9/%E6%97%A5.txt", true},   // non-ASCII as UTF-8 bytes
+		{"tab\there", "/tab%09here", true},
+		{"docs/v~1.html", "/docs/*", false},                      // CloudFront rejects a raw "~"
+		{"a b/c*.js", "/a%20b/*", false},                          // "*" would be a wildcard
+		{"~root.txt", "/*", false},
+		{"what?.txt", "/*", false},                                // "?" would start a query string
+	}
+	for _, tt := range tests {
+		got, exact := invalidationPath(tt.key)
+		if got != tt.want || exact != tt.exact {
+			t.Errorf("invalidationPath(%q) = %q, %v; want %q, %v", tt.key, got, exact, tt.want, tt.exact)
+		}
+	}
+}
+
 func TestRevalidatePaths(t *testing.T) {
 	m := &manifest.Manifest{Files: []manifest.File{
-		{Key: "a b/c*.js", Class: manifest.ClassRevalidate, SHA256: "1"},
+		{Key: "logo (1).png", Class: manifest.ClassRevalidate, SHA256: "1"},
 		{Key: "index.html", Class: manifest.ClassRevalidate, SHA256: "2"},
 		{Key: "x.v1m2.js", Class: manifest.ClassImmutable, SHA256: "3"},
+		{Key: "d/a~1.css", Class: manifest.ClassRevalidate, SHA256: "4"},
+		{Key: "d/b~2.css", Class: manifest.ClassRevalidate, SHA256: "5"},
 	}}
 	got := revalidatePaths(m)
-	want := map[string]string{"/a%20b/c%2A.js": "1", "/index.html": "2", "/": "2"}
-	if len(got) != len(want) {
-		t.Fatalf("paths = %v, want %v", got, want)
+	if len(got) != 4 || got["/logo%20(1).png"] != "1" || got["/index.html"] != "2" || got["/"] != "2" || got["/d/*"] == "" {
+		t.Fatalf("paths = %v, want /logo%%20(1).png, /index.html, / and one /d/* for both ~ files", got)
 	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("path %s = %q, want %q (all: %v)", k, got[k], v, got)
-		}
+	// The wildcard's digest follows every file it covers.
+	m.Files[4].SHA256 = "6"
+	if again := revalidatePaths(m)["/d/*"]; again == got["/d/*"] {
+		t.Errorf("/d/* digest %s did not change when d/b~2.css changed", again)
 	}
 }
 
