@@ -144,15 +144,15 @@ func TestInvalidationPath(t *testing.T) {
 		exact     bool
 	}{
 		{"index.html", "/index.html", true},
-		{"logo (1).png", "/logo%20(1).png", true},                  // "(" and ")" are safe: never encoded
-		{"a b/c'd!$&+,;=@:.js", "/a%20b/c'd!$&+,;=@:.js", true},     // sub-delims stay raw
+		{"logo (1).png", "/logo%20(1).png", true},               // "(" and ")" are safe: never encoded
+		{"a b/c'd!$&+,;=@:.js", "/a%20b/c'd!$&+,;=@:.js", true}, // sub-delims stay raw
 		{`q"<>#%{}|\^[]` + "`.css", "/q%22%3C%3E%23%25%7B%7D%7C%5C%5E%5B%5D%60.css", true},
-		{"caf\u00e9/\u65e5.txt", "/caf%C3%A9/%E6%97%A5.txt", true},   // non-ASCII as UTF-8 bytes
+		{"caf\u00e9/\u65e5.txt", "/caf%C3%A9/%E6%97%A5.txt", true}, // non-ASCII as UTF-8 bytes
 		{"tab\there", "/tab%09here", true},
-		{"docs/v~1.html", "/docs/*", false},                      // CloudFront rejects a raw "~"
-		{"a b/c*.js", "/a%20b/*", false},                          // "*" would be a wildcard
+		{"docs/v~1.html", "/docs/*", false}, // CloudFront rejects a raw "~"
+		{"a b/c*.js", "/a%20b/*", false},    // "*" would be a wildcard
 		{"~root.txt", "/*", false},
-		{"what?.txt", "/*", false},                                // "?" would start a query string
+		{"what?.txt", "/*", false}, // "?" would start a query string
 	}
 	for _, tt := range tests {
 		got, exact := invalidationPath(tt.key)
