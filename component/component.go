@@ -85,13 +85,15 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEdge(ctx, name, edgeProvider, server, s, children)
+	// Everything created through the us-east-1 provider waits for the account check.
+	edgeAccount := checkEdgeAccount(ctx, name, site, edgeProvider)
+	e, err := newEdge(ctx, name, edgeProvider, edgeAccount, server, s, children)
 	if err != nil {
 		return nil, err
 	}
 	var certificateArn pulumi.StringInput
 	if s.DomainName != "" {
-		if certificateArn, err = newCertificate(ctx, name, edgeProvider, s, children); err != nil {
+		if certificateArn, err = newCertificate(ctx, name, edgeProvider, edgeAccount, s, children); err != nil {
 			return nil, err
 		}
 	}
