@@ -73,7 +73,11 @@ func bucketPolicy(bucketArn, distributionArn string) string {
 }
 
 // edgeInvokePolicy lets the edge signer call the server's function URL. Since October 2025 a function URL
-// caller needs both permissions; InvokeFunction is limited to calls made through the URL.
+// caller needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction. AWS documents the
+// lambda:InvokedViaFunctionUrl condition key for resource-based policies (lambda.Permission) only; no AWS
+// document says identity policies evaluate it, and a condition on a key absent from the request context is
+// false, which would refuse every request with 403. The role belongs to the signer alone and its code only
+// calls the URL, so InvokeFunction is granted on this one function without that condition.
 func edgeInvokePolicy(serverFunctionArn string) string {
 	return policy(
 		statement{
@@ -83,11 +87,10 @@ func edgeInvokePolicy(serverFunctionArn string) string {
 			Resource: serverFunctionArn,
 		},
 		statement{
-			Sid:       "InvokeServerViaFunctionUrlOnly",
-			Effect:    "Allow",
-			Action:    "lambda:InvokeFunction",
-			Resource:  serverFunctionArn,
-			Condition: map[string]map[string]string{"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
+			Sid:      "InvokeServerFunction",
+			Effect:   "Allow",
+			Action:   "lambda:InvokeFunction",
+			Resource: serverFunctionArn,
 		},
 	)
 }
