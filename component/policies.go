@@ -77,7 +77,9 @@ func bucketPolicy(bucketArn, distributionArn string) string {
 // lambda:InvokedViaFunctionUrl condition key for resource-based policies (lambda.Permission) only; no AWS
 // document says identity policies evaluate it, and a condition on a key absent from the request context is
 // false, which would refuse every request with 403. The role belongs to the signer alone and its code only
-// calls the URL, so InvokeFunction is granted on this one function without that condition.
+// calls the URL, so InvokeFunction is granted on this one function without that condition. A same-account
+// caller may hold both permissions in its identity policy alone:
+// https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
 func edgeInvokePolicy(serverFunctionArn string) string {
 	return policy(
 		statement{
