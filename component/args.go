@@ -14,6 +14,13 @@ const (
 	DefaultLogRetentionDays  = 14
 	DefaultPriceClass        = "PriceClass_100"
 	DefaultWarmerConcurrency = 1
+
+	// MaxTimeout is the longest server timeout CloudFront can wait for: its origin read timeout is at most
+	// 60 s without a quota increase, and it is set 5 s above the Lambda timeout so a slow answer still
+	// arrives.
+	MaxTimeout = 55
+	// MaxWarmerConcurrency is the most instances the warmer function keeps warm (it refuses more).
+	MaxWarmerConcurrency = 100
 )
 
 // Lambda architectures the server function can run on.
@@ -63,7 +70,8 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"bundle's architecture. Default: x86_64 when bundling, the bundle's otherwise.")
 	an.Describe(&a.MemorySize, "Server Lambda memory in MB.")
 	an.SetDefault(&a.MemorySize, DefaultMemorySize)
-	an.Describe(&a.Timeout, "Server Lambda timeout in seconds (CloudFront waits at most 60 s for a response).")
+	an.Describe(&a.Timeout, "Server Lambda timeout in seconds, 1 to 55: CloudFront waits timeout + 5 s (at most "+
+		"60 s without a quota increase) for a response.")
 	an.SetDefault(&a.Timeout, DefaultTimeout)
 	an.Describe(&a.Environment, "Extra environment variables for the server Lambda.")
 	an.Describe(&a.LogRetentionDays, "Retention of the functions' CloudWatch log groups, in days.")
@@ -75,7 +83,7 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.HostedZoneId, "Route 53 hosted zone that holds domainName.")
 	an.Describe(&a.Warmer, "Keep server instances warm with a scheduled warmer Lambda. Default: on when the "+
 		"bundle has a warmer function.")
-	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm.")
+	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm, 1 to 100.")
 	an.SetDefault(&a.WarmerConcurrency, DefaultWarmerConcurrency)
 }
 
@@ -84,6 +92,9 @@ type settings struct {
 	DashSiteArgs
 	warmer    *bool // nil: follow the bundle
 	transform Transform
+	// timeout and warmerConcurrency fail when they resolve out of range (Timeout and WarmerConcurrency
+	// may come from other resources, so they are checked again once known).
+	timeout, warmerConcurrency pulumi.IntOutput
 }
 
 // resolve checks the plain arguments and fills defaults; name prefixes error messages.
@@ -116,6 +127,12 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if args.DomainName == "" && args.HostedZoneId != nil {
 		return nil, fmt.Errorf("DashSite %q: hostedZoneId is set without domainName; set both or neither", name)
 	}
+	if err := checkPlainInt(name, args.Timeout, timeoutRange); err != nil {
+		return nil, err
+	}
+	if err := checkPlainInt(name, args.WarmerConcurrency, warmerConcurrencyRange); err != nil {
+		return nil, err
+	}
 	if s.MemorySize == nil {
 		s.MemorySize = pulumi.Int(DefaultMemorySize)
 	}
@@ -131,5 +148,44 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if s.WarmerConcurrency == nil {
 		s.WarmerConcurrency = pulumi.Int(DefaultWarmerConcurrency)
 	}
+	s.timeout = checkedInt(name, s.Timeout, timeoutRange)
+	s.warmerConcurrency = checkedInt(name, s.WarmerConcurrency, warmerConcurrencyRange)
 	return s, nil
+}
+
+// intRange is an integer argument's allowed values and what to say when one is outside them.
+type intRange struct {
+	arg      string
+	min, max int
+	hint     string
+}
+
+var (
+	timeoutRange = intRange{"timeout", 1, MaxTimeout, "CloudFront waits at most 60 s for the server (its " +
+		"origin read timeout, set to timeout + 5 s); for longer requests raise the CloudFront quota \"Response " +
+		"timeout per origin\" in Service Quotas, then set the Lambda timeout and the origin's read timeout with " +
+		"Transform.ServerFunction and Transform.Distribution (Go) or `transforms` (other languages)"}
+	warmerConcurrencyRange = intRange{"warmerConcurrency", 1, MaxWarmerConcurrency, "the warmer keeps at most 100 " +
+		"instances warm; raise provisioned concurrency on the server function for more"}
+)
+
+func (r intRange) check(name string, v int) error {
+	if v < r.min || v > r.max {
+		return fmt.Errorf("DashSite %q: %s is %d, outside %d..%d: %s", name, r.arg, v, r.min, r.max, r.hint)
+	}
+	return nil
+}
+
+// checkPlainInt checks a value given as a plain number now, so that preview fails before anything is
+// created; values that come from other resources are checked by checkedInt once known.
+func checkPlainInt(name string, in pulumi.IntInput, r intRange) error {
+	if v, ok := in.(pulumi.Int); ok {
+		return r.check(name, int(v))
+	}
+	return nil
+}
+
+// checkedInt is in, failing when it resolves outside r.
+func checkedInt(name string, in pulumi.IntInput, r intRange) pulumi.IntOutput {
+	return in.ToIntOutput().ApplyT(func(v int) (int, error) { return v, r.check(name, v) }).(pulumi.IntOutput)
 }

@@ -42,6 +42,15 @@ func TestBadInput(t *testing.T) {
 			[]string{"dash.example.com", "hostedZoneId"}},
 		{"zone without domain", &DashSiteArgs{BundleDir: testBundle, HostedZoneId: pulumi.String("Z1")},
 			[]string{"without domainName"}},
+		{"timeout CloudFront cannot wait for", &DashSiteArgs{BundleDir: testBundle, Timeout: pulumi.Int(56)},
+			[]string{"timeout is 56", "1..55", "Response timeout per origin", "Service Quotas"}},
+		{"timeout from an output", &DashSiteArgs{BundleDir: testBundle, Timeout: pulumi.Int(90).ToIntOutput()},
+			[]string{"timeout is 90", "1..55"}},
+		{"zero timeout", &DashSiteArgs{BundleDir: testBundle, Timeout: pulumi.Int(0)}, []string{"timeout is 0"}},
+		{"too many warm instances", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(101)},
+			[]string{"warmerConcurrency is 101", "1..100"}},
+		{"too many warm instances from an output", &DashSiteArgs{BundleDir: testBundle,
+			WarmerConcurrency: pulumi.Int(500).ToIntOutput()}, []string{"warmerConcurrency is 500"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,8 +194,10 @@ func TestHelpers(t *testing.T) {
 	tests := []struct{ got, want any }{
 		{urlHost("https://abc.lambda-url.eu-west-1.on.aws/"), "abc.lambda-url.eu-west-1.on.aws"},
 		{urlHost("https://abc.lambda-url.eu-west-1.on.aws"), "abc.lambda-url.eu-west-1.on.aws"},
-		{originReadTimeout(3), 30},
-		{originReadTimeout(45), 45},
+		{originReadTimeout(3), 8},
+		{originReadTimeout(30), 35},
+		{originReadTimeout(50), 55},
+		{originReadTimeout(55), 60},
 		{originReadTimeout(900), 60},
 	}
 	for i, tt := range tests {

@@ -96,10 +96,11 @@ func (bs behaviorSettings) asDefault() *cloudfront.DistributionDefaultCacheBehav
 	return args
 }
 
-// originReadTimeout lets CloudFront wait as long as the server may run: at least CloudFront's default of
-// 30 s, at most the 60 s it allows without a quota increase.
+// originReadTimeout lets CloudFront wait a little longer than the server may run, so that an answer given
+// at the last moment still arrives; 60 s is the most CloudFront allows without a quota increase
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout).
 func originReadTimeout(timeout int) int {
-	return min(max(timeout, 30), 60)
+	return min(timeout+5, 60)
 }
 
 // newDistribution builds the CloudFront distribution with the manifest's behaviors in the manifest's order;
@@ -133,8 +134,11 @@ func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *stat
 					HttpsPort:            pulumi.Int(443),
 					OriginProtocolPolicy: pulumi.String("https-only"),
 					OriginSslProtocols:   pulumi.StringArray{pulumi.String("TLSv1.2")},
-					OriginReadTimeout:    s.Timeout.ToIntOutput().ApplyT(originReadTimeout).(pulumi.IntOutput),
+					OriginReadTimeout:    s.timeout.ApplyT(originReadTimeout).(pulumi.IntOutput),
 				},
+				// CloudFront retries a GET that timed out up to ConnectionAttempts times (default 3): each retry
+				// is another full, billed Lambda run and the viewer waits ~3x longer for the same 504. One attempt.
+				ConnectionAttempts: pulumi.Int(1),
 			},
 		},
 		DefaultCacheBehavior:  behaviorFor(m.Behaviors[last], e).asDefault(),

@@ -70,7 +70,7 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		Role:          role.Arn,
 		Architectures: pulumi.StringArray{pulumi.String(origin.Architecture)},
 		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
-		Timeout:       s.Timeout.ToIntOutput().ToIntPtrOutput(),
+		Timeout:       s.timeout.ToIntPtrOutput(),
 		Environment:   serverEnvironment(s),
 	}), opts...)
 	if err != nil {

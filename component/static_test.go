@@ -116,7 +116,9 @@ func TestDistributionMirrorsManifest(t *testing.T) {
 	}
 	srv := origins[manifest.OriginServer]
 	cfg := srv["customOriginConfig"].(map[string]any)
-	if srv["domainName"] != urlHostName || cfg["originProtocolPolicy"] != "https-only" || cfg["originReadTimeout"] != float64(30) {
+	// Read timeout 5 s above the Lambda's 30 s; one connection attempt, or CloudFront re-runs a slow GET.
+	if srv["domainName"] != urlHostName || cfg["originProtocolPolicy"] != "https-only" || cfg["originReadTimeout"] != float64(35) ||
+		srv["connectionAttempts"] != float64(1) {
 		t.Errorf("server origin = %v", srv)
 	}
 

@@ -40,7 +40,7 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 		Timeout:     pulumi.Int(warmerTimeout),
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			warmer.EnvTargets:     server.function.Name,
-			warmer.EnvConcurrency: s.WarmerConcurrency.ToIntOutput().ApplyT(strconv.Itoa).(pulumi.StringOutput),
+			warmer.EnvConcurrency: s.warmerConcurrency.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 		}},
 	}), opts...)
 	if err != nil {
