@@ -51,6 +51,8 @@ type DashSiteArgs struct {
 	Warmer            *bool           `pulumi:"warmer,optional"`
 	WarmerConcurrency pulumi.IntInput `pulumi:"warmerConcurrency,optional"`
 
+	DeleteEdgeFunction bool `pulumi:"deleteEdgeFunction,optional"`
+
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
 	Transform *Transform
@@ -85,6 +87,9 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"bundle has a warmer function.")
 	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm, 1 to 100.")
 	an.SetDefault(&a.WarmerConcurrency, DefaultWarmerConcurrency)
+	an.Describe(&a.DeleteEdgeFunction, "Delete the Lambda@Edge function with the stack. Off by default: AWS "+
+		"refuses the delete until CloudFront's replicas are gone, hours after the distribution, so `pulumi "+
+		"destroy` would fail; instead the function is left in us-east-1 (it costs nothing unused) to delete by hand later.")
 }
 
 // settings are the arguments with defaults applied and plain values checked.

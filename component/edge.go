@@ -45,6 +45,9 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, accountCh
 		return nil, err
 	}
 	// No environment: Lambda@Edge forbids it. The signer reads the role's credentials Lambda provides.
+	// Retained on delete unless asked otherwise: Lambda refuses to delete a function while CloudFront still
+	// has replicas of it, which lasts hours after the distribution lets go, so a delete would fail `pulumi
+	// destroy` (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-delete-replicas.html).
 	signer, err := lambda.NewFunction(ctx, name+"-edge-signer", with(t.EdgeFunction, &lambda.FunctionArgs{
 		Description: after(accountChecked, "OpenDash "+name+": signs CloudFront's requests to the server function URL"),
 		Runtime:     pulumi.String(edgesigner.Runtime),
@@ -56,7 +59,7 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, accountCh
 		Publish:    pulumi.Bool(true), // CloudFront needs a numbered version, never $LATEST
 		MemorySize: pulumi.Int(128),
 		Timeout:    pulumi.Int(5),
-	}), plus(opts, pulumi.Provider(provider))...)
+	}), plus(opts, pulumi.Provider(provider), pulumi.RetainOnDelete(!s.DeleteEdgeFunction))...)
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,8 @@ const (
 // child is one resource the program registered, as the mock monitor saw it.
 type child struct {
 	typ, name, parent, provider string
-	custom                      bool
+	custom, retainOnDelete      bool
+	dependencies                []string // URNs of explicit and input dependencies
 	inputs                      resource.PropertyMap
 }
 
@@ -53,6 +54,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	c := child{typ: args.TypeToken, name: args.Name, provider: args.Provider, custom: args.Custom, inputs: args.Inputs}
 	if args.RegisterRPC != nil {
 		c.parent = args.RegisterRPC.GetParent()
+		c.retainOnDelete = args.RegisterRPC.GetRetainOnDelete()
+		c.dependencies = args.RegisterRPC.GetDependencies()
 	}
 	m.mu.Lock()
 	m.children = append(m.children, c)

@@ -164,3 +164,20 @@ func TestWarmerOff(t *testing.T) {
 		t.Errorf("warmerFunctionName = %v, want none", d.outputs["warmerFunctionName"])
 	}
 }
+
+func TestEdgeFunctionRetainedOnDelete(t *testing.T) {
+	for _, del := range []bool{false, true} {
+		d := deploy(t, &DashSiteArgs{BundleDir: testBundle, DeleteEdgeFunction: del})
+		if d.err != nil {
+			t.Fatal(d.err)
+		}
+		if got := d.one(t, "aws:lambda/function:Function", "site-edge-signer").retainOnDelete; got != !del {
+			t.Errorf("deleteEdgeFunction %v: edge function retainOnDelete = %v, want %v", del, got, !del)
+		}
+		for _, c := range d.children {
+			if c.retainOnDelete && c.name != "site-edge-signer" {
+				t.Errorf("%s %s is retained on delete; only the edge function should be", c.typ, c.name)
+			}
+		}
+	}
+}
