@@ -2,6 +2,8 @@ package component
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -107,6 +109,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if args == nil {
 		args = &DashSiteArgs{}
 	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
 	s := &settings{DashSiteArgs: *args, warmer: args.Warmer}
 	if args.Transform != nil {
 		s.transform = *args.Transform
@@ -193,4 +198,30 @@ func checkPlainInt(name string, in pulumi.IntInput, r intRange) error {
 // checkedInt is in, failing when it resolves outside r.
 func checkedInt(name string, in pulumi.IntInput, r intRange) pulumi.IntOutput {
 	return in.ToIntOutput().ApplyT(func(v int) (int, error) { return v, r.check(name, v) }).(pulumi.IntOutput)
+}
+
+// MaxNameLength is the longest component name whose derived AWS names all fit: Pulumi appends "-" and 7
+// random characters, and the longest derived name, "<name>-edge-signer-role-1234567" (also -invalidator-role),
+// is an IAM role name, at most 64 characters.
+const MaxNameLength = 64 - len("-edge-signer-role") - 8
+
+// validName is what every derived name accepts: S3 bucket names are lowercase without "_", Lambda function
+// names have no ".".
+var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// checkName refuses, before anything is created, a component name that would make some AWS name invalid
+// half way through an update.
+func checkName(name string) error {
+	fix := fmt.Sprintf("use at most %d characters of a-z, 0-9 and \"-\", starting with a letter or digit", MaxNameLength)
+	switch {
+	case !validName.MatchString(name):
+		return fmt.Errorf("DashSite %q: the name is not valid in every AWS name derived from it (S3 buckets take "+
+			"only lowercase letters, digits, \"-\" and \".\"; Lambda functions no \".\"); %s", name, fix)
+	case len(name) > MaxNameLength:
+		return fmt.Errorf("DashSite %q: the name has %d characters, too long for the IAM role names derived from "+
+			"it (%s-edge-signer-role-<7 random characters> must fit in 64); %s", name, len(name), name, fix)
+	case strings.HasPrefix(name, "xn--") || strings.HasPrefix(name, "sthree-"):
+		return fmt.Errorf("DashSite %q: S3 bucket names may not start with \"xn--\" or \"sthree-\"; %s", name, fix)
+	}
+	return nil
 }

@@ -67,6 +67,52 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+func TestComponentNames(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"site", true},
+		{"my-dash-app-2", true},
+		{strings.Repeat("a", MaxNameLength), true},
+		{strings.Repeat("a", MaxNameLength+1), false},
+		{"MySite", false},   // S3 bucket names are lowercase
+		{"my_site", false},  // no "_" in bucket names
+		{"my.site", false},  // no "." in Lambda function names
+		{"-site", false},    // buckets start with a letter or digit
+		{"xn--site", false}, // reserved bucket prefix
+		{"", false},
+	}
+	for _, tt := range tests {
+		err := checkName(tt.name)
+		if (err == nil) != tt.ok {
+			t.Errorf("checkName(%q) = %v, want ok %v", tt.name, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "a-z, 0-9") {
+			t.Errorf("checkName(%q) = %v: the error should say which names work", tt.name, err)
+		}
+	}
+	// The longest accepted name gives AWS names within their limits (auto-naming adds 8 characters).
+	long := strings.Repeat("a", MaxNameLength)
+	limits := map[string]int{long + "-edge-signer-role": 64, long + "-invalidator-role": 64, long + "-server-role": 64,
+		long + "-warmer-role": 64, long + "-edge-signer": 64, long + "-invalidator": 64, long + "-assets": 63,
+		long + "-warmer-schedule": 64, long + "-forwarded-host": 64, long + "-assets-oac": 64}
+	for n, limit := range limits {
+		if len(n)+8 > limit {
+			t.Errorf("%s plus 8 random characters is %d long, over %d", n, len(n)+8, limit)
+		}
+	}
+	// NewDashSite checks the name before it registers anything.
+	m := &mocks{}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := NewDashSite(ctx, "My_Site", &DashSiteArgs{BundleDir: testBundle})
+		return err
+	}, pulumi.WithMocks("project", "stack", m))
+	if err == nil || !strings.Contains(err.Error(), `"My_Site"`) || len(m.children) != 0 {
+		t.Errorf("NewDashSite(\"My_Site\") = %v with %d resources, want an error naming it and none", err, len(m.children))
+	}
+}
+
 func TestBundlerFailureNamesTheSource(t *testing.T) {
 	useBundler(t, func(context.Context, bundler.Options) (*bundler.Result, error) {
 		return nil, errors.New("app.py: create_app is missing")
