@@ -201,3 +201,24 @@ func TestInvalidation(t *testing.T) {
 		t.Errorf("invalidator archive lacks %s", invalidatorFile)
 	}
 }
+
+// TestBucketSettingsOneAfterAnother: S3 answers concurrent bucket-level changes with OperationAborted, so each
+// setting waits for the one before it.
+func TestBucketSettingsOneAfterAnother(t *testing.T) {
+	d := deployed(t)
+	urn := func(typ, name string) string {
+		return "urn:pulumi:stack::project::" + Token + "$" + typ + "::" + name
+	}
+	chain := []struct{ typ, name string }{
+		{"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "site-assets-public-access"},
+		{"aws:s3/bucketOwnershipControls:BucketOwnershipControls", "site-assets-ownership"},
+		{"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "site-assets-encryption"},
+		{"aws:s3/bucketPolicy:BucketPolicy", "site-assets-policy"},
+	}
+	for i := 1; i < len(chain); i++ {
+		before := urn(chain[i-1].typ, chain[i-1].name)
+		if deps := d.one(t, chain[i].typ, chain[i].name).dependencies; !contains(deps, before) {
+			t.Errorf("%s does not wait for %s; depends on %v", chain[i].name, chain[i-1].name, deps)
+		}
+	}
+}
