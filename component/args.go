@@ -47,6 +47,8 @@ type DashSiteArgs struct {
 	LogRetentionDays pulumi.IntInput       `pulumi:"logRetentionDays,optional"`
 	PriceClass       pulumi.StringInput    `pulumi:"priceClass,optional"`
 
+	ResponseHeadersPolicyId pulumi.StringInput `pulumi:"responseHeadersPolicyId,optional"`
+
 	DomainName   string             `pulumi:"domainName,optional"`
 	HostedZoneId pulumi.StringInput `pulumi:"hostedZoneId,optional"`
 
@@ -82,6 +84,10 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 	an.SetDefault(&a.LogRetentionDays, DefaultLogRetentionDays)
 	an.Describe(&a.PriceClass, "CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.")
 	an.SetDefault(&a.PriceClass, DefaultPriceClass)
+	an.Describe(&a.ResponseHeadersPolicyId, "CloudFront response headers policy on every behavior. Default: the "+
+		"managed SecurityHeadersPolicy (HSTS, X-Content-Type-Options, X-Frame-Options SAMEORIGIN, "+
+		"Referrer-Policy). Give another policy's id (e.g. to allow framing from other sites), or \"\" for none.")
+	an.SetDefault(&a.ResponseHeadersPolicyId, SecurityHeadersPolicyID)
 	an.Describe(&a.DomainName, "Custom domain (e.g. dash.example.com). Needs hostedZoneId: the component creates "+
 		"an ACM certificate in us-east-1 validated through that zone, and A/AAAA alias records.")
 	an.Describe(&a.HostedZoneId, "Route 53 hosted zone that holds domainName.")
@@ -154,6 +160,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	}
 	if s.PriceClass == nil {
 		s.PriceClass = pulumi.String(DefaultPriceClass)
+	}
+	if s.ResponseHeadersPolicyId == nil {
+		s.ResponseHeadersPolicyId = pulumi.String(SecurityHeadersPolicyID)
 	}
 	if s.WarmerConcurrency == nil {
 		s.WarmerConcurrency = pulumi.Int(DefaultWarmerConcurrency)

@@ -17,14 +17,16 @@ type behaviorSettings struct {
 	cachePolicyID         string
 	originRequestPolicyID pulumi.StringPtrInput
 	compress              bool
-	lambdaArn             pulumi.StringInput // origin-request signer; nil for S3
-	functionArn           pulumi.StringInput // viewer-request forwarded host; nil for S3
+	responseHeaders       pulumi.StringPtrInput // response headers policy id; "" attaches none
+	lambdaArn             pulumi.StringInput    // origin-request signer; nil for S3
+	functionArn           pulumi.StringInput    // viewer-request forwarded host; nil for S3
 }
 
 // behaviorFor maps one manifest behavior to CloudFront settings: S3 behaviors cache with the files'
 // Cache-Control; server behaviors never cache, forward everything but Host and are signed at the edge.
-func behaviorFor(b manifest.Behavior, e *edge) behaviorSettings {
-	bs := behaviorSettings{origin: b.Origin, allowedMethods: pulumi.ToStringArray(b.AllowedMethods)}
+func behaviorFor(b manifest.Behavior, e *edge, s *settings) behaviorSettings {
+	bs := behaviorSettings{origin: b.Origin, allowedMethods: pulumi.ToStringArray(b.AllowedMethods),
+		responseHeaders: s.ResponseHeadersPolicyId.ToStringOutput().ToStringPtrOutput()}
 	if b.Origin == manifest.OriginS3 {
 		bs.cachePolicyID = CachingOptimizedPolicyID
 		bs.compress = true
@@ -41,14 +43,15 @@ var cachedMethods = pulumi.ToStringArray(manifest.MethodsRead)
 
 func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrderedCacheBehaviorArgs {
 	args := &cloudfront.DistributionOrderedCacheBehaviorArgs{
-		PathPattern:           pulumi.String(pattern),
-		TargetOriginId:        pulumi.String(bs.origin),
-		ViewerProtocolPolicy:  pulumi.String("redirect-to-https"),
-		AllowedMethods:        bs.allowedMethods,
-		CachedMethods:         cachedMethods,
-		CachePolicyId:         pulumi.String(bs.cachePolicyID),
-		OriginRequestPolicyId: bs.originRequestPolicyID,
-		Compress:              pulumi.Bool(bs.compress),
+		PathPattern:             pulumi.String(pattern),
+		TargetOriginId:          pulumi.String(bs.origin),
+		ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
+		AllowedMethods:          bs.allowedMethods,
+		CachedMethods:           cachedMethods,
+		CachePolicyId:           pulumi.String(bs.cachePolicyID),
+		OriginRequestPolicyId:   bs.originRequestPolicyID,
+		Compress:                pulumi.Bool(bs.compress),
+		ResponseHeadersPolicyId: bs.responseHeaders,
 	}
 	if bs.lambdaArn != nil {
 		args.LambdaFunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArray{
@@ -70,13 +73,14 @@ func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrder
 
 func (bs behaviorSettings) asDefault() *cloudfront.DistributionDefaultCacheBehaviorArgs {
 	args := &cloudfront.DistributionDefaultCacheBehaviorArgs{
-		TargetOriginId:        pulumi.String(bs.origin),
-		ViewerProtocolPolicy:  pulumi.String("redirect-to-https"),
-		AllowedMethods:        bs.allowedMethods,
-		CachedMethods:         cachedMethods,
-		CachePolicyId:         pulumi.String(bs.cachePolicyID),
-		OriginRequestPolicyId: bs.originRequestPolicyID,
-		Compress:              pulumi.Bool(bs.compress),
+		TargetOriginId:          pulumi.String(bs.origin),
+		ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
+		AllowedMethods:          bs.allowedMethods,
+		CachedMethods:           cachedMethods,
+		CachePolicyId:           pulumi.String(bs.cachePolicyID),
+		OriginRequestPolicyId:   bs.originRequestPolicyID,
+		Compress:                pulumi.Bool(bs.compress),
+		ResponseHeadersPolicyId: bs.responseHeaders,
 	}
 	if bs.lambdaArn != nil {
 		args.LambdaFunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArray{
@@ -111,7 +115,7 @@ func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *stat
 	last := len(m.Behaviors) - 1 // Validate guarantees the last behavior is "*"
 	ordered := cloudfront.DistributionOrderedCacheBehaviorArray{}
 	for _, bh := range m.Behaviors[:last] {
-		ordered = append(ordered, behaviorFor(bh, e).ordered(bh.PathPattern))
+		ordered = append(ordered, behaviorFor(bh, e, s).ordered(bh.PathPattern))
 	}
 
 	args := &cloudfront.DistributionArgs{
@@ -141,7 +145,7 @@ func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *stat
 				ConnectionAttempts: pulumi.Int(1),
 			},
 		},
-		DefaultCacheBehavior:  behaviorFor(m.Behaviors[last], e).asDefault(),
+		DefaultCacheBehavior:  behaviorFor(m.Behaviors[last], e, s).asDefault(),
 		OrderedCacheBehaviors: ordered,
 		Restrictions: &cloudfront.DistributionRestrictionsArgs{
 			GeoRestriction: &cloudfront.DistributionRestrictionsGeoRestrictionArgs{RestrictionType: pulumi.String("none")},

@@ -16,6 +16,11 @@ const (
 	// AllViewerExceptHostHeaderPolicyID forwards every viewer header, cookie and query string but Host:
 	// a function URL routes by Host, so the viewer's must not reach it.
 	AllViewerExceptHostHeaderPolicyID = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+	// SecurityHeadersPolicyID is CloudFront's managed response headers policy SecurityHeadersPolicy: HSTS
+	// (one year), X-Content-Type-Options nosniff, X-Frame-Options SAMEORIGIN, Referrer-Policy
+	// strict-origin-when-cross-origin and X-XSS-Protection, each kept when the origin sets its own but nosniff
+	// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html).
+	SecurityHeadersPolicyID = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 	// BasicExecutionPolicyArn lets a Lambda function write its CloudWatch logs.
 	BasicExecutionPolicyArn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 )

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/opendash/opendash/manifest"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 func TestBucketIsPrivateAndEncrypted(t *testing.T) {
@@ -220,5 +221,33 @@ func TestBucketSettingsOneAfterAnother(t *testing.T) {
 		if deps := d.one(t, chain[i].typ, chain[i].name).dependencies; !contains(deps, before) {
 			t.Errorf("%s does not wait for %s; depends on %v", chain[i].name, chain[i-1].name, deps)
 		}
+	}
+}
+
+func TestSecurityHeadersOnEveryBehavior(t *testing.T) {
+	tests := []struct {
+		name string
+		arg  pulumi.StringInput
+		want any // the policy id on every behavior; nil: attribute absent or ""
+	}{
+		{"default: AWS's managed SecurityHeadersPolicy", nil, SecurityHeadersPolicyID},
+		{"another policy", pulumi.String("11111111-2222-3333-4444-555555555555"), "11111111-2222-3333-4444-555555555555"},
+		{"none", pulumi.String(""), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := deploy(t, &DashSiteArgs{BundleDir: testBundle, ResponseHeadersPolicyId: tt.arg})
+			if d.err != nil {
+				t.Fatal(d.err)
+			}
+			dist := d.one(t, "aws:cloudfront/distribution:Distribution", "site-cdn").inputs.Mappable()
+			behaviors := append(append([]any{}, dist["orderedCacheBehaviors"].([]any)...), dist["defaultCacheBehavior"])
+			for _, b := range behaviors {
+				bm := b.(map[string]any)
+				if got := bm["responseHeadersPolicyId"]; got != tt.want {
+					t.Errorf("behavior %v: response headers policy %v, want %v", bm["pathPattern"], got, tt.want)
+				}
+			}
+		})
 	}
 }
