@@ -57,6 +57,9 @@ type DashSiteArgs struct {
 
 	DeleteEdgeFunction bool `pulumi:"deleteEdgeFunction,optional"`
 
+	ReservedConcurrency pulumi.IntInput `pulumi:"reservedConcurrency,optional"`
+	WafRateLimit        pulumi.IntInput `pulumi:"wafRateLimit,optional"`
+
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
 	Transform *Transform
@@ -95,6 +98,12 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"bundle has a warmer function.")
 	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm, 1 to 100.")
 	an.SetDefault(&a.WarmerConcurrency, DefaultWarmerConcurrency)
+	an.Describe(&a.ReservedConcurrency, "Cap on the server function's concurrent instances (Lambda reserved "+
+		"concurrency), so stray traffic cannot run up the bill or starve other functions; requests over it get "+
+		"throttled (HTTP 502 through CloudFront). Free, but taken from the account's concurrency pool. Default: no cap.")
+	an.Describe(&a.WafRateLimit, "Attach an AWS WAF web ACL that blocks an IP address sending more than this "+
+		"many requests in 5 minutes (at least 10). Costs about $6 a month plus $0.60 per million requests. "+
+		"Default: no web ACL.")
 	an.Describe(&a.DeleteEdgeFunction, "Delete the Lambda@Edge function with the stack. Off by default: AWS "+
 		"refuses the delete until CloudFront's replicas are gone, hours after the distribution, so `pulumi "+
 		"destroy` would fail; instead the function is left in us-east-1 (it costs nothing unused) to delete by hand later.")
@@ -149,6 +158,12 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if err := checkPlainInt(name, args.WarmerConcurrency, warmerConcurrencyRange); err != nil {
 		return nil, err
 	}
+	if err := checkPlainInt(name, args.ReservedConcurrency, reservedConcurrencyRange); err != nil {
+		return nil, err
+	}
+	if err := checkPlainInt(name, args.WafRateLimit, wafRateLimitRange); err != nil {
+		return nil, err
+	}
 	if s.MemorySize == nil {
 		s.MemorySize = pulumi.Int(DefaultMemorySize)
 	}
@@ -184,6 +199,10 @@ var (
 		"origin read timeout, set to timeout + 5 s); for longer requests raise the CloudFront quota \"Response " +
 		"timeout per origin\" in Service Quotas, then set the Lambda timeout and the origin's read timeout with " +
 		"Transform.ServerFunction and Transform.Distribution (Go) or `transforms` (other languages)"}
+	reservedConcurrencyRange = intRange{"reservedConcurrency", 1, 1_000_000, "0 would refuse every request; " +
+		"leave it unset for no cap"}
+	wafRateLimitRange = intRange{"wafRateLimit", MinWafRateLimit, 2_000_000_000, "AWS WAF's rate-based rules " +
+		"count 10 to 2,000,000,000 requests per IP in 5 minutes"}
 	warmerConcurrencyRange = intRange{"warmerConcurrency", 1, MaxWarmerConcurrency, "the warmer keeps at most 100 " +
 		"instances warm; raise provisioned concurrency on the server function for more"}
 )

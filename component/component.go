@@ -97,7 +97,13 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 			return nil, err
 		}
 	}
-	dist, err := newDistribution(ctx, name, b, static, server, e, certificateArn, s, children)
+	var webACL pulumi.StringInput
+	if s.WafRateLimit != nil {
+		if webACL, err = newRateLimit(ctx, name, edgeProvider, edgeAccount, s, children); err != nil {
+			return nil, err
+		}
+	}
+	dist, err := newDistribution(ctx, name, b, static, server, e, certificateArn, webACL, s, children)
 	if err != nil {
 		return nil, err
 	}

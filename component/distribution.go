@@ -108,9 +108,10 @@ func originReadTimeout(timeout int) int {
 }
 
 // newDistribution builds the CloudFront distribution with the manifest's behaviors in the manifest's order;
-// the last one ("*") is the default behavior. certificateArn is nil without a custom domain.
+// the last one ("*") is the default behavior. certificateArn is nil without a custom domain, webACL without
+// wafRateLimit.
 func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *staticSite, server *serverFunction, e *edge,
-	certificateArn pulumi.StringInput, s *settings, opts []pulumi.ResourceOption) (*cloudfront.Distribution, error) {
+	certificateArn, webACL pulumi.StringInput, s *settings, opts []pulumi.ResourceOption) (*cloudfront.Distribution, error) {
 	m := b.manifest
 	last := len(m.Behaviors) - 1 // Validate guarantees the last behavior is "*"
 	ordered := cloudfront.DistributionOrderedCacheBehaviorArray{}
@@ -156,6 +157,9 @@ func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *stat
 	// behavior and the server renders the page.
 	if _, ok := m.FileForKey(RootObject); ok {
 		args.DefaultRootObject = pulumi.String(RootObject)
+	}
+	if webACL != nil {
+		args.WebAclId = webACL
 	}
 	if certificateArn != nil {
 		args.Aliases = pulumi.StringArray{pulumi.String(s.DomainName)}

@@ -88,6 +88,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("hostedZoneId", "Z2FDTNDATAQYW2")
 	case "aws:cloudfront/function:Function":
 		set("arn", "arn:aws:cloudfront::"+account+":function/"+args.Name)
+	case "aws:wafv2/webAcl:WebAcl":
+		set("arn", "arn:aws:wafv2:us-east-1:"+account+":global/webacl/"+args.Name+"/a1")
 	case "aws:cloudfront/originAccessControl:OriginAccessControl":
 		id = "E3OACEXAMPLE"
 	case "aws:iam/role:Role":

@@ -74,6 +74,8 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
 		Timeout:       s.timeout.ToIntPtrOutput(),
 		Environment:   serverEnvironment(s),
+		// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
+		ReservedConcurrentExecutions: reservedConcurrency(name, s),
 	}), opts...)
 	if err != nil {
 		return nil, err
@@ -160,4 +162,12 @@ func newLogGroup(ctx *pulumi.Context, resourceName string, functionName pulumi.S
 		Name:            functionName.ApplyT(func(n string) string { return "/aws/lambda/" + n }).(pulumi.StringOutput),
 		RetentionInDays: s.LogRetentionDays.ToIntOutput().ToIntPtrOutput(),
 	}), opts...)
+}
+
+// reservedConcurrency is the server's concurrency cap, nil when none was asked for.
+func reservedConcurrency(name string, s *settings) pulumi.IntPtrInput {
+	if s.ReservedConcurrency == nil {
+		return nil
+	}
+	return checkedInt(name, s.ReservedConcurrency, reservedConcurrencyRange).ToIntPtrOutput()
 }
