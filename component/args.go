@@ -55,7 +55,9 @@ type DashSiteArgs struct {
 	Warmer            *bool           `pulumi:"warmer,optional"`
 	WarmerConcurrency pulumi.IntInput `pulumi:"warmerConcurrency,optional"`
 
-	DeleteEdgeFunction bool `pulumi:"deleteEdgeFunction,optional"`
+	DeleteEdgeFunction   bool            `pulumi:"deleteEdgeFunction,optional"`
+	EdgeLogRetentionDays pulumi.IntInput `pulumi:"edgeLogRetentionDays,optional"`
+	EdgeLogRegions       []string        `pulumi:"edgeLogRegions,optional"`
 
 	ReservedConcurrency pulumi.IntInput `pulumi:"reservedConcurrency,optional"`
 	WafRateLimit        pulumi.IntInput `pulumi:"wafRateLimit,optional"`
@@ -104,6 +106,12 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.WafRateLimit, "Attach an AWS WAF web ACL that blocks an IP address sending more than this "+
 		"many requests in 5 minutes (at least 10). Costs about $6 a month plus $0.60 per million requests. "+
 		"Default: no web ACL.")
+	an.Describe(&a.EdgeLogRetentionDays, "Create the Lambda@Edge signer's log groups "+
+		"(/aws/lambda/us-east-1.<function>) with this retention, in days, in every region of edgeLogRegions. "+
+		"Without it Lambda@Edge creates them on first use in each region that runs the function, keeps the "+
+		"logs forever and leaves them behind on destroy. Default: unset (no groups created).")
+	an.Describe(&a.EdgeLogRegions, "Regions for edgeLogRetentionDays. Default: the regions with CloudFront "+
+		"regional edge caches, where origin-request functions run.")
 	an.Describe(&a.DeleteEdgeFunction, "Delete the Lambda@Edge function with the stack. Off by default: AWS "+
 		"refuses the delete until CloudFront's replicas are gone, hours after the distribution, so `pulumi "+
 		"destroy` would fail; instead the function is left in us-east-1 (it costs nothing unused) to delete by hand later.")
@@ -157,6 +165,10 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	}
 	if err := checkPlainInt(name, args.WarmerConcurrency, warmerConcurrencyRange); err != nil {
 		return nil, err
+	}
+	if len(args.EdgeLogRegions) > 0 && args.EdgeLogRetentionDays == nil {
+		return nil, fmt.Errorf("DashSite %q: edgeLogRegions is set without edgeLogRetentionDays; set the "+
+			"retention too, or drop edgeLogRegions", name)
 	}
 	if err := checkPlainInt(name, args.ReservedConcurrency, reservedConcurrencyRange); err != nil {
 		return nil, err

@@ -103,7 +103,16 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 			return nil, err
 		}
 	}
-	dist, err := newDistribution(ctx, name, b, static, server, e, certificateArn, webACL, s, children)
+	distOpts := children
+	if s.EdgeLogRetentionDays != nil {
+		groups, err := newEdgeLogGroups(ctx, name, e, s, children)
+		if err != nil {
+			return nil, err
+		}
+		// No request reaches the signer before its log groups exist, or Lambda@Edge would make its own.
+		distOpts = plus(children, pulumi.DependsOn(groups))
+	}
+	dist, err := newDistribution(ctx, name, b, static, server, e, certificateArn, webACL, s, distOpts)
 	if err != nil {
 		return nil, err
 	}

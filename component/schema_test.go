@@ -68,7 +68,7 @@ func TestInferSchema(t *testing.T) {
 	wantInputs := []string{"source", "bundleDir", "python", "skipInstall", "excludeDirs", "architecture", "memorySize",
 		"timeout", "environment", "logRetentionDays", "priceClass", "responseHeadersPolicyId", "domainName", "hostedZoneId",
 		"warmer", "warmerConcurrency",
-		"deleteEdgeFunction", "reservedConcurrency", "wafRateLimit"}
+		"deleteEdgeFunction", "reservedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions"}
 	if len(res.InputProperties) != len(wantInputs) {
 		t.Errorf("inputs %v, want exactly %v (transform must stay out)", keys(res.InputProperties), wantInputs)
 	}

@@ -44,6 +44,7 @@ type Transform struct {
 	EdgeBasicExecution        func(*iam.RolePolicyAttachmentArgs)
 	EdgeRolePolicy            func(*iam.RolePolicyArgs)
 	EdgeFunction              func(*lambda.FunctionArgs)
+	EdgeLogGroup              func(*cloudwatch.LogGroupArgs) // once per region, with edgeLogRetentionDays
 	InvalidatorRole           func(*iam.RoleArgs)
 	InvalidatorBasicExecution func(*iam.RolePolicyAttachmentArgs)
 	InvalidatorRolePolicy     func(*iam.RolePolicyArgs)
