@@ -176,6 +176,12 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if err := checkPlainInt(name, args.WafRateLimit, wafRateLimitRange); err != nil {
 		return nil, err
 	}
+	warm, okWarm := args.WarmerConcurrency.(pulumi.Int)
+	capped, okCap := args.ReservedConcurrency.(pulumi.Int)
+	if okWarm && okCap && warm > capped && (args.Warmer == nil || *args.Warmer) {
+		return nil, fmt.Errorf("DashSite %q: warmerConcurrency %d is above reservedConcurrency %d: the extra warm-up "+
+			"calls would only be throttled; lower warmerConcurrency or raise reservedConcurrency", name, warm, capped)
+	}
 	if s.MemorySize == nil {
 		s.MemorySize = pulumi.Int(DefaultMemorySize)
 	}

@@ -51,6 +51,8 @@ func TestBadInput(t *testing.T) {
 			[]string{"wafRateLimit is 5", "10..2000000000"}},
 		{"zero reserved concurrency", &DashSiteArgs{BundleDir: testBundle, ReservedConcurrency: pulumi.Int(0)},
 			[]string{"reservedConcurrency is 0", "refuse every request"}},
+		{"more warm instances than the cap", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(5),
+			ReservedConcurrency: pulumi.Int(3)}, []string{"warmerConcurrency 5 is above reservedConcurrency 3"}},
 		{"too many warm instances", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(101)},
 			[]string{"warmerConcurrency is 101", "1..100"}},
 		{"too many warm instances from an output", &DashSiteArgs{BundleDir: testBundle,
