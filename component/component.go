@@ -88,17 +88,34 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEdge(ctx, name, edgeProvider, server, s, children)
+	// Everything created through the us-east-1 provider waits for the account check.
+	edgeAccount := checkEdgeAccount(ctx, name, site, edgeProvider)
+	e, err := newEdge(ctx, name, edgeProvider, edgeAccount, server, s, children)
 	if err != nil {
 		return nil, err
 	}
 	var certificateArn pulumi.StringInput
 	if s.DomainName != "" {
-		if certificateArn, err = newCertificate(ctx, name, edgeProvider, s, children); err != nil {
+		if certificateArn, err = newCertificate(ctx, name, edgeProvider, edgeAccount, s, children); err != nil {
 			return nil, err
 		}
 	}
-	dist, err := newDistribution(ctx, name, b, static, server, e, certificateArn, s, children)
+	var webACL pulumi.StringInput
+	if s.WafRateLimit != nil {
+		if webACL, err = newRateLimit(ctx, name, edgeProvider, edgeAccount, s, children); err != nil {
+			return nil, err
+		}
+	}
+	distOpts := children
+	if s.EdgeLogRetentionDays != nil {
+		groups, err := newEdgeLogGroups(ctx, name, e, s, children)
+		if err != nil {
+			return nil, err
+		}
+		// No request reaches the signer before its log groups exist, or Lambda@Edge would make its own.
+		distOpts = plus(children, pulumi.DependsOn(groups))
+	}
+	dist, err := newDistribution(ctx, name, b, static, server, e, certificateArn, webACL, s, distOpts)
 	if err != nil {
 		return nil, err
 	}
