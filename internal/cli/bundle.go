@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/bundler/serverfn"
 )
 
 // bundleOptions are the flags of `open-dash bundle`.
@@ -43,6 +44,15 @@ func (o *bundleOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.json, "json", false, "print a machine-readable summary on stdout")
 }
 
+// validate rejects flag values no bundle could use before anything runs: they are a wrong command line.
+func (o *bundleOptions) validate() error {
+	switch o.architecture {
+	case serverfn.ArchX86, serverfn.ArchARM64:
+		return nil
+	}
+	return fmt.Errorf("--architecture %q is not one Lambda runs: use %s or %s", o.architecture, serverfn.ArchX86, serverfn.ArchARM64)
+}
+
 func (o *bundleOptions) libraryOptions(progress io.Writer) bundler.Options {
 	return bundler.Options{
 		SourceDir:     o.source,
@@ -70,6 +80,9 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.source == "" {
 				return usageError{fmt.Errorf("--source is required: the folder that holds app.py")}
+			}
+			if err := o.validate(); err != nil {
+				return usageError{err}
 			}
 			progress := stderr
 			if o.quiet || o.json {
@@ -101,10 +114,11 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 
 func printJSON(w io.Writer, res *bundler.Result) error {
 	summary := struct {
+		OK bool `json:"ok"` // false only in the error object (jsonerr.go)
 		*bundler.Result
 		BuildID     string `json:"buildId"`
 		DashVersion string `json:"dashVersion"`
-	}{Result: res, BuildID: res.Manifest.BuildID, DashVersion: res.Manifest.App.DashVersion}
+	}{OK: true, Result: res, BuildID: res.Manifest.BuildID, DashVersion: res.Manifest.App.DashVersion}
 	if summary.Warnings == nil {
 		summary.Warnings = []string{}
 	}
