@@ -83,6 +83,8 @@ func TestValidate(t *testing.T) {
 		{"escaping path", func(m *Manifest) { m.Files[0].Path = "../secret" }, "must stay inside"},
 		{"leading slash key", func(m *Manifest) { m.Files[0].Key = "/x" }, "not start with '/'"},
 		{"bad class", func(m *Manifest) { m.Files[0].Class = "forever" }, `unknown class "forever"`},
+		{"relative source", func(m *Manifest) { m.App.Source = "../app" }, ""},
+		{"absolute source", func(m *Manifest) { m.App.Source = "/home/me/app" }, "relative to the bundle folder"},
 		{"bad arch", func(m *Manifest) { m.Origins.Server.Architecture = "ppc" }, "neither x86_64 nor arm64"},
 	}
 	for _, tt := range tests {
@@ -100,6 +102,17 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("error = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestSourceDir(t *testing.T) {
+	m := valid()
+	if got := m.SourceDir("/b/.open-dash"); got != "" {
+		t.Errorf("no source recorded: SourceDir = %q", got)
+	}
+	m.App.Source = "../single-page"
+	if got := m.SourceDir("/b/.open-dash"); got != filepath.FromSlash("/b/single-page") {
+		t.Errorf("SourceDir = %q", got)
 	}
 }
 

@@ -24,6 +24,7 @@ type bundleOptions struct {
 	publicURL     string
 	sourceMaps    bool
 	noCache       bool
+	force         bool
 	quiet         bool
 	json          bool
 }
@@ -40,6 +41,7 @@ func (o *bundleOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.publicURL, "public-url", "", "the site's public URL, for absolute URLs in Dash Pages metadata")
 	f.BoolVar(&o.sourceMaps, "source-maps", false, "also ship the component suites' source maps")
 	f.BoolVar(&o.noCache, "no-cache", false, "bundle in full even when nothing changed since the last bundle")
+	f.BoolVar(&o.force, "force", false, "replace an output folder that holds the bundle of another source folder")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors")
 	f.BoolVar(&o.json, "json", false, "print a machine-readable summary on stdout")
 }
@@ -65,6 +67,7 @@ func (o *bundleOptions) libraryOptions(progress io.Writer) bundler.Options {
 		PublicURL:     o.publicURL,
 		SourceMaps:    o.sourceMaps,
 		NoCache:       o.noCache,
+		Force:         o.force,
 		Progress:      progress,
 	}
 }
