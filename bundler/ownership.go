@@ -39,17 +39,12 @@ func checkOwner(src, out string, force bool) error {
 	if err != nil {
 		return fmt.Errorf("output folder %s: %w", out, err)
 	}
-	// Only the recorded source matters here; a manifest of another OpenDash version is still a bundle.
-	var head struct {
-		App struct {
-			Source string `json:"source"`
-		} `json:"app"`
-	}
-	if json.Unmarshal(data, &head) != nil || head.App.Source == "" || force {
-		return nil
-	}
-	owner := filepath.Join(out, filepath.FromSlash(head.App.Source))
-	if sameFolder(owner, src) {
+	// Only the recorded source matters here (read leniently: a manifest of another OpenDash version is still
+	// a bundle, and one that does not record its source may be replaced, as before).
+	var m manifest.Manifest
+	json.Unmarshal(data, &m)
+	owner := m.SourceDir(out)
+	if owner == "" || force || m.MadeFrom(out, src) {
 		return nil
 	}
 	return fmt.Errorf("output folder %s holds the bundle of %s, not of %s; bundling would replace it"+
@@ -60,15 +55,4 @@ func checkOwner(src, out string, force bool) error {
 // OwnOutDir is the output folder suggested for an app whose default one holds another app's bundle.
 func OwnOutDir(src string) string {
 	return filepath.Join(filepath.Dir(src), OutputDirName+"-"+filepath.Base(src))
-}
-
-// sameFolder compares two absolute folders: the same file when both exist (symlinks, case-insensitive file
-// systems), else the same path.
-func sameFolder(a, b string) bool {
-	ia, errA := os.Stat(a)
-	ib, errB := os.Stat(b)
-	if errA == nil && errB == nil {
-		return os.SameFile(ia, ib)
-	}
-	return filepath.Clean(a) == filepath.Clean(b)
 }

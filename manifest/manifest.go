@@ -297,6 +297,22 @@ func (m *Manifest) SourceDir(bundleDir string) string {
 	return abs
 }
 
+// MadeFrom reports whether the bundle in bundleDir was made from the app folder src (false when the manifest
+// does not say). Existing folders compare as files (symlinks, case-insensitive file systems), others by path.
+func (m *Manifest) MadeFrom(bundleDir, src string) bool {
+	own := m.SourceDir(bundleDir)
+	if own == "" {
+		return false
+	}
+	a, errA := os.Stat(own)
+	b, errB := os.Stat(src)
+	if errA == nil && errB == nil {
+		return os.SameFile(a, b)
+	}
+	abs, err := filepath.Abs(src)
+	return err == nil && own == abs
+}
+
 func sameMethods(a, b []string) bool {
 	if len(a) != len(b) {
 		return false

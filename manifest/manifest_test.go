@@ -110,9 +110,24 @@ func TestSourceDir(t *testing.T) {
 	if got := m.SourceDir("/b/.open-dash"); got != "" {
 		t.Errorf("no source recorded: SourceDir = %q", got)
 	}
+	if m.MadeFrom("/b/.open-dash", "/b/single-page") {
+		t.Error("MadeFrom is true without a recorded source")
+	}
 	m.App.Source = "../single-page"
 	if got := m.SourceDir("/b/.open-dash"); got != filepath.FromSlash("/b/single-page") {
 		t.Errorf("SourceDir = %q", got)
+	}
+	root := t.TempDir()
+	for _, d := range []string{"app", "other", ".open-dash"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	os.Symlink(filepath.Join(root, "app"), filepath.Join(root, "link"))
+	m.App.Source = "../app"
+	bundle := filepath.Join(root, ".open-dash")
+	for src, want := range map[string]bool{"app": true, "link": true, "other": false, "gone": false} {
+		if got := m.MadeFrom(bundle, filepath.Join(root, src)); got != want {
+			t.Errorf("MadeFrom(%s) = %v, want %v", src, got, want)
+		}
 	}
 }
 
