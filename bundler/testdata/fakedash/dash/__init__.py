@@ -5,6 +5,8 @@ import os
 
 import flask
 
+from ._components import Input, Output  # noqa: F401 (dash.Input, dash.Output)
+
 __version__ = "9.9.9"
 page_registry = {}
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -16,7 +18,7 @@ class _Config(dict):
 
 class Dash:
     def __init__(self, name=None, url_base_pathname=None, assets_folder="assets", serve_locally=True,
-                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore=""):
+                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore="", **_ignored):
         root = flask.helpers.get_root_path(name or "__main__")
         prefix = url_base_pathname or "/"
         self.config = _Config(requests_pathname_prefix=prefix, routes_pathname_prefix=prefix,
@@ -27,7 +29,28 @@ class Dash:
         self.layout = {"type": "Div", "props": {"children": "hello"}}
         self.registered_paths = {}
         self._dev_tools = {"ui": debug_tools, "serve_dev_bundles": debug_tools}
+        self._callbacks = {}  # "id.property" of the output: (output, inputs, function or None if clientside)
         self._routes(prefix, extra_route)
+
+    def callback(self, output, *inputs):
+        def register(function):
+            self._callbacks[str(output)] = (output, inputs, function)
+            return function
+        return register
+
+    def clientside_callback(self, _code, output, *inputs):
+        self._callbacks[str(output)] = (output, inputs, None)
+
+    def _dependencies(self):
+        return flask.jsonify([{"output": key, "clientside_function": None if fn else {"namespace": "_inline"},
+                               "inputs": [{"id": i.id, "property": i.property} for i in inputs]}
+                              for key, (_, inputs, fn) in sorted(self._callbacks.items())])
+
+    def _update(self):
+        body = flask.request.get_json()
+        output, _, function = self._callbacks[body["output"]]
+        value = function(*[i.get("value") for i in body.get("inputs", [])])
+        return flask.jsonify({"multi": True, "response": {output.id: {output.property: value}}})
 
     def enable_dev_tools(self, debug=False, **_):
         self._dev_tools = {"ui": debug, "serve_dev_bundles": debug}
@@ -56,8 +79,8 @@ class Dash:
         s.add_url_rule(prefix, "index", self._index)
         s.add_url_rule(prefix + "<path:path>", "catchall", lambda path: self._index())
         s.add_url_rule(prefix + "_dash-layout", "layout", lambda: flask.jsonify(self.layout))
-        s.add_url_rule(prefix + "_dash-dependencies", "deps", lambda: flask.jsonify([]))
-        s.add_url_rule(prefix + "_dash-update-component", "update", lambda: "{}", methods=["POST"])
+        s.add_url_rule(prefix + "_dash-dependencies", "deps", self._dependencies)
+        s.add_url_rule(prefix + "_dash-update-component", "update", self._update, methods=["POST"])
         s.add_url_rule(prefix + "_favicon.ico", "favicon",
                        lambda: flask.Response(b"\x00\x00\x01\x00fake-icon", mimetype="image/x-icon"))
         s.add_url_rule(prefix + "_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",

@@ -1,0 +1,42 @@
+"""Fake Dash components for OpenDash tests: layout nodes and callback dependencies as plain JSON data."""
+
+
+class Component(dict):
+    """A layout node, serialised as Dash does: {"type", "namespace", "props"}."""
+
+    namespace = ""
+
+    def __init__(self, children=None, **props):
+        if children is not None:
+            props["children"] = children
+        super().__init__(type=type(self).__name__, namespace=self.namespace, props=props)
+
+
+def components(namespace):
+    """A module-level __getattr__ that makes any capitalised name a Component class of namespace."""
+    made = {}
+
+    def __getattr__(name):
+        if not name[:1].isupper():
+            raise AttributeError(name)
+        if name not in made:
+            made[name] = type(name, (Component,), {"namespace": namespace})
+        return made[name]
+
+    return __getattr__
+
+
+class Dependency:
+    def __init__(self, component_id, component_property):
+        self.id, self.property = component_id, component_property
+
+    def __str__(self):
+        return f"{self.id}.{self.property}"
+
+
+class Input(Dependency):
+    pass
+
+
+class Output(Dependency):
+    pass
