@@ -26,17 +26,12 @@ def components(namespace):
     return __getattr__
 
 
-class Dependency:
-    def __init__(self, component_id, component_property):
-        self.id, self.property = component_id, component_property
+class Input(str):
+    """Input("city", "value") is the string "city.value", the form Dash.callback also takes directly."""
 
-    def __str__(self):
-        return f"{self.id}.{self.property}"
-
-
-class Input(Dependency):
-    pass
+    def __new__(cls, component_id, component_property):
+        return super().__new__(cls, f"{component_id}.{component_property}")
 
 
-class Output(Dependency):
+class Output(Input):
     pass
