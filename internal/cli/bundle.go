@@ -10,6 +10,7 @@ import (
 
 	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/bundler/serverfn"
+	"github.com/opendash/opendash/preview"
 )
 
 // bundleOptions are the flags of `open-dash bundle`.
@@ -79,7 +80,8 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Bundle a Dash app into .open-dash/ (static site, server function, warmer, manifest)",
 		Example: `  open-dash bundle --source ./my-app
   open-dash bundle --source ./my-app --python .venv/bin/python --skip-install --json`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{jsonErrorsAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.source == "" {
 				return usageError{fmt.Errorf("--source is required: the folder that holds app.py")}
@@ -107,12 +109,21 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 				fmt.Fprintf(stderr, "Bundled %d files (%s; static site %d files, %s) into %s in %s\n",
 					res.Files, bundler.HumanBytes(res.Bytes), res.StaticFiles, bundler.HumanBytes(res.StaticBytes), res.OutDir,
 					roundDuration(time.Since(start)))
+				fmt.Fprintf(stderr, "Next: open-dash preview %s\n", previewArgs(o.source, res.OutDir))
 			}
 			return nil
 		},
 	}
 	o.addFlags(cmd)
 	return cmd
+}
+
+// previewArgs is how `open-dash preview` finds this bundle: by its source when it looks there, else by folder.
+func previewArgs(source, out string) string {
+	if dir, err := preview.ForSource(source); err == nil && dir == out {
+		return "--source " + source
+	}
+	return "--dir " + out
 }
 
 func printJSON(w io.Writer, res *bundler.Result) error {

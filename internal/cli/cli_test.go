@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/bundler/cache"
 )
@@ -93,6 +95,34 @@ func TestJSONErrors(t *testing.T) {
 	}
 }
 
+func TestWantsJSON(t *testing.T) {
+	tests := []struct {
+		name      string
+		annotated bool
+		args      []string
+		want      bool
+	}{
+		{"annotated, --json", true, []string{"--json"}, true},
+		{"annotated, no --json", true, nil, false},
+		{"a command with its own failure report", false, []string{"--json"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := &cobra.Command{Use: "x"}
+			cmd.Flags().Bool("json", false, "")
+			if tt.annotated {
+				cmd.Annotations = map[string]string{jsonErrorsAnnotation: "true"}
+			}
+			if err := cmd.ParseFlags(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if got := wantsJSON(cmd); got != tt.want {
+				t.Errorf("wantsJSON = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestJSONErrorHint(t *testing.T) {
 	var buf bytes.Buffer
 	printJSONError(&buf, &bundler.StepError{Step: "install requirements", Err: errors.New("pip failed:\nlog\n  hint: fix it")})
@@ -163,8 +193,14 @@ func TestBundleOutputModes(t *testing.T) {
 	}
 
 	code, _, stderr = run("bundle", "--source", src, "--skip-install")
-	if code != 0 || !strings.Contains(stderr, "extract app") || !strings.Contains(stderr, "Bundled ") {
+	if code != 0 || !strings.Contains(stderr, "extract app") || !strings.Contains(stderr, "Bundled ") ||
+		!strings.Contains(stderr, "Next: open-dash preview --source "+src+"\n") {
 		t.Errorf("progress: exit %d, stderr %q", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "elsewhere")
+	code, _, stderr = run("bundle", "--source", src, "--skip-install", "--out", out)
+	if code != 0 || !strings.Contains(stderr, "Next: open-dash preview --dir "+out+"\n") {
+		t.Errorf("--out elsewhere: exit %d, stderr %q", code, stderr)
 	}
 
 	if err := os.WriteFile(filepath.Join(src, "app.py"), []byte("def create_app():\n    raise RuntimeError('kaput')\n"), 0o644); err != nil {

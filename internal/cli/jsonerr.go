@@ -24,10 +24,14 @@ type jsonError struct {
 // hintMarker separates an error's cause from its fix in OpenDash's multi-line messages.
 const hintMarker = "\n  hint: "
 
-// wantsJSON reports whether the failed command was asked for machine output (flags parsed before a bad
-// one count too: pflag parses in order).
+// jsonErrorsAnnotation marks the commands whose --json output on failure is this error object (a command
+// that prints its own report on failure, such as a list of failed checks, leaves it out).
+const jsonErrorsAnnotation = "opendash/json-errors"
+
+// wantsJSON reports whether the failed command prints JSON errors and was asked for machine output (flags
+// parsed before a bad one count too: pflag parses in order).
 func wantsJSON(cmd *cobra.Command) bool {
-	if cmd == nil {
+	if cmd == nil || cmd.Annotations[jsonErrorsAnnotation] == "" {
 		return false
 	}
 	f := cmd.Flags().Lookup("json")
