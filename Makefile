@@ -16,10 +16,15 @@ setup:
 	$(PYTHON) -c "import flask, werkzeug, boto3, botocore, moto" || \
 	  (echo "artifact tests need Flask, Werkzeug, boto3, botocore and moto in $(PYTHON)"; exit 1)
 
-## test: every test that needs no Dash, Docker or AWS (integration tests skip with a reason), then test-sdks
+## test: every test that needs no Dash, Docker or AWS (integration tests skip with a reason, shown with -v;
+##       without OPENDASH_TEST_PYTHON a line counts them), then test-sdks
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
+	@if [ -z "$(OPENDASH_TEST_PYTHON)" ]; then \
+	  n=$$($(GO) test -run 'Integration|Browser' -v ./... 2>&1 | grep -c -- '--- SKIP'); \
+	  echo "test: $$n real-Dash tests skipped (TestIntegration*, TestBrowser*): set OPENDASH_TEST_PYTHON to run them (make test-integration)"; \
+	fi
 	$(MAKE) --no-print-directory test-sdks
 
 ## test-sdks: tools/sdkgen's tests: generate both SDKs, check the Python one against schema.json, and
@@ -31,7 +36,7 @@ test-sdks:
 ## test-integration: bundle the examples with a real Dash: OPENDASH_TEST_PYTHON=/path/to/python make test-integration
 test-integration:
 	@test -n "$(OPENDASH_TEST_PYTHON)" || (echo "set OPENDASH_TEST_PYTHON to a Python that can import dash"; exit 2)
-	$(GO) test -count=1 -run 'Integration|Browser' -v ./...
+	$(GO) test -count=1 -run 'Integration|Browser|QuickStart' -v ./...
 
 ## bench: issue 7's targets on examples/single-page, medians of 15 runs: OPENDASH_TEST_PYTHON=/path/to/python make bench
 ##        first/floor (first bundle over bare Python; <= 1.15), rebundle-s (nothing changed; <= 0.3),

@@ -88,6 +88,8 @@ func TestValidate(t *testing.T) {
 		{"escaping path", func(m *Manifest) { m.Files[0].Path = "../secret" }, "must stay inside"},
 		{"leading slash key", func(m *Manifest) { m.Files[0].Key = "/x" }, "not start with '/'"},
 		{"bad class", func(m *Manifest) { m.Files[0].Class = "forever" }, `unknown class "forever"`},
+		{"relative source", func(m *Manifest) { m.App.Source = "../app" }, ""},
+		{"absolute source", func(m *Manifest) { m.App.Source = "/home/me/app" }, "relative to the bundle folder"},
 		{"bad arch", func(m *Manifest) { m.Origins.Server.Architecture = "ppc" }, "neither x86_64 nor arm64"},
 	}
 	for _, tt := range tests {
@@ -105,6 +107,32 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("error = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestSourceDir(t *testing.T) {
+	m := valid()
+	if got := m.SourceDir("/b/.open-dash"); got != "" {
+		t.Errorf("no source recorded: SourceDir = %q", got)
+	}
+	if m.MadeFrom("/b/.open-dash", "/b/single-page") {
+		t.Error("MadeFrom is true without a recorded source")
+	}
+	m.App.Source = "../single-page"
+	if got := m.SourceDir("/b/.open-dash"); got != filepath.FromSlash("/b/single-page") {
+		t.Errorf("SourceDir = %q", got)
+	}
+	root := t.TempDir()
+	for _, d := range []string{"app", "other", ".open-dash"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	os.Symlink(filepath.Join(root, "app"), filepath.Join(root, "link"))
+	m.App.Source = "../app"
+	bundle := filepath.Join(root, ".open-dash")
+	for src, want := range map[string]bool{"app": true, "link": true, "other": false, "gone": false} {
+		if got := m.MadeFrom(bundle, filepath.Join(root, src)); got != want {
+			t.Errorf("MadeFrom(%s) = %v, want %v", src, got, want)
+		}
 	}
 }
 

@@ -103,6 +103,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	mismatch, err := checkPython(ctx, py, dir, m)
+	if err != nil {
+		return nil, err
+	}
+	warnings = append(warnings, mismatch...)
 
 	s := &Server{
 		m:       m,

@@ -84,7 +84,13 @@ func TestPreviewOfFakeDashBundle(t *testing.T) {
 	})
 
 	t.Run("server function cannot start", func(t *testing.T) {
-		t.Setenv("PYTHONPATH", "") // the preview's Python has no Dash
+		// A Dash that the preview's version check accepts (its metadata says 9.9.9) but that cannot be imported.
+		broken := t.TempDir()
+		os.MkdirAll(filepath.Join(broken, "dash-9.9.9.dist-info"), 0o755)
+		os.MkdirAll(filepath.Join(broken, "dash"), 0o755)
+		os.WriteFile(filepath.Join(broken, "dash-9.9.9.dist-info", "METADATA"), []byte("Metadata-Version: 2.1\nName: dash\nVersion: 9.9.9\n"), 0o644)
+		os.WriteFile(filepath.Join(broken, "dash", "__init__.py"), []byte("raise ImportError('a broken Dash')\n"), 0o644)
+		t.Setenv("PYTHONPATH", broken)
 		rep, err := Run(context.Background(), Options{URL: servePreview(t, dir, "python3"), Dir: dir})
 		if err != nil {
 			t.Fatal(err)

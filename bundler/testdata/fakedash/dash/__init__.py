@@ -5,6 +5,8 @@ import os
 
 import flask
 
+from ._components import Input, Output  # noqa: F401 (dash.Input, dash.Output: "id.prop" strings)
+
 __version__ = "9.9.9"
 page_registry = {}
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -16,7 +18,8 @@ class _Config(dict):
 
 class Dash:
     def __init__(self, name=None, url_base_pathname=None, assets_folder="assets", serve_locally=True,
-                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore="", server=None):
+                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore="", server=None,
+                 **_ignored):
         root = flask.helpers.get_root_path(name or "__main__")
         prefix = url_base_pathname or "/"
         self.config = _Config(requests_pathname_prefix=prefix, routes_pathname_prefix=prefix,
@@ -59,6 +62,10 @@ class Dash:
             return fn
         return register
 
+    def clientside_callback(self, _code, output, *inputs):
+        """Registers a callback the browser runs: listed in the dependencies, never called here."""
+        self._callbacks[output] = (None, inputs)
+
     def _dependencies(self):
         deps = []
         for output, (_, inputs) in sorted(self._callbacks.items()):
@@ -84,9 +91,5 @@ class Dash:
                        lambda: flask.Response(b"\x00\x00\x01\x00fake-icon", mimetype="image/x-icon"))
         s.add_url_rule(prefix + "_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
                        "suites", lambda package_name, fingerprinted_path: "")
-        # Assets are a blueprint's static files, as in Dash: the app's before_request hooks apply to them.
-        s.register_blueprint(flask.Blueprint(prefix.replace("/", "_") + "dash_assets", s.import_name,
-                                             static_folder=self.config.assets_folder,
-                                             static_url_path=prefix + "assets"))
         if extra_route:
             s.add_url_rule(extra_route, "extra", lambda **kw: json.dumps(kw), methods=["GET", "POST"])
