@@ -37,6 +37,7 @@ func TestMatch(t *testing.T) {
 func valid() *Manifest {
 	return &Manifest{
 		SchemaVersion: SchemaVersion,
+		App:           App{Entry: Entry{Module: "index", Attribute: "app"}},
 		Origins: Origins{
 			S3:     S3Origin{Dir: "assets"},
 			Server: FunctionOrigin{Dir: "server-functions/default", Handler: "index.handler", Architecture: "x86_64"},
@@ -84,6 +85,11 @@ func TestValidate(t *testing.T) {
 		{"leading slash key", func(m *Manifest) { m.Files[0].Key = "/x" }, "not start with '/'"},
 		{"bad class", func(m *Manifest) { m.Files[0].Class = "forever" }, `unknown class "forever"`},
 		{"bad arch", func(m *Manifest) { m.Origins.Server.Architecture = "ppc" }, "neither x86_64 nor arm64"},
+		{"no entry (older bundle)", func(m *Manifest) { m.App.Entry = Entry{} }, ""},
+		{"dotted entry", func(m *Manifest) { m.App.Entry = Entry{Module: "pkg.app", Attribute: "make", Call: true} }, ""},
+		{"entry without attribute", func(m *Manifest) { m.App.Entry.Attribute = "" }, `app entry "index:"`},
+		{"entry with a path", func(m *Manifest) { m.App.Entry.Module = "pkg/app" }, "not MODULE:ATTRIBUTE"},
+		{"dotted attribute", func(m *Manifest) { m.App.Entry.Attribute = "a.b" }, "not MODULE:ATTRIBUTE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,6 +106,17 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("error = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestEntryString(t *testing.T) {
+	for e, want := range map[Entry]string{
+		{Module: "index", Attribute: "app"}:                      "index:app",
+		{Module: "pkg.app", Attribute: "create_app", Call: true}: "pkg.app:create_app()",
+	} {
+		if got := e.String(); got != want {
+			t.Errorf("%+v.String() = %q, want %q", e, got, want)
+		}
 	}
 }
 
