@@ -151,7 +151,7 @@ def no_layout(source, module, entry):
             setters.append((name, f"--app {name[:-3]}:{found.group(1)}"))
     spec = f"{entry['module']}:{entry['attribute']}{'()' if entry['call'] else ''}"
     if setters:
-        return Failure("no_layout", f"the app {spec} from {file} has no layout, and {setters[0][0]} sets it: "
+        return Failure("no_layout", f"{file} makes the app ({spec}) but sets no layout, and {setters[0][0]} sets it: "
                        f"bundle with {' or '.join(s for _, s in setters)} (the module that sets the layout is "
                        "the entry point, as with `python index.py`)")
     return Failure("no_layout", f"the app {spec} from {file} has no layout; set app.layout before returning the app "
@@ -183,6 +183,9 @@ class Watchdog:
                 return
             frame = sys._current_frames().get(self.main)
             stack = [f for f in traceback.extract_stack(frame) if not is_ours(f.filename)] if frame else []
+            for f in stack:
+                rel = os.path.relpath(f.filename)
+                f.filename = f.filename if rel.startswith("..") else rel
             still = "".join(traceback.format_list(stack[-12:])) or "  (no Python frame: C code is running)\n"
             emit("report", ok=False, error={  # noqa: F821 (extract.py)
                 "kind": "timeout",
@@ -194,7 +197,9 @@ class Watchdog:
 
 def is_ours(filename):
     """Frames of the extraction itself and of the import machinery, left out of the timeout's stack."""
-    return filename.startswith("<frozen ") or filename in ("<string>", __file__ if "__file__" in globals() else "")
+    machinery = os.path.dirname(importlib.__file__) + os.sep
+    return (filename.startswith(("<frozen ", machinery)) or
+            filename in ("<string>", __file__ if "__file__" in globals() else ""))
 
 
 LINK_ATTRS = {"script": "src", "link": "href", "img": "src", "source": "src"}
