@@ -451,13 +451,6 @@ func TestBundleEntryPoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture+" "+tt.app, func(t *testing.T) {
-			if tt.fixture == "several" {
-				// second has no layout in the fixture; give it one
-				src := fixture(t, "several")
-				appendFile(t, filepath.Join(src, "app.py"), "second.layout = {\"type\": \"Div\"}\n")
-				checkEntry(t, src, tt.app, tt.want, tt.warn)
-				return
-			}
 			checkEntry(t, fixture(t, tt.fixture), tt.app, tt.want, tt.warn)
 		})
 	}

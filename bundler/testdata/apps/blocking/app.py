@@ -1,12 +1,12 @@
 # Waits forever at import (a server loop, a queue, a prompt): the bundle must fail with this stack.
 import time
 
-import dash
+from dash import Dash
 
 
 def wait_for_data():
     time.sleep(3600)
 
 
-app = dash.Dash(__name__)
+app = Dash(__name__)
 wait_for_data()

@@ -1,5 +1,5 @@
 # The classic multi-page layout: app.py makes the app, index.py sets its layout and routes.
-import dash
+from dash import Dash
 
-app = dash.Dash(__name__)
+app = Dash(__name__)
 server = app.server

@@ -1,6 +1,6 @@
 # The shape of most tutorials: a module-level app, no create_app(), gunicorn's `server`.
-import dash
+from dash import Dash, html
 
-app = dash.Dash(__name__)
-app.layout = {"type": "Div", "props": {"children": "module level"}}
+app = Dash(__name__)
+app.layout = html.Div("module level", id="main")
 server = app.server

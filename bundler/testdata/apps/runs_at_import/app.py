@@ -1,7 +1,7 @@
 # Pasted from a notebook: the server is started unconditionally at import.
-import dash
+from dash import Dash, html
 
-app = dash.Dash(__name__)
-app.layout = {"type": "Div", "props": {"children": "runs at import"}}
+app = Dash(__name__)
+app.layout = html.Div("runs at import", id="main")
 app.run(debug=True)
 app.server.run(port=8050)

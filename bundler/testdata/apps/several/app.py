@@ -1,5 +1,7 @@
 # Two apps in one module: OpenDash cannot guess which one to deploy.
-import dash
+from dash import Dash, html
 
-first = dash.Dash(__name__)
-second = dash.Dash(__name__)
+first = Dash(__name__)
+second = Dash(__name__)
+first.layout = html.Div("first", id="main")
+second.layout = html.Div("second", id="main")
