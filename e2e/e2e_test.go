@@ -112,7 +112,7 @@ func TestBrowserExamples(t *testing.T) {
 			browser := startBrowser(t, ctx, chromium)
 			for _, ex := range examples {
 				t.Run(ex.name, func(t *testing.T) {
-					s := serveExample(t, ctx, py, ex.name, ex.app)
+					s := serveExampleApp(t, ctx, py, ex.name, ex.app)
 					dir := filepath.Join(artifacts, "dash-"+py.DashVersion, ex.name)
 					if err := os.MkdirAll(dir, 0o755); err != nil {
 						t.Fatal(err)
@@ -133,7 +133,13 @@ type site struct {
 }
 
 // serveExample bundles a copy of examples/name with py's Dash and serves it on a free port until the test ends.
-func serveExample(t *testing.T, ctx context.Context, py dashPython, name, app string) *site {
+func serveExample(t *testing.T, ctx context.Context, py dashPython, name string) *site {
+	t.Helper()
+	return serveExampleApp(t, ctx, py, name, "")
+}
+
+// serveExampleApp is serveExample with an entry point (--app; "" for the default).
+func serveExampleApp(t *testing.T, ctx context.Context, py dashPython, name, app string) *site {
 	t.Helper()
 	src := copyExample(t, name)
 	bundleCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)

@@ -265,7 +265,7 @@ _load_app()
 def _serve(environ):
     app = _load_app()
     if app is None:
-        return _error(500, "the app failed to load; see the function's logs")
+        return _error(500, "the app failed to start (loading it raised); see the function's logs")
     started = {}
     chunks = []
 

@@ -311,6 +311,7 @@ class LoadFailureTest(HandlerCase):
         for _ in range(2):  # the instance stays alive; each request retries the load
             resp = self.call(event(path="/hello"))
             self.assertEqual(resp["statusCode"], 500)
+            self.assertIn("the app failed to start", resp["body"])  # what open-dash verify looks for
             self.assertNotIn("Traceback", resp["body"])
             self.assertNotIn("secret-detail-42", resp["body"])
         retries = self.stderr.getvalue()
