@@ -447,7 +447,7 @@ func TestBundleEntryPoints(t *testing.T) {
 		{"classic", "index.py:app", manifest.Entry{Module: "index", Attribute: "app"}, nil},
 		{"runs_at_import", "", manifest.Entry{Module: "app", Attribute: "app"}, []string{
 			"app.py:6 calls Dash.run() while the app is imported; OpenDash never starts a server",
-			"app.py:7 calls Flask.run()", `if __name__ == "__main__":`}},
+			"app.py:7 calls Flask.run()", "app.py:9 calls Dash.run_server()", `if __name__ == "__main__":`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture+" "+tt.app, func(t *testing.T) {

@@ -155,7 +155,7 @@ var hints = map[string]string{
 	"create_app_raised": "the traceback below is your app's; fix it and bundle again",
 	"import_app":        "the traceback below is your app's; fix it and bundle again",
 	"not_dash":          "the entry point must be the dash.Dash instance or a function returning it (not app.server, not a layout)",
-	"no_layout":         "Dash serves nothing without a layout: bundle the module that sets it",
+	"no_layout":         "Dash serves nothing without a layout: set app.layout, or bundle the module that sets it with --app",
 	"timeout": "an app must not block while it is imported: start long work lazily (in a callback or a " +
 		"background thread), or raise the limit with --timeout",
 	"render": "the app failed while rendering; run it locally (python app.py) to see the same error",
