@@ -52,7 +52,7 @@ type DashSiteArgs struct {
 
 // Annotate documents every argument for the generated schema.
 func (a *DashSiteArgs) Annotate(an infer.Annotator) {
-	an.Describe(&a.Source, "Folder of the Dash app (app.py defining create_app()). The component bundles it into "+
+	an.Describe(&a.Source, "Folder of the Dash app (holding app.py, or the module app names). The component bundles it into "+
 		"`.open-dash` beside it on every run. Set exactly one of source and bundleDir.")
 	an.Describe(&a.App, "The app's entry point, MODULE[:ATTRIBUTE] like gunicorn's (`index:app` for the classic "+
 		"app.py + index.py layout, `app:make_app()` for a factory). Default: module app, using create_app() if "+

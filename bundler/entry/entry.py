@@ -8,7 +8,7 @@ import importlib
 import os
 import sys
 
-# Methods that start a development server. run_server is absent from Dash 3 and later.
+# Methods that start a development server. Dash 3 made run_server obsolete (it raises), so it is skipped there.
 SERVER_METHODS = (("dash", "Dash", "run"), ("dash", "Dash", "run_server"), ("flask", "Flask", "run"))
 
 
