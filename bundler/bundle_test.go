@@ -445,6 +445,7 @@ func TestBundleEntryPoints(t *testing.T) {
 		{"factory", "app:make_app", manifest.Entry{Module: "app", Attribute: "make_app", Call: true}, nil},
 		{"classic", "index:app", manifest.Entry{Module: "index", Attribute: "app"}, nil},
 		{"classic", "index.py:app", manifest.Entry{Module: "index", Attribute: "app"}, nil},
+		{"package", "pkg.dashboard", manifest.Entry{Module: "pkg.dashboard", Attribute: "app"}, nil},
 		{"runs_at_import", "", manifest.Entry{Module: "app", Attribute: "app"}, []string{
 			"app.py:6 calls Dash.run() while the app is imported; OpenDash never starts a server",
 			"app.py:7 calls Flask.run()", "app.py:9 calls Dash.run_server()", `if __name__ == "__main__":`}},

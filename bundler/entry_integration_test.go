@@ -31,6 +31,7 @@ func TestIntegrationEntryPoints(t *testing.T) {
 		{fixture: "factory", app: "app:make_app()", entry: "app:make_app()", text: "from make_app"},
 		{fixture: "classic", app: "index:app", entry: "index:app", text: "classic"},
 		{fixture: "several", app: "app:second", entry: "app:second", text: "second"},
+		{fixture: "package", app: "pkg.dashboard", entry: "pkg.dashboard:app", text: "from a package"},
 		{fixture: "classic", kind: "no_layout", errMsg: "--app index:app"},
 		{fixture: "several", kind: "several_apps", errMsg: "--app app:first or --app app:second"},
 		{fixture: "module_level", app: "app:server", kind: "not_dash", errMsg: "use --app app:app"},
