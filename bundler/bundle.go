@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opendash/opendash/bundler/cache"
+	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/bundler/extract"
 	"github.com/opendash/opendash/bundler/output"
 	"github.com/opendash/opendash/bundler/serverfn"
@@ -68,6 +69,8 @@ type build struct {
 	source  string // absolute source folder
 	out     string // absolute final output folder
 	python  string
+	app     entry.Spec // --app, parsed
+	appFile string     // the entry module's file, source-relative
 	server  *serverfn.Bundle
 	stage   *output.Staging
 	report  *extract.Report

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opendash/opendash/bundler/cache"
 	"github.com/opendash/opendash/bundler/extract"
@@ -120,11 +121,18 @@ func TestBundleFakeDash(t *testing.T) {
 			t.Errorf("server routes %s lack %q", routes, want)
 		}
 	}
+	if m.App.Entry != (manifest.Entry{Module: "app", Attribute: "create_app", Call: true}) {
+		t.Errorf("entry = %+v, want app:create_app()", m.App.Entry)
+	}
+	if m.Origins.Server.Handler != "opendash_handler.handler" {
+		t.Errorf("handler = %s", m.Origins.Server.Handler)
+	}
 	if m.App.DashVersion != "9.9.9" || m.Origins.Server.Architecture != "x86_64" || m.Origins.Warmer == nil {
 		t.Errorf("app/origins = %+v %+v", m.App, m.Origins)
 	}
 	for _, f := range []string{"server-functions/default/app.py", "server-functions/default/data/table.csv",
-		"server-functions/default/index.py", "server-functions/default/Dockerfile", "warmer-function/index.py"} {
+		"server-functions/default/opendash_handler.py", "server-functions/default/opendash_entry.py",
+		"server-functions/default/opendash-app.json", "server-functions/default/Dockerfile", "warmer-function/index.py"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing %s", f)
 		}
@@ -283,7 +291,16 @@ func TestBundleErrors(t *testing.T) {
 		{name: "no source flag", source: func(*testing.T) string { return "" }, want: []string{"pass --source"}},
 		{name: "missing source", source: func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope") }, want: []string{"does not exist"}},
 		{name: "no app.py", source: func(t *testing.T) string { return t.TempDir() }, want: []string{"has no app.py"}},
-		{name: "no create_app", source: fixtureFn("no_create_app"), wantApp: "no_create_app", want: []string{"defines no create_app()", "hint: define"}},
+		{name: "no create_app", source: fixtureFn("no_create_app"), wantApp: "no_app", want: []string{"app.py defines no create_app() function and no dash.Dash app", "hint: define", "--app MODULE:ATTRIBUTE"}},
+		{name: "bad --app", source: fixtureFn("good"), opts: Options{App: "my-app"}, want: []string{`"my-app" is not a Python module name`}},
+		{name: "--app module missing", source: fixtureFn("good"), opts: Options{App: "nope:app"}, want: []string{"--app nope:app", "has neither nope.py nor nope/__init__.py"}},
+		{name: "--app attribute missing", source: fixtureFn("module_level"), opts: Options{App: "app:application"}, wantApp: "no_attribute", want: []string{"--app app:application", "app.py has no attribute application", "its dash.Dash apps: app"}},
+		{name: "--app names the Flask server", source: fixtureFn("module_level"), opts: Options{App: "app:server"}, wantApp: "not_dash", want: []string{"server in app.py is flask.app.Flask, not a dash.Dash", "use --app app:app"}},
+		{name: "--app names a value", source: fixtureFn("no_create_app"), opts: Options{App: "app:VALUE"}, wantApp: "not_dash", want: []string{"VALUE in app.py is builtins.int"}},
+		{name: "--app factory returns no Dash", source: fixtureFn("not_dash"), opts: Options{App: "app:create_app()"}, wantApp: "not_dash", want: []string{"create_app() in app.py returned builtins.int"}},
+		{name: "several apps", source: fixtureFn("several"), wantApp: "several_apps", want: []string{"several dash.Dash apps (first, second)", "--app app:first or --app app:second"}},
+		{name: "classic layout without --app", source: fixtureFn("classic"), wantApp: "no_layout", want: []string{"app.py makes the app (app:app) but sets no layout", "index.py sets it", "--app index:app"}},
+		{name: "blocks at import", source: fixtureFn("blocking"), opts: Options{Timeout: time.Second}, wantApp: "timeout", want: []string{"importing app and calling its entry point took longer than 1 s", "File \"app.py\", line 8, in wait_for_data", "time.sleep(3600)", "--timeout"}},
 		{name: "create_app raises", source: fixtureFn("raises"), wantApp: "create_app_raised", want: []string{"create_app() in", "Traceback", "ValueError: settings file missing: boom", "load_settings"}},
 		{name: "not a Dash app", source: fixtureFn("not_dash"), wantApp: "not_dash", want: []string{"returned builtins.int, not a dash.Dash"}},
 		{name: "syntax error", source: fixtureFn("syntax_error"), wantApp: "syntax", want: []string{"syntax error in", "app.py:1"}},
@@ -410,5 +427,89 @@ func TestBundleAppOptions(t *testing.T) {
 	}
 	if strings.Contains(string(index), "fake dev") {
 		t.Error("the index page was rendered with dev tools on")
+	}
+}
+
+// TestBundleEntryPoints: the shapes real apps take, each bundled with no change to the app.
+func TestBundleEntryPoints(t *testing.T) {
+	fakeDash(t)
+	tests := []struct {
+		fixture, app string
+		want         manifest.Entry
+		warn         []string
+	}{
+		{"good", "", manifest.Entry{Module: "app", Attribute: "create_app", Call: true}, nil},
+		{"module_level", "", manifest.Entry{Module: "app", Attribute: "app"}, nil},
+		{"several", "app:second", manifest.Entry{Module: "app", Attribute: "second"}, nil},
+		{"factory", "app:make_app()", manifest.Entry{Module: "app", Attribute: "make_app", Call: true}, nil},
+		{"factory", "app:make_app", manifest.Entry{Module: "app", Attribute: "make_app", Call: true}, nil},
+		{"classic", "index:app", manifest.Entry{Module: "index", Attribute: "app"}, nil},
+		{"classic", "index.py:app", manifest.Entry{Module: "index", Attribute: "app"}, nil},
+		{"package", "pkg.dashboard", manifest.Entry{Module: "pkg.dashboard", Attribute: "app"}, nil},
+		{"runs_at_import", "", manifest.Entry{Module: "app", Attribute: "app"}, []string{
+			"app.py:6 calls Dash.run() while the app is imported; OpenDash never starts a server",
+			"app.py:7 calls Flask.run()", "app.py:9 calls Dash.run_server()", `if __name__ == "__main__":`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture+" "+tt.app, func(t *testing.T) {
+			checkEntry(t, fixture(t, tt.fixture), tt.app, tt.want, tt.warn)
+		})
+	}
+}
+
+func checkEntry(t *testing.T, src, app string, want manifest.Entry, warn []string) {
+	t.Helper()
+	res, err := bundle(t, src, Options{App: app})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Manifest
+	if m.App.Entry != want {
+		t.Errorf("manifest entry = %+v, want %+v", m.App.Entry, want)
+	}
+	data, err := os.ReadFile(filepath.Join(res.OutDir, ServerDir, "opendash-app.json"))
+	if err != nil || !strings.Contains(string(data), fmt.Sprintf(`"module":%q,"attribute":%q`, want.Module, want.Attribute)) {
+		t.Errorf("server function entry file = %s (%v)", data, err)
+	}
+	warnings := strings.Join(res.Warnings, "\n")
+	if strings.Join(m.Warnings, "\n") != warnings {
+		t.Errorf("manifest warnings differ from the summary's:\n%s\n---\n%s", m.Warnings, warnings)
+	}
+	for _, w := range warn {
+		if !strings.Contains(warnings, w) {
+			t.Errorf("warnings lack %q:\n%s", w, warnings)
+		}
+	}
+	if len(warn) == 0 && strings.Contains(warnings, "calls") {
+		t.Errorf("unexpected server-start warning:\n%s", warnings)
+	}
+}
+
+func appendFile(t *testing.T, name, text string) {
+	t.Helper()
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCacheKeyFollowsApp: the same source bundled with another --app is not the cached bundle.
+func TestCacheKeyFollowsApp(t *testing.T) {
+	fakeDash(t)
+	src := fixture(t, "classic")
+	if _, err := bundle(t, src, Options{App: "index:app"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := bundle(t, src, Options{App: "index:app"})
+	if err != nil || !res.Cached {
+		t.Fatalf("same --app not reused: cached=%v %v", res != nil && res.Cached, err)
+	}
+	appendFile(t, filepath.Join(src, "other.py"), "from app import app\n")
+	if res, err = bundle(t, src, Options{App: "other:app"}); err == nil || res != nil {
+		t.Fatalf("another --app reused the cached bundle (want the no-layout error): %v", err)
 	}
 }

@@ -164,6 +164,7 @@ func cacheKey(b *build) string {
 	put("architecture", o.Architecture)
 	put("publicURL", o.PublicURL)
 	put("sourceMaps", o.SourceMaps)
+	put("app", b.app.String())
 	env := os.Environ()
 	sort.Strings(env)
 	for _, kv := range env {

@@ -47,7 +47,7 @@ func TestBundleFlaskStaticFolder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := filepath.Join(t.TempDir(), "app")
-			tt.files["app.py"] = "import dash\nimport flask\n\n\ndef create_app():\n    return dash.Dash(__name__, server=" + tt.server + ")\n"
+			tt.files["app.py"] = "import dash\nimport flask\n\n\ndef create_app():\n    app = dash.Dash(__name__, server=" + tt.server + ")\n    app.layout = {\"type\": \"Div\"}\n    return app\n"
 			for name, body := range tt.files {
 				if err := os.MkdirAll(filepath.Dir(filepath.Join(src, name)), 0o755); err != nil {
 					t.Fatal(err)

@@ -3,6 +3,7 @@ package bundler
 import (
 	"io"
 	"path/filepath"
+	"time"
 )
 
 // OutputDirName is the folder the bundle is written to, beside the source folder.
@@ -10,8 +11,14 @@ const OutputDirName = ".open-dash"
 
 // Options say what to bundle and how. The zero value of every field but SourceDir is a sensible default.
 type Options struct {
-	// SourceDir is the app folder: it holds app.py, which defines create_app() returning a dash.Dash.
+	// SourceDir is the app folder: it holds app.py (or the module App names).
 	SourceDir string
+	// App is the entry point, MODULE[:ATTRIBUTE] like gunicorn's: ATTRIBUTE is a dash.Dash or a factory
+	// (written `name()`, or any callable that is not a Dash). "" means module app, where create_app() is
+	// used if defined, else a module-level Dash named app, else the only module-level Dash.
+	App string
+	// Timeout bounds importing the app and calling its entry point; 0 means 120 s.
+	Timeout time.Duration
 	// OutDir is where the bundle goes; "" means OutputDirName beside SourceDir.
 	OutDir string
 	// Python is the interpreter that runs the app; "" means $VIRTUAL_ENV/bin/python, else python3 on PATH.

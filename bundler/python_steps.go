@@ -110,6 +110,8 @@ func startExtraction(ctx context.Context, b *build, check []string) error {
 		OnCopy:     func(c extract.Copied) { b.copier.Start(c.Key, c.Source, c.Size, c.MtimeNs) },
 		OnPrefetch: b.copier.Prefetch,
 		ScriptDir:  scriptDir(),
+		App:        b.app,
+		Timeout:    b.opts.Timeout,
 	})
 	if err != nil {
 		return err
@@ -137,9 +139,10 @@ func extractApp(ctx context.Context, b *build) error {
 		return nil
 	})
 	b.result.Warnings = append(b.result.Warnings, r.Warnings...)
-	b.detail = fmt.Sprintf("Dash %s on Python %s", r.DashVersion, r.PythonVersion)
+	b.detail = fmt.Sprintf("%s, Dash %s on Python %s", r.Entry, r.DashVersion, r.PythonVersion)
 	b.server.SetPrefixes(r.RequestsPathnamePrefix, r.RoutesPathnamePrefix)
 	b.server.SetDisagreements(r.Disagree)
+	b.server.SetEntry(r.Entry)
 	return b.server.SetEnvironment(r.PythonVersion, r.Installed, r.MustPin)
 }
 

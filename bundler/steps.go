@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/bundler/output"
 	"github.com/opendash/opendash/bundler/python"
 	"github.com/opendash/opendash/bundler/serverfn"
@@ -21,7 +22,7 @@ var pythonEnv = python.System
 
 func checkSource(_ context.Context, b *build) error {
 	if b.opts.SourceDir == "" {
-		return errors.New("no source folder given: pass --source DIR, the folder that holds app.py")
+		return errors.New("no source folder given: pass --source DIR, the folder that holds app.py (or the module --app names)")
 	}
 	src, err := filepath.Abs(b.opts.SourceDir)
 	if err != nil {
@@ -36,9 +37,14 @@ func checkSource(_ context.Context, b *build) error {
 	case !info.IsDir():
 		return fmt.Errorf("source %s is a file; pass the folder that holds app.py", src)
 	}
-	if fi, err := os.Stat(filepath.Join(src, "app.py")); err != nil || fi.IsDir() {
-		return fmt.Errorf("%s has no app.py; OpenDash imports create_app() from app.py at the source root", src)
+	spec, err := entry.Parse(b.opts.App)
+	if err != nil {
+		return err
 	}
+	if b.appFile, err = spec.Find(src); err != nil {
+		return err
+	}
+	b.app = spec
 	switch b.opts.Architecture {
 	case "":
 		b.opts.Architecture = serverfn.ArchX86
@@ -80,6 +86,7 @@ func planServer(_ context.Context, b *build) error {
 		SourceDir:    b.source,
 		ExcludeDirs:  excludes,
 		Architecture: b.opts.Architecture,
+		AppFile:      b.appFile,
 	})
 	if err != nil {
 		return err

@@ -35,6 +35,7 @@ func writeManifest(_ context.Context, b *build) error {
 			RoutesPathnamePrefix:   r.RoutesPathnamePrefix,
 			UsePages:               r.UsePages,
 			ServeLocally:           r.ServeLocally,
+			Entry:                  r.Entry,
 		},
 		Origins: manifest.Origins{
 			S3: manifest.S3Origin{Dir: AssetsDir},

@@ -35,6 +35,7 @@ const (
 // they decide what to bundle and which resources exist, so they cannot wait for other resources' outputs.
 type DashSiteArgs struct {
 	Source       string   `pulumi:"source,optional"`
+	App          string   `pulumi:"app,optional"`
 	BundleDir    string   `pulumi:"bundleDir,optional"`
 	Python       string   `pulumi:"python,optional"`
 	SkipInstall  bool     `pulumi:"skipInstall,optional"`
@@ -69,8 +70,11 @@ type DashSiteArgs struct {
 
 // Annotate documents every argument for the generated schema.
 func (a *DashSiteArgs) Annotate(an infer.Annotator) {
-	an.Describe(&a.Source, "Folder of the Dash app (app.py defining create_app()). The component bundles it into "+
+	an.Describe(&a.Source, "Folder of the Dash app (holding app.py, or the module app names). The component bundles it into "+
 		"`.open-dash` beside it on every run. Set exactly one of source and bundleDir.")
+	an.Describe(&a.App, "The app's entry point, MODULE[:ATTRIBUTE] like gunicorn's (`index:app` for the classic "+
+		"app.py + index.py layout, `app:make_app()` for a factory). Default: module app, using create_app() if "+
+		"defined, else its module-level dash.Dash. With bundleDir it must match the bundle's entry point.")
 	an.Describe(&a.BundleDir, "An existing bundle folder (the `.open-dash` folder written by `open-dash bundle`, "+
 		"holding open-dash.output.json). Set exactly one of source and bundleDir.")
 	an.Describe(&a.Python, "Python interpreter that runs the app while bundling (with source). Default: "+

@@ -261,3 +261,25 @@ func TestHelpers(t *testing.T) {
 		t.Error("platformOf accepted s390x")
 	}
 }
+
+func TestAppArgument(t *testing.T) {
+	var got string
+	useBundler(t, func(_ context.Context, o bundler.Options) (*bundler.Result, error) {
+		got = o.App
+		return nil, errors.New("stop here")
+	})
+	deploy(t, &DashSiteArgs{Source: "myapp", App: "index:app"})
+	if got != "index:app" {
+		t.Errorf("bundler got App %q, want index:app", got)
+	}
+	dir := copyBundle(t, func(m *manifest.Manifest) { m.App.Entry = manifest.Entry{Module: "index", Attribute: "app"} })
+	for app, want := range map[string]string{"index:app": "", "index": "", "app:app": "imports index:app", "index:server": "--app index:server"} {
+		d := deploy(t, &DashSiteArgs{BundleDir: dir, App: app})
+		switch {
+		case want == "" && d.err != nil:
+			t.Errorf("app %s: %v", app, d.err)
+		case want != "" && (d.err == nil || !strings.Contains(d.err.Error(), want)):
+			t.Errorf("app %s: error %v, want it to mention %q", app, d.err, want)
+		}
+	}
+}

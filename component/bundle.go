@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/manifest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -37,6 +38,7 @@ func loadBundle(ctx *pulumi.Context, comp pulumi.Resource, name string, s *setti
 	} else {
 		opts := bundler.Options{
 			SourceDir:     s.Source,
+			App:           s.App,
 			Python:        s.Python,
 			SkipInstall:   s.SkipInstall,
 			ExcludeDirs:   s.ExcludeDirs,
@@ -67,6 +69,13 @@ func (b *siteBundle) check(name string, s *settings) error {
 		return fmt.Errorf("DashSite %q: architecture is %s but the bundle in %s was built for %s; re-bundle with "+
 			"`open-dash bundle --architecture %s` or drop the architecture argument", name, s.Architecture, b.dir,
 			m.Origins.Server.Architecture, s.Architecture)
+	}
+	if e := m.App.Entry; s.App != "" && e != (manifest.Entry{}) {
+		if spec, err := entry.Parse(s.App); err != nil || spec.Module != e.Module ||
+			(spec.Attribute != "" && spec.Attribute != e.Attribute) {
+			return fmt.Errorf("DashSite %q: app is %s but the bundle in %s imports %s; re-bundle with "+
+				"`open-dash bundle --app %s` or drop the app argument", name, s.App, b.dir, e, s.App)
+		}
 	}
 	if s.warmer != nil && *s.warmer && m.Origins.Warmer == nil {
 		return fmt.Errorf("DashSite %q: warmer is on but the bundle in %s has no warmer function; re-bundle "+

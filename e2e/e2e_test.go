@@ -31,9 +31,10 @@ type pageCase struct {
 
 var examples = []struct {
 	name  string
+	app   string // --app; "" for the default
 	pages []pageCase
 }{
-	{"single-page", []pageCase{{
+	{"single-page", "", []pageCase{{
 		name: "index", path: "/", docOrigin: originS3,
 		ready: []cond{
 			shown("#graph svg.main-svg"),
@@ -53,7 +54,7 @@ var examples = []struct {
 			}},
 		},
 	}}},
-	{"pages", []pageCase{
+	{"pages", "", []pageCase{
 		{name: "home", path: "/", docOrigin: originS3, ready: []cond{
 			textIs("h1", "Home"), shown("#home-text"), shown(".nav a"), titleIs("Home"),
 		}, actions: []action{
@@ -75,6 +76,26 @@ var examples = []struct {
 			textIs("#not-found", "Nothing here"),
 		}},
 	}},
+	// The classic layout: index.py sets the layout of app.py's app and routes with dcc.Location. Deep
+	// links are Dash's catch-all (the server renders the index page), the routing callback draws the page.
+	{"classic", "index:app", []pageCase{
+		{name: "home", path: "/", docOrigin: originS3, ready: []cond{
+			textIs("h1", "Home"), shown("#home-text"), titleIs("OpenDash classic"),
+		}, actions: []action{
+			{name: "link-sales", do: click(`.nav a[href="/sales"]`), then: []cond{
+				textIs("h1", "Sales"), textIs("#sales-total", "North: 120 units"),
+			}},
+			{name: "region-south", do: pickDropdownOption("region", "South"), then: []cond{
+				textIs("#sales-total", "South: 80 units"),
+			}},
+		}},
+		{name: "sales-deep-link", path: "/sales", docOrigin: originServer, ready: []cond{
+			textIs("h1", "Sales"), textIs("#sales-total", "North: 120 units"),
+		}},
+		{name: "not-found", path: "/nowhere", docOrigin: originServer, ready: []cond{
+			textIs("#not-found", "No page at /nowhere"),
+		}},
+	}},
 }
 
 // TestBrowserExamples bundles each example with a real Dash, serves the bundle with the preview (routed as
@@ -91,7 +112,7 @@ func TestBrowserExamples(t *testing.T) {
 			browser := startBrowser(t, ctx, chromium)
 			for _, ex := range examples {
 				t.Run(ex.name, func(t *testing.T) {
-					s := serveExample(t, ctx, py, ex.name)
+					s := serveExampleApp(t, ctx, py, ex.name, ex.app)
 					dir := filepath.Join(artifacts, "dash-"+py.DashVersion, ex.name)
 					if err := os.MkdirAll(dir, 0o755); err != nil {
 						t.Fatal(err)
@@ -114,11 +135,17 @@ type site struct {
 // serveExample bundles a copy of examples/name with py's Dash and serves it on a free port until the test ends.
 func serveExample(t *testing.T, ctx context.Context, py dashPython, name string) *site {
 	t.Helper()
+	return serveExampleApp(t, ctx, py, name, "")
+}
+
+// serveExampleApp is serveExample with an entry point (--app; "" for the default).
+func serveExampleApp(t *testing.T, ctx context.Context, py dashPython, name, app string) *site {
+	t.Helper()
 	src := copyExample(t, name)
 	bundleCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	res, err := bundler.Bundle(bundleCtx, bundler.Options{SourceDir: src, Python: py.Path, SkipInstall: true,
-		OutDir: filepath.Join(filepath.Dir(src), bundler.OutputDirName)})
+		OutDir: filepath.Join(filepath.Dir(src), bundler.OutputDirName), App: app})
 	if err != nil {
 		t.Fatalf("bundling %s with %s (Dash %s): %v", name, py.Path, py.DashVersion, err)
 	}
@@ -129,6 +156,10 @@ func serveExample(t *testing.T, ctx context.Context, py dashPython, name string)
 	}
 	t.Cleanup(func() {
 		srv.Close()
+		// The worker loads the app when it starts, as a Lambda instance does, and says how long it took.
+		if logged := strings.Join(log.since(0), "\n"); !strings.Contains(logged, "app loaded in") {
+			t.Errorf("the preview log never says `app loaded in`:\n%s", tail(log.since(0), 40))
+		}
 		if t.Failed() {
 			t.Logf("preview log:\n%s", tail(log.since(0), 150))
 		}

@@ -78,6 +78,25 @@ type App struct {
 	RoutesPathnamePrefix string `json:"routesPathnamePrefix"`
 	UsePages             bool   `json:"usePages"`
 	ServeLocally         bool   `json:"serveLocally"`
+	// Entry is how the server function gets the app: exactly what the bundle imported.
+	Entry Entry `json:"entry"`
+}
+
+// Entry is the app's entry point as resolved while bundling (`--app`, else create_app(), else the
+// module-level Dash): the server function imports Module, gets Attribute and calls it when Call is set.
+type Entry struct {
+	Module    string `json:"module"`    // dotted, relative to the server function's folder, e.g. "index"
+	Attribute string `json:"attribute"` // e.g. "app" or "create_app"
+	Call      bool   `json:"call"`      // Attribute is a factory called with no arguments
+}
+
+// String writes the entry as `--app` takes it: "index:app", "app:create_app()".
+func (e Entry) String() string {
+	s := e.Module + ":" + e.Attribute
+	if e.Call {
+		s += "()"
+	}
+	return s
 }
 
 // Origins are the three things CloudFront (or the preview) sends requests to.
@@ -95,7 +114,7 @@ type S3Origin struct {
 // FunctionOrigin is the container Lambda that runs the Dash app.
 type FunctionOrigin struct {
 	Dir           string `json:"dir"`           // "server-functions/default"
-	Handler       string `json:"handler"`       // "index.handler"
+	Handler       string `json:"handler"`       // "opendash_handler.handler"
 	Dockerfile    string `json:"dockerfile"`    // "server-functions/default/Dockerfile"
 	Architecture  string `json:"architecture"`  // "x86_64" or "arm64"
 	PythonVersion string `json:"pythonVersion"` // minor version of the base image, e.g. "3.11"
@@ -251,6 +270,10 @@ func (m *Manifest) Validate() error {
 	default:
 		return fmt.Errorf("server architecture %q is neither x86_64 nor arm64", m.Origins.Server.Architecture)
 	}
+	if e := m.App.Entry; e != (Entry{}) && (!identifierPath(e.Module) || !identifierPath(e.Attribute) ||
+		strings.Contains(e.Attribute, ".")) {
+		return fmt.Errorf("app entry %q is not MODULE:ATTRIBUTE (dotted module, plain attribute)", e.String())
+	}
 	if len(m.Behaviors) == 0 || m.Behaviors[len(m.Behaviors)-1].PathPattern != DefaultPattern {
 		return fmt.Errorf("the last behavior must have path pattern %q (CloudFront's default behavior)", DefaultPattern)
 	}
@@ -316,6 +339,21 @@ func (m *Manifest) MadeFrom(bundleDir, src string) bool {
 	}
 	abs, err := filepath.Abs(src)
 	return err == nil && own == abs
+}
+
+// identifierPath reports whether s is a dotted run of Python identifiers (ASCII).
+func identifierPath(s string) bool {
+	for _, part := range strings.Split(s, ".") {
+		if part == "" || (part[0] >= '0' && part[0] <= '9') {
+			return false
+		}
+		for _, r := range part {
+			if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func sameMethods(a, b []string) bool {

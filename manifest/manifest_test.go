@@ -37,6 +37,7 @@ func TestMatch(t *testing.T) {
 func valid() *Manifest {
 	return &Manifest{
 		SchemaVersion: SchemaVersion,
+		App:           App{Entry: Entry{Module: "index", Attribute: "app"}},
 		Origins: Origins{
 			S3:     S3Origin{Dir: "assets"},
 			Server: FunctionOrigin{Dir: "server-functions/default", Handler: "index.handler", Architecture: "x86_64"},
@@ -91,6 +92,11 @@ func TestValidate(t *testing.T) {
 		{"relative source", func(m *Manifest) { m.App.Source = "../app" }, ""},
 		{"absolute source", func(m *Manifest) { m.App.Source = "/home/me/app" }, "relative to the bundle folder"},
 		{"bad arch", func(m *Manifest) { m.Origins.Server.Architecture = "ppc" }, "neither x86_64 nor arm64"},
+		{"no entry (older bundle)", func(m *Manifest) { m.App.Entry = Entry{} }, ""},
+		{"dotted entry", func(m *Manifest) { m.App.Entry = Entry{Module: "pkg.app", Attribute: "make", Call: true} }, ""},
+		{"entry without attribute", func(m *Manifest) { m.App.Entry.Attribute = "" }, `app entry "index:"`},
+		{"entry with a path", func(m *Manifest) { m.App.Entry.Module = "pkg/app" }, "not MODULE:ATTRIBUTE"},
+		{"dotted attribute", func(m *Manifest) { m.App.Entry.Attribute = "a.b" }, "not MODULE:ATTRIBUTE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +138,17 @@ func TestSourceDir(t *testing.T) {
 	for src, want := range map[string]bool{"app": true, "link": true, "other": false, "gone": false} {
 		if got := m.MadeFrom(bundle, filepath.Join(root, src)); got != want {
 			t.Errorf("MadeFrom(%s) = %v, want %v", src, got, want)
+		}
+	}
+}
+
+func TestEntryString(t *testing.T) {
+	for e, want := range map[Entry]string{
+		{Module: "index", Attribute: "app"}:                      "index:app",
+		{Module: "pkg.app", Attribute: "create_app", Call: true}: "pkg.app:create_app()",
+	} {
+		if got := e.String(); got != want {
+			t.Errorf("%+v.String() = %q, want %q", e, got, want)
 		}
 	}
 }

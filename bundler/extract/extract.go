@@ -10,6 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/opendash/opendash/bundler/entry"
+	"github.com/opendash/opendash/manifest"
 )
 
 //go:embed extract.py
@@ -27,15 +31,20 @@ var loadappPy string
 //go:embed access.py
 var accessPy string
 
-// script is what Python runs: the installed-packages helpers, the requirement check, the app loader and
-// the anonymous-access checks, then the extraction that uses them.
-var script = installedPy + "\n\n" + requirementsPy + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + extractPy
+// script is what Python runs: the installed-packages helpers, the requirement check, the entry-point loader
+// the server function shares, the app loader and the anonymous-access checks, then the extraction that uses them.
+var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(entry.Python) + "\n\n" + loadappPy + "\n\n" +
+	accessPy + "\n\n" + extractPy
+
+// DefaultTimeout bounds importing the app and calling its entry point.
+const DefaultTimeout = 120 * time.Second
 
 // Script is the extraction program's source, for tests that run it directly.
 func Script() string { return script }
 
 // Report is what extract.py writes on success.
 type Report struct {
+	Entry                  manifest.Entry    `json:"entry"` // what the server function must import
 	DashVersion            string            `json:"dashVersion"`
 	PythonVersion          string            `json:"pythonVersion"`
 	RequestsPathnamePrefix string            `json:"requestsPathnamePrefix"`
@@ -119,11 +128,17 @@ type Options struct {
 	// named right after dash is imported: a head start for copies that OnCopy may ask for later. near is
 	// the folder (slash-separated, below OutDir) where the file's URL will most likely be.
 	OnPrefetch func(source, near string)
+	// App is the --app entry point; the zero value is module app, attribute resolved by extract.py.
+	App entry.Spec
+	// Timeout bounds importing the app and calling its entry point; 0 means DefaultTimeout.
+	Timeout time.Duration
 }
 
 // AppError is a problem with the user's app (or its environment) that extract.py diagnosed.
 type AppError struct {
-	Kind      string // dash_missing, syntax, import_app, no_create_app, create_app_raised, not_dash, backend, render
+	// dash_missing, syntax, no_module, import_app, no_app, no_attribute, several_apps, create_app_raised,
+	// not_dash, no_layout, timeout, backend, render
+	Kind      string
 	Message   string
 	Traceback string
 }
@@ -140,13 +155,20 @@ func (e *AppError) Error() string {
 }
 
 var hints = map[string]string{
-	"dash_missing":      "install your requirements into this Python (drop --skip-install) or choose another with --python",
-	"syntax":            "fix the syntax error; the bundle was not changed",
-	"no_create_app":     "define `def create_app():` in app.py returning your dash.Dash app",
+	"dash_missing": "install your requirements into this Python (drop --skip-install) or choose another with --python",
+	"syntax":       "fix the syntax error; the bundle was not changed",
+	"no_app": "define `def create_app():` returning your dash.Dash app, or make it at module level " +
+		"(`app = Dash(__name__)`); if another module makes it, name it with --app MODULE:ATTRIBUTE",
+	"no_module":         "--app MODULE is a dotted path relative to the source folder (--app pkg.app is pkg/app.py)",
+	"no_attribute":      "--app MODULE:NAME names a dash.Dash in MODULE, MODULE:NAME() a function returning one",
+	"several_apps":      "OpenDash deploys one app per site: name it with --app",
 	"create_app_raised": "the traceback below is your app's; fix it and bundle again",
 	"import_app":        "the traceback below is your app's; fix it and bundle again",
-	"not_dash":          "create_app() must return the dash.Dash instance (not app.server, not a layout)",
-	"render":            "the app failed while rendering; run it locally (python app.py) to see the same error",
+	"not_dash":          "the entry point must be the dash.Dash instance or a function returning it (not app.server, not a layout)",
+	"no_layout":         "Dash serves nothing without a layout: set app.layout, or bundle the module that sets it with --app",
+	"timeout": "an app must not block while it is imported: start long work lazily (in a callback or a " +
+		"background thread), or raise the limit with --timeout",
+	"render": "the app failed while rendering; run it locally (python app.py) to see the same error",
 }
 
 // Run executes extract.py and returns its report. An *AppError describes problems in the app.

@@ -10,11 +10,13 @@ starts a server or writes outside OUT_DIR.
 usage: extract.py SOURCE_DIR OUT_DIR JOB_JSON
 JOB_JSON: {"publicUrl": str, "sourceMaps": bool, "versions": [distribution names to report],
            "check": [requirement lines to check before importing the app] or null,
-           "specs": [requirement lines to compare with the installed versions (report's "disagree")]}
+           "specs": [requirement lines to compare with the installed versions (report's "disagree")],
+           "app": {"module": str, "attribute": str, "call": bool} (--app), "timeout": seconds}
 
 It talks to the Go side through the original stdout, one JSON object per line, as soon as each thing is
 known (so Go copies files while Python still works): {"event": "requirements", ...} (then it stops if
-something is missing: pip must run first), {"event": "copy", ...} per file to copy, and last
+something is missing: pip must run first), {"event": "loaded", ...} once the app is imported,
+{"event": "copy", ...} per file to copy, and last
 {"event": "report", "ok": true, ...} or {"event": "report", "ok": false, "error": {...}}. The app's own
 prints go to stderr. distributions and import_paths come from installed.py, check_requirements from
 requirements.py, Failure and load_app from loadapp.py, the Access mixin from access.py: Go prepends them to
@@ -278,10 +280,11 @@ def run(source, out_dir, job):
     sys.path.insert(0, source)
     os.environ["DASH_DEBUG"] = "false"
     prefetch(bool(job.get("sourceMaps")))
-    app = load_app(source)
+    app, entry, load_warnings = load_app(source, job)
     import dash
 
     ex = Extractor(app, out_dir, job.get("publicUrl") or "", bool(job.get("sourceMaps")))
+    ex.warnings.extend(load_warnings)
     disable_dev_tools(app, ex.warnings)
     index_html = ex.index()
     ex.layout_and_dependencies()
@@ -305,6 +308,7 @@ def run(source, out_dir, job):
     installed, must_pin = distributions(app, job.get("versions") or [])
     return {
         "ok": True,
+        "entry": entry,
         "dashVersion": dash.__version__,
         "pythonVersion": "%d.%d.%d" % sys.version_info[:3],
         "requestsPathnamePrefix": ex.req_prefix,

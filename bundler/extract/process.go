@@ -13,7 +13,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
 
+	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/bundler/output"
 )
 
@@ -33,18 +36,34 @@ type Process struct {
 	report []byte
 	runErr error
 	ctx    context.Context
+
+	app        entry.Spec
+	timeout    time.Duration
+	loaded     chan struct{} // closed by the "loaded" event: the backstop stands down
+	loadedOnce sync.Once
+	timedOut   atomic.Bool // the backstop killed the process
 }
 
 // Start runs extract.py in o.Python without waiting for it.
 func Start(ctx context.Context, o Options) (*Process, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	app := o.App
+	if app.Module == "" {
+		app.Module = entry.DefaultModule
+	}
 	job, err := json.Marshal(map[string]any{
 		"publicUrl": o.PublicURL, "sourceMaps": o.SourceMaps, "versions": nonNil(o.Versions), "check": o.Check,
-		"specs": nonNil(o.Specs),
+		"specs":   nonNil(o.Specs),
+		"app":     map[string]any{"module": app.Module, "attribute": app.Attribute, "call": app.Call},
+		"timeout": o.Timeout.Seconds(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	p := &Process{python: o.Python, reqDone: make(chan struct{}), done: make(chan struct{}), ctx: ctx}
+	p := &Process{python: o.Python, reqDone: make(chan struct{}), done: make(chan struct{}), ctx: ctx,
+		loaded: make(chan struct{}), timeout: o.Timeout, app: app}
 	args := []string{"-B", "-c", script}
 	if file, err := scriptFile(o.ScriptDir); err == nil {
 		args = []string{"-B", "-c", bootstrap, file}
@@ -62,6 +81,7 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("cannot start the app's Python %s: %w; pass an interpreter that runs to --python", o.Python, err)
 	}
+	go p.backstop()
 	go func() {
 		defer close(p.done)
 		defer p.reqOnce.Do(func() { close(p.reqDone) })
@@ -100,8 +120,28 @@ func (p *Process) handle(line []byte, o Options) {
 			p.req = &r
 		}
 		p.reqOnce.Do(func() { close(p.reqDone) })
+	case "loaded":
+		p.loadedOnce.Do(func() { close(p.loaded) })
 	case "report":
 		p.report = append([]byte(nil), line...)
+	}
+}
+
+// backstopGrace is how much longer than the timeout Go waits for Python's own watchdog (which reports the
+// stack) before it kills the process itself.
+var backstopGrace = 30 * time.Second
+
+// backstop kills Python when the app is not loaded well after the timeout: Python's watchdog thread could
+// not run (C code holding the GIL) or the process is wedged otherwise.
+func (p *Process) backstop() {
+	t := time.NewTimer(p.timeout + backstopGrace)
+	defer t.Stop()
+	select {
+	case <-p.loaded:
+	case <-p.done:
+	case <-t.C:
+		p.timedOut.Store(true)
+		p.cmd.Process.Kill()
 	}
 }
 
@@ -139,6 +179,12 @@ func (p *Process) Kill() {
 func (p *Process) stopped() error {
 	if p.ctx.Err() != nil {
 		return p.ctx.Err()
+	}
+	if p.timedOut.Load() {
+		return &AppError{Kind: "timeout", Message: fmt.Sprintf("importing %s and calling its entry point took "+
+			"longer than %s, and Python did not report what it was running (its watchdog never ran: C code "+
+			"holding the GIL?); it was stopped", p.app.Module, p.timeout+backstopGrace),
+			Traceback: tail(p.stderr.String(), 40)}
 	}
 	return fmt.Errorf("the app's Python (%s) stopped before reporting (%v):\n%s", p.python, p.runErr, tail(p.stderr.String(), 40))
 }

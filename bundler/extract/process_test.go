@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/opendash/opendash/bundler/entry"
 )
 
 // fakeApp runs extract.py against the bundler's fixture app with the fake Dash (../testdata), in python3.
@@ -122,5 +126,28 @@ func TestStoppedPython(t *testing.T) {
 	}
 	if _, err := p.Wait(); err == nil || !strings.Contains(err.Error(), "stopped before reporting") {
 		t.Errorf("Wait() error = %v", err)
+	}
+}
+
+// TestBackstop: when Python's own watchdog cannot answer (C code holding the GIL, here a process that
+// never speaks), Go stops the process after the timeout plus a grace and says why.
+func TestBackstop(t *testing.T) {
+	old := backstopGrace
+	backstopGrace = 50 * time.Millisecond
+	defer func() { backstopGrace = old }()
+	fake := filepath.Join(t.TempDir(), "python")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), Options{Python: fake, SourceDir: t.TempDir(), OutDir: t.TempDir(),
+		App: entry.Spec{Module: "index"}, Timeout: 10 * time.Millisecond})
+	var appErr *AppError
+	if !errors.As(err, &appErr) || appErr.Kind != "timeout" {
+		t.Fatalf("error = %v, want an AppError of kind timeout", err)
+	}
+	for _, want := range []string{"importing index", "did not report", "--timeout"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
 	}
 }

@@ -81,6 +81,12 @@ func TestDockerfile(t *testing.T) {
 				t.Errorf("want COPY requirements.txt, then RUN pip install, then COPY . (indexes %d %d %d) in\n%s",
 					copyReqs, pip, copyAll, data)
 			}
+			compile := index(func(i instruction) bool {
+				return i.cmd == "RUN" && strings.HasPrefix(i.args, "python -m compileall -q ${LAMBDA_TASK_ROOT}")
+			})
+			if compile < copyAll {
+				t.Errorf("want RUN python -m compileall after COPY . (bytecode of the app in the image) in\n%s", data)
+			}
 			last := ins[len(ins)-1]
 			var cmd []string
 			if last.cmd != "CMD" || json.Unmarshal([]byte(last.args), &cmd) != nil || !slices.Equal(cmd, []string{Handler}) {

@@ -1,6 +1,8 @@
 // Package serverfn writes the server function: the Lambda container image that runs the user's Dash app
 // behind a function URL. The folder it writes holds a copy of the app source, requirements.txt pinned to
-// the bundling Python's installed versions, index.py (the handler) and a Dockerfile.
+// the bundling Python's installed versions, opendash_handler.py (the handler, a name no app uses: the
+// user's own index.py is just their module), opendash_entry.py (the loader it shares with the extraction),
+// opendash-app.json (the entry point the bundle resolved) and a Dockerfile.
 //
 // Use it in two steps: Plan walks the source and fails early (before any Python runs) on what would break
 // the copy; Write copies and generates into an empty folder. Write is CopySource (what needs nothing from
@@ -15,19 +17,23 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/opendash/opendash/bundler/entry"
+	"github.com/opendash/opendash/manifest"
 )
 
 // Names of the files the server function folder holds besides the app copy, and the Lambda handler.
 const (
-	IndexFile        = "index.py"
+	HandlerFile      = "opendash_handler.py" // generated from lambda/index.py
+	EntryFile        = "opendash-app.json"   // the entry point: {"module", "attribute", "call"}
 	DockerfileName   = "Dockerfile"
 	DockerignoreFile = ".dockerignore"
 	RequirementsFile = "requirements.txt"
-	// PrefixFile tells index.py how to map the paths browsers request onto the app's Flask routes; written
+	// PrefixFile tells the handler how to map the paths browsers request onto the app's Flask routes; written
 	// only when Dash's requests_pathname_prefix and routes_pathname_prefix differ.
 	PrefixFile = "opendash-routes.json"
-	Handler    = "index.handler"
-	// DomainNameEnv is read by index.py as the public host when no x-forwarded-host header arrives;
+	Handler    = "opendash_handler.handler"
+	// DomainNameEnv is read by the handler as the public host when no x-forwarded-host header arrives;
 	// the component sets it to the CloudFront domain (or the custom domain).
 	DomainNameEnv = "DOMAIN_NAME"
 )
@@ -46,7 +52,8 @@ var dockerignore []byte
 
 // Options say what to bundle and for which environment.
 type Options struct {
-	SourceDir     string            // the user's app folder (holds app.py with create_app())
+	SourceDir     string            // the user's app folder
+	AppFile       string            // the entry module's file, source-relative ("" means app.py)
 	ExcludeDirs   []string          // extra folder/file names, source-relative paths or globs to leave out
 	PythonVersion string            // full version of the bundling interpreter, e.g. "3.11.7"
 	Architecture  string            // "x86_64" (default when "") or "arm64"
@@ -89,9 +96,10 @@ type Bundle struct {
 	// uncheckable says why only pip can tell whether the requirements are installed, or "".
 	uncheckable string
 	prefixes    [2]string // requests_pathname_prefix, routes_pathname_prefix (SetPrefixes)
+	entry       manifest.Entry
 }
 
-// Plan walks the source once and returns what would be copied. It fails on a missing app.py, a symlink
+// Plan walks the source once and returns what would be copied. It fails on a missing entry module, a symlink
 // loop, an unreadable file, a name clash with a generated file, an unreadable or malformed requirements
 // file, an unsupported architecture, and (when PythonVersion and Installed are already known) on an
 // unsupported Python or an unpinnable requirement.
@@ -137,30 +145,36 @@ func Plan(o Options) (*Bundle, error) {
 	return b, nil
 }
 
-// checkRoot rejects a source that would overwrite the files we generate, and drops the app's own
-// .dockerignore (ours replaces it) with a warning.
+// checkRoot rejects a source that would overwrite the files we generate (all named opendash*, which no
+// app uses), and drops the app's own Dockerfile and .dockerignore (many apps ship them for Heroku or Cloud
+// Run; ours replace them in the copy, the source keeps them) with a warning.
 func (b *Bundle) checkRoot() error {
+	appFile := b.opts.AppFile
+	if appFile == "" {
+		appFile = entry.DefaultModule + ".py"
+	}
 	hasApp := false
 	kept := b.files[:0]
 	for _, f := range b.files {
 		switch f.Rel {
-		case "app.py":
+		case appFile:
 			hasApp = true
-		case IndexFile, DockerfileName, PrefixFile:
+		case HandlerFile, entry.PythonFile, EntryFile, PrefixFile:
 			return fmt.Errorf("server function: %s has a %s at its root, which clashes with the %s open-dash "+
 				"generates; rename it, or leave it out with --exclude-dirs %s",
 				b.opts.SourceDir, f.Rel, f.Rel, f.Rel)
-		case DockerignoreFile:
+		case DockerfileName, DockerignoreFile:
 			b.warnings = append(b.warnings, fmt.Sprintf("server function: the app's %s is replaced by the one "+
-				"open-dash generates (the copy already leaves out caches and virtualenvs)", DockerignoreFile))
+				"open-dash generates for AWS Lambda (your source keeps its own; only the server function's copy "+
+				"differs)", f.Rel))
 			continue
 		}
 		kept = append(kept, f)
 	}
 	b.files = kept
 	if !hasApp {
-		return fmt.Errorf("server function: %s has no app.py; the server imports create_app from app.py at the "+
-			"source root: point the bundler at the folder that holds it", b.opts.SourceDir)
+		return fmt.Errorf("server function: %s has no %s (the app's entry module) in the copy; if --exclude-dirs "+
+			"leaves it out, keep it in: the server function imports it", b.opts.SourceDir, appFile)
 	}
 	return nil
 }
@@ -226,8 +240,8 @@ func (b *Bundle) Write(dir string) (Result, error) {
 	return res, err
 }
 
-// CopySource copies the app's source into dir, an empty, already-created folder, and writes index.py and
-// .dockerignore. It needs nothing from the bundling Python, so the bundler runs it while Python extracts
+// CopySource copies the app's source into dir, an empty, already-created folder, and writes the handler,
+// the entry loader and .dockerignore. It needs nothing from the bundling Python, so the bundler runs it while Python extracts
 // the app. The app's requirements.txt is hashed but not copied: Finish writes the pinned one in its place.
 func (b *Bundle) CopySource(dir string) (Result, error) {
 	res := Result{Warnings: append([]string(nil), b.warnings...), SourceSHA256: map[string]string{}}
@@ -256,7 +270,8 @@ func (b *Bundle) CopySource(dir string) (Result, error) {
 		res.noteChange(f, info)
 	}
 	// The generated files that depend on nothing the bundling Python says.
-	for _, g := range []generatedFile{{IndexFile, indexPy}, {DockerignoreFile, dockerignore}} {
+	for _, g := range []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
+		{DockerignoreFile, dockerignore}} {
 		if err := res.write(dir, g); err != nil {
 			return res, err
 		}
@@ -311,6 +326,10 @@ func (b *Bundle) generated() ([]generatedFile, []string, error) {
 	}
 	reqs, warns = noteDisagreements(reqs, warns, b.reqs, b.opts.Disagree, b.opts.PythonVersion)
 	files := []generatedFile{{RequirementsFile, reqs}, {DockerfileName, dockerfile(image, platform)}}
+	if b.entry != (manifest.Entry{}) {
+		data, _ := json.Marshal(b.entry)
+		files = append(files, generatedFile{EntryFile, append(data, '\n')})
+	}
 	if p := b.prefixes; p[0] != p[1] {
 		data, _ := json.Marshal(map[string]string{"requestsPathnamePrefix": p[0], "routesPathnamePrefix": p[1]})
 		files = append(files, generatedFile{PrefixFile, append(data, '\n')})
@@ -318,8 +337,14 @@ func (b *Bundle) generated() ([]generatedFile, []string, error) {
 	return files, warns, nil
 }
 
+// SetEntry records the entry point the bundle resolved (known once the app ran): Finish writes it to
+// EntryFile, which the handler imports exactly.
+func (b *Bundle) SetEntry(e manifest.Entry) {
+	b.entry = e
+}
+
 // SetPrefixes records the app's requests_pathname_prefix and routes_pathname_prefix (known once the app
-// ran). When they differ, Finish writes PrefixFile so index.py maps one onto the other.
+// ran). When they differ, Finish writes PrefixFile so the handler maps one onto the other.
 func (b *Bundle) SetPrefixes(requests, routes string) {
 	b.prefixes = [2]string{requests, routes}
 }

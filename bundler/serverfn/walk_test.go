@@ -175,12 +175,16 @@ func TestRootChecks(t *testing.T) {
 		exclude []string
 		wantErr string // "" for success
 	}{
-		{"index.py clashes", map[string]string{"app.py": "x", "index.py": "x"}, nil, "index.py at its root"},
-		{"Dockerfile clashes", map[string]string{"app.py": "x", "Dockerfile": "x"}, nil, "Dockerfile at its root"},
+		{"the user's index.py is theirs", map[string]string{"app.py": "x", "index.py": "x"}, nil, ""},
+		{"handler clashes", map[string]string{"app.py": "x", HandlerFile: "x"}, nil, HandlerFile + " at its root"},
+		{"loader clashes", map[string]string{"app.py": "x", "opendash_entry.py": "x"}, nil, "opendash_entry.py at its root"},
+		{"entry file clashes", map[string]string{"app.py": "x", EntryFile: "x"}, nil, EntryFile + " at its root"},
 		{"prefix file clashes", map[string]string{"app.py": "x", PrefixFile: "x"}, nil, PrefixFile + " at its root"},
-		{"nested names are fine", map[string]string{"app.py": "x", "pages/index.py": "x", "ops/Dockerfile": "x"}, nil, ""},
-		{"excluding the clash fixes it", map[string]string{"app.py": "x", "Dockerfile": "x"}, []string{"Dockerfile"}, ""},
+		{"nested names are fine", map[string]string{"app.py": "x", "pages/opendash_handler.py": "x", "ops/Dockerfile": "x"}, nil, ""},
+		{"excluding the clash fixes it", map[string]string{"app.py": "x", HandlerFile: "x"}, []string{HandlerFile}, ""},
 		{"no app.py", map[string]string{"main.py": "x"}, nil, "has no app.py"},
+		{"another entry module", map[string]string{"main.py": "x"}, nil, ""},
+		{"entry module excluded", map[string]string{"main.py": "x", "app.py": "x"}, []string{"main.py"}, "has no main.py"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,6 +192,9 @@ func TestRootChecks(t *testing.T) {
 			writeTree(t, src, tt.files)
 			o := testOptions(src)
 			o.ExcludeDirs = tt.exclude
+			if strings.Contains(tt.name, "entry module") {
+				o.AppFile = "main.py"
+			}
 			_, err := Plan(o)
 			switch {
 			case tt.wantErr == "" && err != nil:

@@ -16,6 +16,8 @@ import (
 // bundleOptions are the flags of `open-dash bundle`.
 type bundleOptions struct {
 	source        string
+	app           string
+	timeout       time.Duration
 	out           string
 	python        string
 	skipInstall   bool
@@ -32,7 +34,9 @@ type bundleOptions struct {
 
 func (o *bundleOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.source, "source", "", "the app folder: it holds app.py, which defines create_app() (required)")
+	f.StringVar(&o.source, "source", "", "the app folder: it holds app.py, or the module --app names (required)")
+	f.StringVar(&o.app, "app", "", "entry point MODULE[:ATTRIBUTE], like gunicorn: a dash.Dash, or NAME() for a factory (default: module app; create_app(), else its Dash)")
+	f.DurationVar(&o.timeout, "timeout", 120*time.Second, "longest the app may take to import and return its Dash app")
 	f.StringVar(&o.out, "out", "", "output folder (default: .open-dash beside the source folder)")
 	f.StringVar(&o.python, "python", "", "Python interpreter that runs the app (default: $VIRTUAL_ENV/bin/python, else python3)")
 	f.BoolVar(&o.skipInstall, "skip-install", false, "do not pip install the app's requirements.txt first")
@@ -59,6 +63,8 @@ func (o *bundleOptions) validate() error {
 func (o *bundleOptions) libraryOptions(progress io.Writer) bundler.Options {
 	return bundler.Options{
 		SourceDir:     o.source,
+		App:           o.app,
+		Timeout:       o.timeout,
 		OutDir:        o.out,
 		Python:        o.python,
 		SkipInstall:   o.skipInstall,
@@ -79,6 +85,7 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "bundle --source DIR",
 		Short: "Bundle a Dash app into .open-dash/ (static site, server function, warmer, manifest)",
 		Example: `  open-dash bundle --source ./my-app
+  open-dash bundle --source ./my-app --app index:app
   open-dash bundle --source ./my-app --python .venv/bin/python --skip-install --json`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{jsonErrorsAnnotation: "true"},

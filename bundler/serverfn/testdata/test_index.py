@@ -1,5 +1,6 @@
-"""Tests of the generated server handler (index.py) against a real Flask app. Run by python_test.go with
-OPENDASH_INDEX_PY pointing at an index.py written by serverfn.Write."""
+"""Tests of the generated server handler (opendash_handler.py) against a real Flask app. Run by
+python_test.go with OPENDASH_INDEX_PY pointing at the handler written by serverfn.Write (opendash_entry.py
+beside it). Each test copies both into a fresh task root with the app, as the image holds them."""
 import base64
 import contextlib
 import importlib.util
@@ -88,25 +89,45 @@ def event(method="GET", path="/", query="", headers=None, cookies=None, body=Non
     return e
 
 
+USER_MODULES = ("app", "index", "opendash_entry")
+
+
 class HandlerCase(unittest.TestCase):
     APP_SOURCE = FLASK_APP
+    FILES = {}    # more modules of the app, by file name
+    ENTRY = None  # opendash-app.json; None writes none (the handler then uses app:create_app())
 
     def setUp(self):
         self.dir = tempfile.mkdtemp()
-        with open(os.path.join(self.dir, "app.py"), "w") as f:
-            f.write(self.APP_SOURCE)
-        sys.modules.pop("app", None)
-        sys.path.insert(0, self.dir)
-        spec = importlib.util.spec_from_file_location("opendash_index_%d" % id(self), INDEX)
-        self.index = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(self.index)
+        for name, text in dict({"app.py": self.APP_SOURCE}, **self.FILES).items():
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(text)
+        shutil.copy(os.path.join(os.path.dirname(INDEX), "opendash_entry.py"), self.dir)
+        if self.ENTRY is not None:
+            with open(os.path.join(self.dir, "opendash-app.json"), "w") as f:
+                json.dump(self.ENTRY, f)
         for var in ("DOMAIN_NAME", "TEST_PROPAGATE"):
             os.environ.pop(var, None)
+        for name in USER_MODULES:
+            sys.modules.pop(name, None)
+        sys.path.insert(0, self.dir)
+        self.import_log = io.StringIO()  # what the handler logged while Lambda imported it (INIT)
+        self.index = self.load_handler(self.dir)
         self.stderr = io.StringIO()
+
+    def load_handler(self, folder):
+        handler = os.path.join(folder, os.path.basename(INDEX))
+        shutil.copy(INDEX, handler)
+        spec = importlib.util.spec_from_file_location("opendash_handler_%d" % id(folder), handler)
+        module = importlib.util.module_from_spec(spec)
+        with contextlib.redirect_stderr(self.import_log):
+            spec.loader.exec_module(module)
+        return module
 
     def tearDown(self):
         sys.path.remove(self.dir)
-        sys.modules.pop("app", None)
+        for name in USER_MODULES:
+            sys.modules.pop(name, None)
         shutil.rmtree(self.dir)
 
     def call(self, ev):
@@ -122,21 +143,18 @@ class HandlerCase(unittest.TestCase):
 
 class FlaskAppTest(HandlerCase):
     def test_prefix_rewrite(self):
-        # What open-dash writes beside index.py when requests_pathname_prefix != routes_pathname_prefix.
+        # What open-dash writes beside the handler when requests_pathname_prefix != routes_pathname_prefix.
         folder = os.path.join(self.dir, "fn")
         os.mkdir(folder)
-        shutil.copy(INDEX, folder)
         with open(os.path.join(folder, "opendash-routes.json"), "w") as fh:
             json.dump({"requestsPathnamePrefix": "/public/", "routesPathnamePrefix": "/"}, fh)
-        spec = importlib.util.spec_from_file_location("opendash_index_prefixed", os.path.join(folder, "index.py"))
-        index = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(index)
+        index = self.load_handler(folder)
         self.assertEqual(index._PREFIX_REWRITE, ("/public/", "/"))
         resp = index.handler(event(path="/public/files/x.txt"), None)
         self.assertEqual(json.loads(resp["body"]), {"name": "x.txt"})
         resp = index.handler(event(path="/files/y.txt"), None)  # outside the prefix: untouched
         self.assertEqual(json.loads(resp["body"]), {"name": "y.txt"})
-        self.assertIsNone(self.index._PREFIX_REWRITE)  # no file beside the plain index.py
+        self.assertIsNone(self.index._PREFIX_REWRITE)  # no file beside the plain handler
 
     def test_get_json(self):
         resp = self.call(event(path="/hello", headers={"accept": "text/html, application/json"}))
@@ -200,6 +218,13 @@ class FlaskAppTest(HandlerCase):
             self.call(event(path="/hello"))
         self.assertEqual(len(sys.modules["app"].CREATED), 1)
 
+    def test_app_is_loaded_at_import(self):
+        # Lambda INIT: loaded before any request, and the load time is logged.
+        self.assertEqual(len(sys.modules["app"].CREATED), 1)
+        self.assertIsNotNone(self.index._wsgi_app)
+        self.assertRegex(self.import_log.getvalue(), r"open-dash: app loaded in \d+\.\d\d s \(app:create_app\(\)\)")
+        self.assertEqual(self.index.ENTRY, {"module": "app", "attribute": "create_app", "call": True})
+
     def test_public_host_in_redirects(self):
         cases = [({"x-forwarded-host": "dash.example.com"}, None, "https://dash.example.com/hello"),
                  ({}, "d111.cloudfront.net", "https://d111.cloudfront.net/hello"),
@@ -242,9 +267,7 @@ class FlaskAppTest(HandlerCase):
 
 
 class WarmerTest(HandlerCase):
-    APP_SOURCE = 'raise ImportError("a warmer event must never import the app")\n'
-
-    def test_warmer_does_not_import_the_app(self):
+    def test_warmer_answers_without_reloading(self):
         ev = {"type": "warmer", "warmerId": "w-1", "index": 2, "concurrency": 3, "delay": 75}
         start = time.monotonic()
         first = self.call(ev)
@@ -253,7 +276,7 @@ class WarmerTest(HandlerCase):
         self.assertEqual(first["type"], "warmer")
         self.assertEqual(first["serverId"], second["serverId"])  # stable per instance
         self.assertEqual((first["warmerId"], first["index"]), ("w-1", 2))
-        self.assertNotIn("app", sys.modules)
+        self.assertEqual(len(sys.modules["app"].CREATED), 1)  # loaded at import, once
 
     def test_delay_is_bounded_and_checked(self):
         for delay in (10 ** 9, -5, "75", None, float("nan"), True):
@@ -263,11 +286,108 @@ class WarmerTest(HandlerCase):
                 self.assertLess(time.monotonic() - start, 1.5)
                 self.assertEqual(resp["serverId"], self.index.SERVER_ID)
 
-    def test_http_request_after_failed_import(self):
-        for _ in range(2):  # the failure is not cached: each request retries, the instance stays alive
-            resp = self.call(event(path="/"))
+
+
+# Fails to import until a file named "fixed" exists beside it: a load that fails at INIT, then recovers.
+FLAKY_APP = """
+import os
+if not os.path.exists(os.path.join(os.path.dirname(__file__), "fixed")):
+    raise ImportError("settings not there yet: secret-detail-42")
+""" + FLASK_APP
+
+
+class LoadFailureTest(HandlerCase):
+    APP_SOURCE = FLAKY_APP
+
+    def fix(self):
+        open(os.path.join(self.dir, "fixed"), "w").close()
+
+    def test_failure_logged_once_with_traceback_and_500_without(self):
+        log = self.import_log.getvalue()
+        self.assertIn("loading the app (app:create_app()) failed", log)
+        self.assertIn("Traceback", log)
+        self.assertIn("secret-detail-42", log)
+        self.assertIsNone(self.index._wsgi_app)
+        for _ in range(2):  # the instance stays alive; each request retries the load
+            resp = self.call(event(path="/hello"))
             self.assertEqual(resp["statusCode"], 500)
-        self.assertIn("must never import the app", self.stderr.getvalue())
+            self.assertIn("the app failed to start", resp["body"])  # what open-dash verify looks for
+            self.assertNotIn("Traceback", resp["body"])
+            self.assertNotIn("secret-detail-42", resp["body"])
+        retries = self.stderr.getvalue()
+        self.assertEqual(retries.count("failed again"), 2, retries)
+        self.assertNotIn("Traceback", retries)  # the same failure is not logged in full again
+
+    def test_next_request_retries(self):
+        self.assertEqual(self.call(event(path="/hello"))["statusCode"], 500)
+        self.fix()
+        self.assertEqual(self.call(event(path="/hello"))["statusCode"], 200)
+        self.assertIn("app loaded in", self.stderr.getvalue())
+
+    def test_warmer_loads_the_app_after_a_failed_start(self):
+        self.fix()
+        resp = self.call({"type": "warmer", "warmerId": "w", "index": 0, "concurrency": 1, "delay": 0})
+        self.assertEqual(resp["type"], "warmer")
+        self.assertIsNotNone(self.index._wsgi_app)  # loaded before answering
+        self.assertEqual(len(sys.modules["app"].CREATED), 1)
+        self.assertEqual(self.call(event(path="/hello"))["statusCode"], 200)
+
+    def test_warmer_survives_a_failing_load(self):
+        resp = self.call({"type": "warmer", "delay": 0})
+        self.assertEqual(resp["type"], "warmer")
+        self.assertIn("failed again", self.stderr.getvalue())
+
+
+class SysExitTest(HandlerCase):
+    APP_SOURCE = "import sys\nsys.exit(3)\n"
+
+    def test_sys_exit_at_import_does_not_end_the_instance(self):
+        self.assertIn("SystemExit", self.import_log.getvalue())
+        self.assertEqual(self.call(event(path="/"))["statusCode"], 500)
+
+
+# The classic layout: app.py makes the app, the user's own index.py sets its routes and starts a server
+# unconditionally (pasted from a notebook). The entry point is index:app.
+CLASSIC_APP = """
+from flask import Flask
+
+class FakeDash:
+    def __init__(self):
+        self.server = Flask(__name__)
+
+app = FakeDash()
+"""
+CLASSIC_INDEX = """
+from app import app
+
+@app.server.get("/page")
+def page():
+    return "routed by index.py"
+
+app.server.run(port=1)  # would block (or fail on the port) if it ran
+"""
+
+
+class ClassicEntryTest(HandlerCase):
+    APP_SOURCE = CLASSIC_APP
+    FILES = {"index.py": CLASSIC_INDEX}
+    ENTRY = {"module": "index", "attribute": "app", "call": False}
+
+    def test_imports_exactly_the_entry_and_never_runs_a_server(self):
+        self.assertIn("open-dash: app loaded in", self.import_log.getvalue())
+        self.assertIn("(index:app)", self.import_log.getvalue())
+        self.assertRegex(self.import_log.getvalue(), r"index\.py:8 calls Flask\.run\(\) while the app is imported; ignored")
+        resp = self.call(event(path="/page"))
+        self.assertEqual((resp["statusCode"], resp["body"]), (200, "routed by index.py"))
+
+
+class FactoryEntryTest(HandlerCase):
+    APP_SOURCE = FLASK_APP.replace("def create_app():", "def make_app():")
+    ENTRY = {"module": "app", "attribute": "make_app", "call": True}
+
+    def test_factory_is_called(self):
+        self.assertEqual(self.call(event(path="/hello"))["statusCode"], 200)
+        self.assertEqual(len(sys.modules["app"].CREATED), 1)
 
 
 def random_value(rng, depth=0):

@@ -2,4 +2,6 @@ import dash
 
 
 def create_app():
-    return dash.Dash(__name__, extra_route="/api/items/<int:item_id>")
+    app = dash.Dash(__name__, extra_route="/api/items/<int:item_id>")
+    app.layout = {"type": "Div", "props": {"children": "hello"}}
+    return app

@@ -27,11 +27,16 @@ class Dash:
                               assets_folder=os.path.join(root, assets_folder))
         self.server = server or flask.Flask(name or "__main__")
         self.use_pages = use_pages
-        self.layout = {"type": "Div", "props": {"children": "hello"}}
+        self.layout = None  # as in Dash: the app sets it
         self.registered_paths = {}
         self._callbacks = {}
         self._dev_tools = {"ui": debug_tools, "serve_dev_bundles": debug_tools}
         self._routes(prefix, extra_route)
+
+    def run(self, *_args, **_kwargs):
+        raise RuntimeError("the fake Dash cannot serve: OpenDash must never start a server")
+
+    run_server = run
 
     def enable_dev_tools(self, debug=False, **_):
         self._dev_tools = {"ui": debug, "serve_dev_bundles": debug}

@@ -1,0 +1,1 @@
+TITLE = "from a package"
