@@ -47,9 +47,19 @@ func checkOwner(src, out string, force bool) error {
 	if owner == "" || force || m.MadeFrom(out, src) {
 		return nil
 	}
-	return fmt.Errorf("output folder %s holds the bundle of %s, not of %s; bundling would replace it"+
+	return &OwnedError{Out: out, Owner: owner, Source: src}
+}
+
+// OwnedError says that the output folder holds the bundle of another app. Callers other than the CLI (the
+// Pulumi component) name their own setting in place of --out.
+type OwnedError struct {
+	Out, Owner, Source string
+}
+
+func (e *OwnedError) Error() string {
+	return fmt.Sprintf("output folder %s holds the bundle of %s, not of %s; bundling would replace it"+
 		"\n  hint: give each app its own output folder: --out %s (or pass --force to replace that bundle)",
-		out, owner, src, OwnOutDir(src))
+		e.Out, e.Owner, e.Source, OwnOutDir(e.Source))
 }
 
 // OwnOutDir is the output folder suggested for an app whose default one holds another app's bundle.

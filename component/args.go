@@ -37,6 +37,7 @@ type DashSiteArgs struct {
 	Source       string   `pulumi:"source,optional"`
 	App          string   `pulumi:"app,optional"`
 	BundleDir    string   `pulumi:"bundleDir,optional"`
+	OutDir       string   `pulumi:"outDir,optional"`
 	Python       string   `pulumi:"python,optional"`
 	SkipInstall  bool     `pulumi:"skipInstall,optional"`
 	ExcludeDirs  []string `pulumi:"excludeDirs,optional"`
@@ -77,6 +78,9 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"defined, else its module-level dash.Dash. With bundleDir it must match the bundle's entry point.")
 	an.Describe(&a.BundleDir, "An existing bundle folder (the `.open-dash` folder written by `open-dash bundle`, "+
 		"holding open-dash.output.json). Set exactly one of source and bundleDir.")
+	an.Describe(&a.OutDir, "With source: the folder the bundle is written to. Default: `.open-dash` beside "+
+		"source. Give each DashSite whose sources share a parent folder its own (a folder holding another "+
+		"app's bundle is never replaced).")
 	an.Describe(&a.Python, "Python interpreter that runs the app while bundling (with source). Default: "+
 		"$VIRTUAL_ENV/bin/python, else python3 on PATH.")
 	an.Describe(&a.SkipInstall, "With source: skip `pip install -r requirements.txt` into that Python.")
@@ -150,6 +154,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	case args.Source != "" && args.BundleDir != "":
 		return nil, fmt.Errorf("DashSite %q: both source (%s) and bundleDir (%s) are set; set only one", name,
 			args.Source, args.BundleDir)
+	case args.OutDir != "" && args.Source == "":
+		return nil, fmt.Errorf("DashSite %q: outDir (%s) is where a bundle of source goes, but source is not "+
+			"set; drop outDir, or set source instead of bundleDir", name, args.OutDir)
 	}
 	switch args.Architecture {
 	case "", ArchX86_64, ArchARM64:

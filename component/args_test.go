@@ -283,3 +283,38 @@ func TestAppArgument(t *testing.T) {
 		}
 	}
 }
+
+func TestOutDir(t *testing.T) {
+	t.Run("passed to the bundler", func(t *testing.T) {
+		var got bundler.Options
+		useBundler(t, func(_ context.Context, o bundler.Options) (*bundler.Result, error) {
+			got = o
+			m, err := manifest.Read(testBundle)
+			return &bundler.Result{OutDir: testBundle, Manifest: m}, err
+		})
+		if d := deploy(t, &DashSiteArgs{Source: "apps/sales", OutDir: "apps/.open-dash-sales"}); d.err != nil {
+			t.Fatal(d.err)
+		}
+		if got.OutDir != "apps/.open-dash-sales" || got.SourceDir != "apps/sales" {
+			t.Errorf("bundler options = %+v, want the source and outDir given", got)
+		}
+	})
+	t.Run("another app's bundle names outDir, not --out", func(t *testing.T) {
+		useBundler(t, func(context.Context, bundler.Options) (*bundler.Result, error) {
+			return nil, &bundler.StepError{Step: "check source", Err: &bundler.OwnedError{
+				Out: "/p/apps/.open-dash", Owner: "/p/apps/sales", Source: "/p/apps/ops"}}
+		})
+		d := deploy(t, &DashSiteArgs{Source: "apps/ops"})
+		want := `outDir: "/p/apps/.open-dash-ops"`
+		if d.err == nil || !strings.Contains(d.err.Error(), want) || !strings.Contains(d.err.Error(), "/p/apps/sales") ||
+			strings.Contains(d.err.Error(), "--out") {
+			t.Fatalf("error = %v, want it to name the other app and %s (and no CLI flag)", d.err, want)
+		}
+	})
+	t.Run("without source", func(t *testing.T) {
+		d := deploy(t, &DashSiteArgs{BundleDir: testBundle, OutDir: "x"})
+		if d.err == nil || !strings.Contains(d.err.Error(), "outDir") {
+			t.Fatalf("error = %v, want outDir refused without source", d.err)
+		}
+	})
+}

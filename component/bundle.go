@@ -3,6 +3,7 @@ package component
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,6 +39,7 @@ func loadBundle(ctx *pulumi.Context, comp pulumi.Resource, name string, s *setti
 	} else {
 		opts := bundler.Options{
 			SourceDir:     s.Source,
+			OutDir:        s.OutDir,
 			App:           s.App,
 			Python:        s.Python,
 			SkipInstall:   s.SkipInstall,
@@ -47,6 +49,12 @@ func loadBundle(ctx *pulumi.Context, comp pulumi.Resource, name string, s *setti
 			Progress:      &logWriter{ctx: ctx, res: comp},
 		}
 		res, err := bundleSource(ctx.Context(), opts)
+		var owned *bundler.OwnedError
+		if errors.As(err, &owned) {
+			return nil, fmt.Errorf("DashSite %q: bundling %s: %s holds the bundle of %s, and a bundle replaces its "+
+				"folder whole\n  hint: give this DashSite its own bundle folder: outDir: %q", name, s.Source,
+				owned.Out, owned.Owner, bundler.OwnOutDir(owned.Source))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("DashSite %q: bundling %s: %w", name, s.Source, err)
 		}
