@@ -28,6 +28,7 @@ type child struct {
 	typ, name, parent, provider string
 	custom                      bool
 	inputs                      resource.PropertyMap
+	deps                        []string // URNs it depends on
 }
 
 // str returns a string input, or "" when absent.
@@ -49,6 +50,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	c := child{typ: args.TypeToken, name: args.Name, provider: args.Provider, custom: args.Custom, inputs: args.Inputs}
 	if args.RegisterRPC != nil {
 		c.parent = args.RegisterRPC.GetParent()
+		c.deps = args.RegisterRPC.GetDependencies()
 	}
 	m.mu.Lock()
 	m.children = append(m.children, c)
