@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/opendash/opendash/bundler/contenttimes"
 )
 
 //go:embed extract.py
@@ -27,9 +29,11 @@ var loadappPy string
 //go:embed access.py
 var accessPy string
 
-// script is what Python runs: the installed-packages helpers, the requirement check, the app loader and
-// the anonymous-access checks, then the extraction that uses them.
-var script = installedPy + "\n\n" + requirementsPy + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + extractPy
+// script is what Python runs: the installed-packages helpers, the requirement check, content times (the
+// server function runs the same helper), the app loader and the anonymous-access checks, then the
+// extraction that uses them.
+var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(contenttimes.Py) + "\n\n" + loadappPy + "\n\n" +
+	accessPy + "\n\n" + extractPy
 
 // Script is the extraction program's source, for tests that run it directly.
 func Script() string { return script }

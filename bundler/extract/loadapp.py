@@ -23,6 +23,7 @@ def load_app(source):
         import flask
     except ImportError as exc:
         raise Failure("dash_missing", f"cannot import Dash in {sys.executable}: {exc}")
+    install_content_times()  # noqa: F821 (opendash_times.py: URLs follow file content, as in the server)
     app_file = os.path.join(source, "app.py")
     spec = importlib.util.spec_from_file_location("app", app_file)
     module = importlib.util.module_from_spec(spec)

@@ -36,7 +36,8 @@ func TestWriteLayoutAndModes(t *testing.T) {
 	keys := slices.Sorted(maps.Keys(tree))
 	want := []string{
 		". drwxr-xr-x", ".dockerignore -rw-r--r--", "Dockerfile -rw-r--r--", "app.py -rw-r--r--",
-		"assets drwxr-xr-x", "assets/app.css -rw-r--r--", "index.py -rw-r--r--", "requirements.txt -rw-r--r--",
+		"assets drwxr-xr-x", "assets/app.css -rw-r--r--", "index.py -rw-r--r--", "opendash_times.py -rw-r--r--",
+		"requirements.txt -rw-r--r--",
 		"scripts drwxr-xr-x", "scripts/run.sh -rwxr-xr-x",
 	}
 	// t.TempDir is 0700 and is not ours to normalise.
@@ -44,8 +45,8 @@ func TestWriteLayoutAndModes(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Errorf("written tree:\n got %q\nwant %q", keys, want)
 	}
-	if res.Files != 7 {
-		t.Errorf("Result.Files = %d, want 7", res.Files)
+	if res.Files != 8 {
+		t.Errorf("Result.Files = %d, want 8", res.Files)
 	}
 	if tree["index.py -rw-r--r--"] != string(indexPy) {
 		t.Error("index.py differs from the embedded handler")

@@ -200,6 +200,7 @@ def _split_host(host, default_port):
 def _load_app():
     global _wsgi_app
     if _wsgi_app is None:
+        __import__("opendash_times").install_content_times()  # Dash's URLs follow content, as in the bundle
         from app import create_app  # imported lazily: warmer events never pay for it
         dash_app = create_app()
         _wsgi_app = getattr(dash_app, "server", dash_app)

@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import time
+import types
 import unittest
 
 INDEX = os.environ["OPENDASH_INDEX_PY"]
@@ -121,6 +122,17 @@ class HandlerCase(unittest.TestCase):
 
 
 class FlaskAppTest(HandlerCase):
+    def test_dash_reads_content_times(self):
+        # The first request loads the app after making Dash's URL times follow content (opendash_times.py).
+        fake = types.ModuleType("dash.resources")
+        fake.os = os
+        sys.modules["dash.resources"] = fake
+        try:
+            self.call(event(path="/files/x.txt"))
+            self.assertTrue(getattr(fake.os, "opendash_content_times", False))
+        finally:
+            sys.modules.pop("dash.resources", None)
+
     def test_prefix_rewrite(self):
         # What open-dash writes beside index.py when requests_pathname_prefix != routes_pathname_prefix.
         folder = os.path.join(self.dir, "fn")
