@@ -312,7 +312,7 @@ func (b *Bundle) generated() ([]generatedFile, []string, error) {
 		return nil, nil, err
 	}
 	reqs, warns = noteDisagreements(reqs, warns, b.reqs, b.opts.Disagree, b.opts.PythonVersion)
-	files := []generatedFile{{RequirementsFile, reqs}, {DockerfileName, dockerfile(image, platform)}}
+	files := []generatedFile{{RequirementsFile, reqs}, {DockerfileName, dockerfile(image, platform, appLayers(b.topLevel()))}}
 	if p := b.prefixes; p[0] != p[1] {
 		data, _ := json.Marshal(map[string]string{"requestsPathnamePrefix": p[0], "routesPathnamePrefix": p[1]})
 		files = append(files, generatedFile{PrefixFile, append(data, '\n')})
