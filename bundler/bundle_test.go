@@ -74,7 +74,7 @@ func TestBundleFakeDash(t *testing.T) {
 		"_dash-layout":       {"application/json", manifest.ClassRevalidate},
 		"_dash-dependencies": {"application/json", manifest.ClassRevalidate},
 		"_favicon.ico":       {"image/x-icon", manifest.ClassRevalidate},
-		"_dash-component-suites/dash/deps/deps.v9_9_9m1700000000.min.js": {"application/javascript; charset=utf-8", manifest.ClassImmutable},
+		"_dash-component-suites/dash/deps/deps.v9_9_9m1091497434.min.js": {"application/javascript; charset=utf-8", manifest.ClassImmutable},
 		"_dash-component-suites/dash/dcc/async-graph.js":                 {"application/javascript; charset=utf-8", manifest.ClassRevalidate},
 		"assets/style.css": {"text/css; charset=utf-8", manifest.ClassRevalidate},
 		"assets/logo.png":  {"image/png", manifest.ClassRevalidate},

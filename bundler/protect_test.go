@@ -27,7 +27,7 @@ func TestBundleSelfProtectedApps(t *testing.T) {
 		{
 			app:     "protected", // before_request 401 + WWW-Authenticate, all but the component suites
 			secrets: []string{"TOP-SECRET-LAYOUT-7f3a", "TOP-SECRET-ASSET-91c2", "TOP-SECRET-STATIC-40de"},
-			wantFiles: []string{"_dash-component-suites/dash/deps/deps.v9_9_9m1700000000.min.js",
+			wantFiles: []string{"_dash-component-suites/dash/deps/deps.v9_9_9m1091497434.min.js",
 				"_dash-component-suites/dash/dcc/async-graph.js"},
 			wantServer: []string{"/", "/index.html", "/_dash-layout", "/_dash-dependencies", "/_favicon.ico",
 				"/assets/style.css", "/assets/data.json", "/static/report.csv"},
@@ -43,7 +43,7 @@ func TestBundleSelfProtectedApps(t *testing.T) {
 		{
 			app:        "login", // 302 to /login
 			secrets:    []string{"TOP-SECRET-LAYOUT-5b11"},
-			wantFiles:  []string{"_dash-component-suites/dash/deps/deps.v9_9_9m1700000000.min.js"},
+			wantFiles:  []string{"_dash-component-suites/dash/deps/deps.v9_9_9m1091497434.min.js"},
 			wantServer: []string{"/", "/_dash-layout", "/assets/style.css", "/login"},
 			wantRoutes: map[string]string{
 				"/":                   "/ redirected an anonymous request to /login (302)",

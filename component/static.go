@@ -1,7 +1,6 @@
 package component
 
 import (
-	"github.com/opendash/opendash/manifest"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -14,7 +13,7 @@ type staticSite struct {
 	// lastBucketSetting is the last of the bucket-level settings made one after another; the bucket policy
 	// waits for it.
 	lastBucketSetting pulumi.Resource
-	// revalidated are the uploaded objects of class revalidate: the invalidation waits for them.
+	// revalidated is what puts the revalidate-class files in the bucket (the sync): the invalidation waits for it.
 	revalidated []pulumi.Resource
 }
 
@@ -65,24 +64,11 @@ func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings,
 	}
 
 	site := &staticSite{bucket: bucket, lastBucketSetting: encryption}
-	m := b.manifest
-	for _, f := range m.Files {
-		obj, err := s3.NewBucketObjectv2(ctx, name+"-asset-"+f.Key, with(t.BucketObject, &s3.BucketObjectv2Args{
-			Bucket:       bucket.ID(),
-			Key:          pulumi.String(f.Key),
-			Source:       pulumi.NewFileAsset(b.path(m.Origins.S3.Dir + "/" + f.Path)),
-			ContentType:  pulumi.String(f.ContentType),
-			CacheControl: pulumi.String(f.CacheControl),
-			// The manifest's digest: a changed file updates its object, an unchanged one is left alone.
-			SourceHash: pulumi.String(f.SHA256),
-		}), opts...)
-		if err != nil {
-			return nil, err
-		}
-		if f.Class == manifest.ClassRevalidate {
-			site.revalidated = append(site.revalidated, obj)
-		}
+	synced, err := newSiteSync(ctx, name, b, bucket, s, opts)
+	if err != nil {
+		return nil, err
 	}
+	site.revalidated = []pulumi.Resource{synced}
 
 	site.oac, err = cloudfront.NewOriginAccessControl(ctx, name+"-assets-oac", with(t.OriginAccessControl,
 		&cloudfront.OriginAccessControlArgs{

@@ -56,41 +56,6 @@ func TestBucketPolicyAllowsOnlyThisDistribution(t *testing.T) {
 	}
 }
 
-func TestObjectsFollowManifest(t *testing.T) {
-	d := deployed(t)
-	m := testManifest(t)
-	objects := map[string]child{}
-	for _, c := range d.ofType("aws:s3/bucketObjectv2:BucketObjectv2") {
-		objects[c.str("key")] = c
-	}
-	classes := map[string]bool{}
-	for _, f := range m.Files {
-		obj, ok := objects[f.Key]
-		if !ok {
-			t.Errorf("no object for %s", f.Key)
-			continue
-		}
-		classes[f.Class] = true
-		if obj.str("contentType") != f.ContentType || obj.str("cacheControl") != f.CacheControl || obj.str("sourceHash") != f.SHA256 {
-			t.Errorf("%s: content type %q, cache control %q, hash %q; manifest says %q, %q, %q", f.Key,
-				obj.str("contentType"), obj.str("cacheControl"), obj.str("sourceHash"), f.ContentType, f.CacheControl, f.SHA256)
-		}
-		wantCache := map[string]string{manifest.ClassImmutable: manifest.CacheImmutable, manifest.ClassRevalidate: manifest.CacheRevalidate}[f.Class]
-		if obj.str("cacheControl") != wantCache {
-			t.Errorf("%s (%s): cache control %q, want %q", f.Key, f.Class, obj.str("cacheControl"), wantCache)
-		}
-		if src := obj.inputs["source"]; !src.IsAsset() || src.AssetValue().Path != testBundle+"/assets/"+f.Path {
-			t.Errorf("%s: source %v, want the file %s/assets/%s", f.Key, src, testBundle, f.Path)
-		}
-		if obj.str("bucket") != "site-assets-b1" {
-			t.Errorf("%s: bucket %q", f.Key, obj.str("bucket"))
-		}
-	}
-	if !classes[manifest.ClassImmutable] || !classes[manifest.ClassRevalidate] {
-		t.Errorf("the test bundle should hold both file classes, has %v", classes)
-	}
-}
-
 func TestDistributionMirrorsManifest(t *testing.T) {
 	d := deployed(t)
 	m := testManifest(t)

@@ -25,7 +25,7 @@ type Transform struct {
 	BucketOwnershipControls func(*s3.BucketOwnershipControlsArgs)
 	BucketEncryption        func(*s3.BucketServerSideEncryptionConfigurationV2Args)
 	BucketPolicy            func(*s3.BucketPolicyArgs)
-	BucketObject            func(*s3.BucketObjectv2Args) // once per manifest file
+	BucketObject            func(*s3.BucketObjectv2Args) // the static site's archive, in the deploy bucket
 	OriginAccessControl     func(*cloudfront.OriginAccessControlArgs)
 	Distribution            func(*cloudfront.DistributionArgs)
 	ForwardedHostFunction   func(*cloudfront.FunctionArgs)
@@ -51,6 +51,16 @@ type Transform struct {
 	InvalidatorLogGroup       func(*cloudwatch.LogGroupArgs)
 	InvalidatorFunction       func(*lambda.FunctionArgs)
 	Invalidation              func(*lambda.InvocationArgs)
+
+	// Static site sync (sync.go).
+	DeployBucket                  func(*s3.BucketV2Args)
+	DeployBucketPublicAccessBlock func(*s3.BucketPublicAccessBlockArgs)
+	SyncRole                      func(*iam.RoleArgs)
+	SyncBasicExecution            func(*iam.RolePolicyAttachmentArgs)
+	SyncRolePolicy                func(*iam.RolePolicyArgs)
+	SyncLogGroup                  func(*cloudwatch.LogGroupArgs)
+	SyncFunction                  func(*lambda.FunctionArgs)
+	Sync                          func(*lambda.InvocationArgs)
 
 	// Warmer.
 	WarmerRole           func(*iam.RoleArgs)

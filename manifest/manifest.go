@@ -18,6 +18,10 @@ import (
 // FileName is the manifest's name inside the output folder.
 const FileName = "open-dash.output.json"
 
+// DeployDir is a folder inside the bundle that deploys may write (the component's static site archive):
+// bundlers leave it out of what they compare and replace it with the bundle.
+const DeployDir = ".deploy"
+
 // SchemaVersion changes whenever a reader written for an older manifest would misread a newer one.
 const SchemaVersion = 1
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opendash/opendash/manifest"
 )
 
 func write(t *testing.T, path, data string) {
@@ -245,5 +247,25 @@ func TestChangedOutput(t *testing.T) {
 				t.Error("a changed bundle was reported unchanged")
 			}
 		})
+	}
+}
+
+// The component writes the static site's archive into the bundle's deploy folder: that must not make the
+// next `pulumi up` re-bundle.
+func TestDeployFolderIsNotOutput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), ".open-dash")
+	write(t, filepath.Join(out, "assets", "index.html"), "<html>")
+	files, err := WatchOutput(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Record{Out: out, StartedNs: time.Now().UnixNano(), Output: files}
+	write(t, filepath.Join(out, manifest.DeployDir, "static-abc.zip"), "zip")
+	if why := r.Changed("", nil); why != "" {
+		t.Errorf("a file in %s/ changed the bundle: %s", manifest.DeployDir, why)
+	}
+	write(t, filepath.Join(out, "assets", "deploy", "x.js"), "x")
+	if why := r.Changed("", nil); why == "" {
+		t.Error("a file added to the site was not noticed")
 	}
 }

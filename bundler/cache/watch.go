@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/opendash/opendash/manifest"
 )
 
 // WatchFile describes a file for a record; info may be nil (the file is then stat'ed, and recorded absent
@@ -77,6 +79,9 @@ func listing(dir string) (string, int64) {
 func WatchOutput(out string) ([]File, error) {
 	var files []File
 	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && path == filepath.Join(out, manifest.DeployDir) {
+			return filepath.SkipDir // the deploy's own files (the site archive) are not the bundle's
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}

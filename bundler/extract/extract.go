@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/manifest"
 )
@@ -32,9 +33,10 @@ var loadappPy string
 var accessPy string
 
 // script is what Python runs: the installed-packages helpers, the requirement check, the entry-point loader
-// the server function shares, the app loader and the anonymous-access checks, then the extraction that uses them.
-var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(entry.Python) + "\n\n" + loadappPy + "\n\n" +
-	accessPy + "\n\n" + extractPy
+// and content times (both shared with the server function), the app loader and the anonymous-access checks,
+// then the extraction that uses them.
+var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(entry.Python) + "\n\n" +
+	string(contenttimes.Py) + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + extractPy
 
 // DefaultTimeout bounds importing the app and calling its entry point.
 const DefaultTimeout = 120 * time.Second

@@ -30,6 +30,7 @@ def load_app(source, job):
         import flask
     except ImportError as exc:
         raise Failure("dash_missing", f"cannot import Dash in {sys.executable}: {exc}")
+    install_content_times()  # noqa: F821 (opendash_times.py: URLs follow file content, as in the server)
     calls = []
     silence_servers(lambda where, what: calls.append((where, what)))  # noqa: F821 (entry.py)
     spec = job.get("app") or {}

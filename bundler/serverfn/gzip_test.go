@@ -16,5 +16,5 @@ func TestIndexPyGzip(t *testing.T) {
 		t.Fatal(err)
 	}
 	runUnittest(t, python, filepath.Join("testdata", "test_gzip.py"), 2,
-		"OPENDASH_INDEX_PY="+filepath.Join(dst, HandlerFile))
+		"OPENDASH_INDEX_PY="+filepath.Join(dst, HandlerFile), "PYTHONPATH="+dst) // as Lambda: the task root on the path
 }

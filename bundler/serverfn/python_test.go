@@ -60,5 +60,5 @@ func TestIndexPy(t *testing.T) {
 		t.Fatal(err)
 	}
 	runUnittest(t, python, filepath.Join("testdata", "test_index.py"), 23,
-		"OPENDASH_INDEX_PY="+filepath.Join(dst, HandlerFile))
+		"OPENDASH_INDEX_PY="+filepath.Join(dst, HandlerFile), "PYTHONPATH="+dst) // as Lambda: the task root on the path
 }

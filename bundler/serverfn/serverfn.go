@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/manifest"
 )
@@ -159,7 +160,7 @@ func (b *Bundle) checkRoot() error {
 		switch f.Rel {
 		case appFile:
 			hasApp = true
-		case HandlerFile, entry.PythonFile, EntryFile, PrefixFile:
+		case HandlerFile, entry.PythonFile, EntryFile, PrefixFile, contenttimes.File:
 			return fmt.Errorf("server function: %s has a %s at its root, which clashes with the %s open-dash "+
 				"generates; rename it, or leave it out with --exclude-dirs %s",
 				b.opts.SourceDir, f.Rel, f.Rel, f.Rel)
@@ -271,7 +272,7 @@ func (b *Bundle) CopySource(dir string) (Result, error) {
 	}
 	// The generated files that depend on nothing the bundling Python says.
 	for _, g := range []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
-		{DockerignoreFile, dockerignore}} {
+		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}} {
 		if err := res.write(dir, g); err != nil {
 			return res, err
 		}
@@ -325,7 +326,8 @@ func (b *Bundle) generated() ([]generatedFile, []string, error) {
 		return nil, nil, err
 	}
 	reqs, warns = noteDisagreements(reqs, warns, b.reqs, b.opts.Disagree, b.opts.PythonVersion)
-	files := []generatedFile{{RequirementsFile, reqs}, {DockerfileName, dockerfile(image, platform)}}
+	top, dirs := b.topLevel()
+	files := []generatedFile{{RequirementsFile, reqs}, {DockerfileName, dockerfile(image, platform, top, dirs)}}
 	if b.entry != (manifest.Entry{}) {
 		data, _ := json.Marshal(b.entry)
 		files = append(files, generatedFile{EntryFile, append(data, '\n')})

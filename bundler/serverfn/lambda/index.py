@@ -243,6 +243,7 @@ def _load_app():
         import opendash_entry  # beside this file, in the task root
 
         opendash_entry.silence_servers(_server_call)
+        __import__("opendash_times").install_content_times()  # Dash's URLs follow content, as in the bundle
         dash_app = opendash_entry.load(ENTRY["module"], ENTRY["attribute"], ENTRY["call"])
         _wsgi_app = getattr(dash_app, "server", dash_app)
     except (Exception, SystemExit):  # an app calling sys.exit() at import must not end the instance

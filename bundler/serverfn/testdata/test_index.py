@@ -12,6 +12,7 @@ import shutil
 import sys
 import tempfile
 import time
+import types
 import unittest
 
 INDEX = os.environ["OPENDASH_INDEX_PY"]
@@ -142,6 +143,20 @@ class HandlerCase(unittest.TestCase):
 
 
 class FlaskAppTest(HandlerCase):
+    def test_dash_reads_content_times(self):
+        # Loading the app (at Lambda INIT) first makes Dash's URL times follow content (opendash_times.py).
+        fake = types.ModuleType("dash.resources")
+        fake.os = os
+        sys.modules["dash.resources"] = fake
+        try:
+            for name in USER_MODULES:
+                sys.modules.pop(name, None)
+            index = self.load_handler(self.dir)
+            self.assertTrue(getattr(fake.os, "opendash_content_times", False))
+            self.assertEqual(index.handler(event(path="/files/x.txt"), None)["statusCode"], 200)
+        finally:
+            sys.modules.pop("dash.resources", None)
+
     def test_prefix_rewrite(self):
         # What open-dash writes beside the handler when requests_pathname_prefix != routes_pathname_prefix.
         folder = os.path.join(self.dir, "fn")

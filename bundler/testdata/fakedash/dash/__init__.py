@@ -6,6 +6,7 @@ import os
 import flask
 
 from ._components import Input, Output  # noqa: F401 (dash.Input, dash.Output: "id.prop" strings)
+from . import dash as _dash_py, resources as _resources  # where Dash reads file times for URLs
 
 __version__ = "9.9.9"
 page_registry = {}
@@ -52,12 +53,15 @@ class Dash:
         # Registering resources while rendering the index, as Dash does.
         self.registered_paths = {"dash": {"deps/deps.min.js", "dcc/async-graph.js", "dcc/async-graph.js.map"}}
         dev = " dev" if self._dev_tools.get("serve_dev_bundles") else ""
+        css = os.path.join(self.config.assets_folder, "style.css")
+        css_ts = _resources.asset_ts(css) if os.path.isfile(css) else 1.5
+        deps_m = _dash_py.suite_modified(os.path.join(_HERE, "deps", "deps.min.js"))
         return (f"<!DOCTYPE html><html><head><title>fake{dev}</title>"
                 f'<link rel="icon" href="{p}_favicon.ico?v={__version__}">'
-                f'<link rel="stylesheet" href="{p}assets/style.css?m=1.5">'
+                f'<link rel="stylesheet" href="{p}assets/style.css?m={css_ts}">'
                 f'<link rel="stylesheet" href="https://cdn.example.com/x.css">'
                 f"</head><body><div id=react-entry-point></div>"
-                f'<script src="{p}_dash-component-suites/dash/deps/deps.v9_9_9m1700000000.min.js"></script>'
+                f'<script src="{p}_dash-component-suites/dash/deps/deps.v9_9_9m{deps_m}.min.js"></script>'
                 f"</body></html>")
 
     def callback(self, output, *inputs):
