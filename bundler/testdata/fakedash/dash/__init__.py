@@ -43,13 +43,20 @@ class Dash:
         # Registering resources while rendering the index, as Dash does.
         self.registered_paths = {"dash": {"deps/deps.min.js", "dcc/async-graph.js", "dcc/async-graph.js.map"}}
         dev = " dev" if self._dev_tools.get("serve_dev_bundles") else ""
-        return (f"<!DOCTYPE html><html><head><title>fake{dev}</title>"
-                f'<link rel="icon" href="{p}_favicon.ico?v={__version__}">'
-                f'<link rel="stylesheet" href="{p}assets/style.css?m=1.5">'
-                f'<link rel="stylesheet" href="https://cdn.example.com/x.css">'
-                f"</head><body><div id=react-entry-point></div>"
-                f'<script src="{p}_dash-component-suites/dash/deps/deps.v9_9_9m1700000000.min.js"></script>'
-                f"</body></html>")
+        # Every page goes through interpolate_index with these keywords, as in Dash.
+        return self.interpolate_index(
+            title=f"fake{dev}",
+            favicon=f'<link rel="icon" href="{p}_favicon.ico?v={__version__}">',
+            css=(f'<link rel="stylesheet" href="{p}assets/style.css?m=1.5">'
+                 f'<link rel="stylesheet" href="https://cdn.example.com/x.css">'),
+            app_entry="<div id=react-entry-point></div>",
+            scripts=f'<script src="{p}_dash-component-suites/dash/deps/deps.v9_9_9m1700000000.min.js"></script>',
+            metas="", config="", renderer="")
+
+    def interpolate_index(self, metas="", title="", css="", config="", scripts="", app_entry="", favicon="",
+                          renderer=""):
+        return (f"<!DOCTYPE html><html><head>{metas}<title>{title}</title>{favicon}{css}</head>"
+                f"<body>{app_entry}{config}{scripts}{renderer}</body></html>")
 
     def _routes(self, prefix, extra_route):
         s = self.server
