@@ -6,8 +6,6 @@ apps) all load it. The script adds x-amz-content-sha256 to the page's requests w
 function URL behind CloudFront origin access control requires. Standard library only.
 """
 
-import html
-
 # The script's path below requests_pathname_prefix; open-dash writes the fingerprinted one here when it
 # copies this file into the server function.
 BODY_HASH_SCRIPT = "_opendash/body-hash.js"
@@ -19,6 +17,8 @@ def install_body_hash(app, script=None):
     custom index_string or an overriding subclass. Installing twice adds it once."""
     if getattr(app, "_opendash_body_hash", None):
         return app
+    import html  # here, not at the top: the extraction runs this file on the bundle's critical path
+
     src = app.config.requests_pathname_prefix + (script or BODY_HASH_SCRIPT)
     tag = '<script src="%s"></script>' % html.escape(src, quote=True)
     render = app.interpolate_index

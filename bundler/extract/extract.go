@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/opendash/opendash/bundler/bodyhash"
 )
 
 //go:embed extract.py
@@ -24,9 +26,9 @@ var requirementsPy string
 //go:embed loadapp.py
 var loadappPy string
 
-// script is what Python runs: the installed-packages helpers, the requirement check and the app loader,
-// then the extraction that uses them.
-var script = installedPy + "\n\n" + requirementsPy + "\n\n" + loadappPy + "\n\n" + extractPy
+// script is what Python runs: the installed-packages helpers, the requirement check, the app loader and the
+// body-hash page hook, then the extraction that uses them.
+var script = installedPy + "\n\n" + requirementsPy + "\n\n" + loadappPy + "\n\n" + bodyhash.Source() + "\n\n" + extractPy
 
 // Script is the extraction program's source, for tests that run it directly.
 func Script() string { return script }

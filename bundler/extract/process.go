@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/output"
 )
 
@@ -39,6 +40,7 @@ type Process struct {
 func Start(ctx context.Context, o Options) (*Process, error) {
 	job, err := json.Marshal(map[string]any{
 		"publicUrl": o.PublicURL, "sourceMaps": o.SourceMaps, "versions": nonNil(o.Versions), "check": o.Check,
+		"bodyHashScript": bodyhash.Path(),
 	})
 	if err != nil {
 		return nil, err

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/opendash/opendash/bundler/bodyhash"
 )
 
 // Names of the files the server function folder holds besides the app copy, and the Lambda handler.
@@ -144,7 +146,7 @@ func (b *Bundle) checkRoot() error {
 		switch f.Rel {
 		case "app.py":
 			hasApp = true
-		case IndexFile, DockerfileName, PrefixFile:
+		case IndexFile, DockerfileName, PrefixFile, bodyhash.ModuleFile:
 			return fmt.Errorf("server function: %s has a %s at its root, which clashes with the %s open-dash "+
 				"generates; rename it, or leave it out with --exclude-dirs %s",
 				b.opts.SourceDir, f.Rel, f.Rel, f.Rel)
@@ -254,7 +256,8 @@ func (b *Bundle) CopySource(dir string) (Result, error) {
 		res.noteChange(f, info)
 	}
 	// The generated files that depend on nothing the bundling Python says.
-	for _, g := range []generatedFile{{IndexFile, indexPy}, {DockerignoreFile, dockerignore}} {
+	for _, g := range []generatedFile{{IndexFile, indexPy}, {DockerignoreFile, dockerignore},
+		{bodyhash.ModuleFile, bodyhash.Module()}} {
 		if err := res.write(dir, g); err != nil {
 			return res, err
 		}

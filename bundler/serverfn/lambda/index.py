@@ -202,8 +202,16 @@ def _load_app():
     if _wsgi_app is None:
         from app import create_app  # imported lazily: warmer events never pay for it
         dash_app = create_app()
+        _install_body_hash(dash_app)
         _wsgi_app = getattr(dash_app, "server", dash_app)
     return _wsgi_app
+
+
+def _install_body_hash(dash_app):
+    """Pages the server renders load the body-hash script too (opendash_bodyhash.py, beside this file)."""
+    if hasattr(dash_app, "interpolate_index"):  # a Dash app, not a bare WSGI app
+        import opendash_bodyhash
+        opendash_bodyhash.install_body_hash(dash_app)
 
 
 def _serve(environ):
