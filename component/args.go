@@ -44,6 +44,9 @@ type DashSiteArgs struct {
 	Warmer            *bool           `pulumi:"warmer,optional"`
 	WarmerConcurrency pulumi.IntInput `pulumi:"warmerConcurrency,optional"`
 
+	// OriginAuth is how CloudFront authenticates to the server function URL (OriginAuthEdge or OriginAuthOAC).
+	OriginAuth string `pulumi:"originAuth,optional"`
+
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
 	Transform *Transform
@@ -77,6 +80,7 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"bundle has a warmer function.")
 	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm.")
 	an.SetDefault(&a.WarmerConcurrency, DefaultWarmerConcurrency)
+	annotateOriginAuth(a, an)
 }
 
 // settings are the arguments with defaults applied and plain values checked.
@@ -92,6 +96,7 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 		args = &DashSiteArgs{}
 	}
 	s := &settings{DashSiteArgs: *args, warmer: args.Warmer}
+	var err error
 	if args.Transform != nil {
 		s.transform = *args.Transform
 	}
@@ -108,6 +113,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	default:
 		return nil, fmt.Errorf("DashSite %q: architecture %q is not one Lambda runs; use %q or %q", name,
 			args.Architecture, ArchX86_64, ArchARM64)
+	}
+	if s.OriginAuth, err = resolveOriginAuth(name, args.OriginAuth); err != nil {
+		return nil, err
 	}
 	if args.DomainName != "" && args.HostedZoneId == nil {
 		return nil, fmt.Errorf("DashSite %q: domainName %s needs hostedZoneId, the Route 53 zone that "+

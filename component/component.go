@@ -1,10 +1,12 @@
 // Package component is the DashSite Pulumi component: it bundles a Dash app (or takes an existing
 // .open-dash bundle) and deploys it to AWS as a private S3 bucket and a container Lambda behind one
-// CloudFront distribution, with a Lambda@Edge signer in front of the Lambda's IAM-protected function URL,
-// an optional warmer and an optional custom domain. Everything it deploys follows the bundle's manifest.
+// CloudFront distribution, with a Lambda@Edge signer (or, with originAuth "oac", CloudFront origin access
+// control) in front of the Lambda's IAM-protected function URL, an optional warmer and an optional custom
+// domain. Everything it deploys follows the bundle's manifest.
 package component
 
 import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
@@ -48,7 +50,8 @@ func (d *DashSite) Annotate(a infer.Annotator) {
 	a.Describe(&d.DistributionId, "The CloudFront distribution's id.")
 	a.Describe(&d.BucketName, "The private S3 bucket holding the static files.")
 	a.Describe(&d.ServerFunctionName, "The server Lambda function's name.")
-	a.Describe(&d.ServerFunctionUrl, "The server function's URL (AWS_IAM auth: only the edge signer may call it).")
+	a.Describe(&d.ServerFunctionUrl, "The server function's URL (AWS_IAM auth: only CloudFront may call it, "+
+		"through the edge signer or, with originAuth \"oac\", its origin access control).")
 	a.Describe(&d.ImageUri, "The server image pushed to ECR.")
 	a.Describe(&d.WarmerFunctionName, "The warmer Lambda function's name, when the warmer is on.")
 	a.Describe(&d.Bucket, "The private S3 bucket holding the static files (read by CloudFront only).")
@@ -81,11 +84,13 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	edgeProvider, err := newEdgeProvider(ctx, name, s, children)
-	if err != nil {
-		return nil, err
+	var edgeProvider *aws.Provider
+	if needsEdgeProvider(s) {
+		if edgeProvider, err = newEdgeProvider(ctx, name, s, children); err != nil {
+			return nil, err
+		}
 	}
-	e, err := newEdge(ctx, name, edgeProvider, server, s, children)
+	e, err := newOriginAuth(ctx, name, edgeProvider, server, s, children)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +105,9 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 		return nil, err
 	}
 	if err := newBucketPolicy(ctx, name, static, dist, s, children); err != nil {
+		return nil, err
+	}
+	if err := newServerPermissions(ctx, name, server, dist, s, children); err != nil {
 		return nil, err
 	}
 	if err := newInvalidation(ctx, name, b, static, dist, s, children); err != nil {

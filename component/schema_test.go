@@ -66,7 +66,7 @@ func TestInferSchema(t *testing.T) {
 		t.Errorf("component: isComponent %v, description %q, required inputs %v", res.IsComponent, res.Description, res.RequiredInputs)
 	}
 	wantInputs := []string{"source", "bundleDir", "python", "skipInstall", "excludeDirs", "architecture", "memorySize",
-		"timeout", "environment", "logRetentionDays", "priceClass", "domainName", "hostedZoneId", "warmer", "warmerConcurrency"}
+		"timeout", "environment", "logRetentionDays", "priceClass", "domainName", "hostedZoneId", "warmer", "warmerConcurrency", "originAuth"}
 	if len(res.InputProperties) != len(wantInputs) {
 		t.Errorf("inputs %v, want exactly %v (transform must stay out)", keys(res.InputProperties), wantInputs)
 	}
@@ -76,13 +76,16 @@ func TestInferSchema(t *testing.T) {
 			t.Errorf("input %s missing or undocumented: %+v", name, prop)
 		}
 	}
-	for _, plain := range []string{"source", "bundleDir", "architecture", "domainName", "warmer"} {
+	for _, plain := range []string{"source", "bundleDir", "architecture", "domainName", "warmer", "originAuth"} {
 		if !res.InputProperties[plain].Plain {
 			t.Errorf("input %s must be plain: it is needed while the program runs", plain)
 		}
 	}
 	if d := res.InputProperties["memorySize"].Default; d != float64(DefaultMemorySize) {
 		t.Errorf("memorySize default = %v", d)
+	}
+	if d := res.InputProperties["originAuth"].Default; d != DefaultOriginAuth {
+		t.Errorf("originAuth default = %v", d)
 	}
 	wantOutputs := []string{"url", "distributionId", "bucketName", "serverFunctionName", "serverFunctionUrl", "imageUri", "warmerFunctionName"}
 	for _, name := range wantOutputs {

@@ -42,6 +42,8 @@ type Transform struct {
 	EdgeBasicExecution        func(*iam.RolePolicyAttachmentArgs)
 	EdgeRolePolicy            func(*iam.RolePolicyArgs)
 	EdgeFunction              func(*lambda.FunctionArgs)
+	ServerOriginAccessControl func(*cloudfront.OriginAccessControlArgs) // originAuth "oac"
+	ServerUrlPermission       func(*lambda.PermissionArgs)              // originAuth "oac": both permissions
 	InvalidatorRole           func(*iam.RoleArgs)
 	InvalidatorBasicExecution func(*iam.RolePolicyAttachmentArgs)
 	InvalidatorRolePolicy     func(*iam.RolePolicyArgs)
