@@ -114,6 +114,12 @@ type site struct {
 // serveExample bundles a copy of examples/name with py's Dash and serves it on a free port until the test ends.
 func serveExample(t *testing.T, ctx context.Context, py dashPython, name string) *site {
 	t.Helper()
+	return serveExampleAuth(t, ctx, py, name, preview.OriginAuthEdge)
+}
+
+// serveExampleAuth is serveExample with the preview answering like the given originAuth.
+func serveExampleAuth(t *testing.T, ctx context.Context, py dashPython, name, originAuth string) *site {
+	t.Helper()
 	src := copyExample(t, name)
 	bundleCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
@@ -123,7 +129,8 @@ func serveExample(t *testing.T, ctx context.Context, py dashPython, name string)
 		t.Fatalf("bundling %s with %s (Dash %s): %v", name, py.Path, py.DashVersion, err)
 	}
 	log := &previewLog{}
-	srv, err := preview.Start(ctx, preview.Options{Dir: res.OutDir, Addr: "127.0.0.1:0", Python: py.Path, Log: log})
+	srv, err := preview.Start(ctx, preview.Options{Dir: res.OutDir, Addr: "127.0.0.1:0", Python: py.Path, Log: log,
+		OriginAuth: originAuth})
 	if err != nil {
 		t.Fatalf("previewing %s: %v", res.OutDir, err)
 	}

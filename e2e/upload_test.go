@@ -80,6 +80,33 @@ func TestBrowserUploadOriginAuth(t *testing.T) {
 	}
 }
 
+// TestBrowserExamplesOAC runs the examples' page checks against the preview answering like originAuth "oac":
+// every callback of every page (Dash Pages' router included) carries the body hash Lambda requires.
+func TestBrowserExamplesOAC(t *testing.T) {
+	t.Setenv(cache.DirEnv, t.TempDir())
+	pythons := dashPythons(t)
+	chromium := findChromium(t)
+	ctx := testContext(t)
+	artifacts := artifactDir(t)
+	for _, py := range pythons {
+		t.Run("dash-"+py.DashVersion, func(t *testing.T) {
+			browser := startBrowser(t, ctx, chromium)
+			for _, ex := range examples {
+				t.Run(ex.name, func(t *testing.T) {
+					s := serveExampleAuth(t, ctx, py, ex.name, preview.OriginAuthOAC)
+					dir := filepath.Join(artifacts, "oac-dash-"+py.DashVersion, ex.name)
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					for _, pc := range ex.pages {
+						t.Run(pc.name, func(t *testing.T) { checkPage(t, browser, s, pc, dir) })
+					}
+				})
+			}
+		})
+	}
+}
+
 // writeUpload writes size deterministic, incompressible-looking bytes and returns the path and their SHA-256.
 func writeUpload(t *testing.T, dir, name string, size int) (string, string) {
 	t.Helper()
