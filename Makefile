@@ -2,26 +2,41 @@
 GO      ?= go
 BIN     ?= bin
 PYTHON  ?= python3
+# tools/sdkgen is its own Go module (Pulumi's code generators stay out of the library's dependencies).
+SDKGEN  ?= tools/sdkgen
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/opendash/opendash/bundler.Version=$(VERSION)
 
-.PHONY: setup test test-integration bench build install clean
+.PHONY: setup test test-sdks test-integration bench build install clean
 
 ## setup: download Go modules and check the Python modules the artifact tests use
 setup:
 	$(GO) mod download
+	cd $(SDKGEN) && $(GO) mod download
 	$(PYTHON) -c "import flask, werkzeug, boto3, botocore, moto" || \
 	  (echo "artifact tests need Flask, Werkzeug, boto3, botocore and moto in $(PYTHON)"; exit 1)
 
-## test: every test that needs no Dash, Docker or AWS (integration tests skip with a reason)
+## test: every test that needs no Dash, Docker or AWS (integration tests skip with a reason, shown with -v;
+##       without OPENDASH_TEST_PYTHON a line counts them), then test-sdks
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
+	@if [ -z "$(OPENDASH_TEST_PYTHON)" ]; then \
+	  n=$$($(GO) test -run 'Integration|Browser' -v ./... 2>&1 | grep -c -- '--- SKIP'); \
+	  echo "test: $$n real-Dash tests skipped (TestIntegration*, TestBrowser*): set OPENDASH_TEST_PYTHON to run them (make test-integration)"; \
+	fi
+	$(MAKE) --no-print-directory test-sdks
+
+## test-sdks: tools/sdkgen's tests: generate both SDKs, check the Python one against schema.json, and
+##            type-check examples/typescript with tsc (npm installs @pulumi/pulumi and @pulumi/aws once into
+##            the user cache; skipped without node/npm/registry unless OPENDASH_REQUIRE_SDK_CHECK=1)
+test-sdks:
+	cd $(SDKGEN) && $(GO) vet ./... && $(GO) test ./...
 
 ## test-integration: bundle the examples with a real Dash: OPENDASH_TEST_PYTHON=/path/to/python make test-integration
 test-integration:
 	@test -n "$(OPENDASH_TEST_PYTHON)" || (echo "set OPENDASH_TEST_PYTHON to a Python that can import dash"; exit 2)
-	$(GO) test -count=1 -run 'Integration|Browser' -v ./...
+	$(GO) test -count=1 -run 'Integration|Browser|QuickStart' -v ./...
 
 ## bench: issue 7's targets on examples/single-page, medians of 15 runs: OPENDASH_TEST_PYTHON=/path/to/python make bench
 ##        first/floor (first bundle over bare Python; <= 1.15), rebundle-s (nothing changed; <= 0.3),
@@ -64,14 +79,28 @@ install-plugin: plugin
 	@command -v $(PULUMI) >/dev/null 2>&1 || { echo "install-plugin: $(PULUMI) is not on PATH; install the Pulumi CLI, or set PULUMI=/path/to/pulumi"; exit 2; }
 	$(PULUMI) plugin install resource opendash $(PLUGIN_VERSION) --file $(PLUGIN) --reinstall
 
-## sdks: generate the TypeScript and Python SDKs into bin/sdk/ (needs pulumi; skipped with a message without it).
+## sdks: generate the TypeScript and Python SDKs into bin/sdk/{nodejs,python}, by one of two routes (it prints
+##       which): with pulumi on PATH, `pulumi package gen-sdk` on the built plugin; without it, tools/sdkgen
+##       (Pulumi's own code generators in-process) on schema.json, which TestSchema keeps equal to what the
+##       plugin serves. SDK_ROUTE=cli or SDK_ROUTE=sdkgen forces one.
 ## The plugin is named by an absolute path: pulumi reads a bare "bin/..." as a registry package name.
-sdks: plugin
-	@if ! command -v $(PULUMI) >/dev/null 2>&1; then \
-	  echo "sdks: skipped: $(PULUMI) is not on PATH (install the Pulumi CLI, or set PULUMI=/path/to/pulumi)"; \
-	else \
-	  for lang in $(SDK_LANGUAGES); do \
-	    $(PULUMI) package gen-sdk $(abspath $(PLUGIN)) --language $$lang --out $(SDK_OUT) || exit 1; \
-	  done; \
-	  echo "sdks: written to $(SDK_OUT)/{$$(echo $(SDK_LANGUAGES) | tr ' ' ',')}"; \
-	fi
+SDK_ROUTE ?= $(if $(shell command -v $(PULUMI) 2>/dev/null),cli,sdkgen)
+comma     := ,
+empty     :=
+space     := $(empty) $(empty)
+
+sdks:
+ifeq ($(SDK_ROUTE),cli)
+	@echo "sdks: route: Pulumi CLI ($(PULUMI) package gen-sdk on $(PLUGIN))"
+	@$(MAKE) --no-print-directory plugin
+	@for lang in $(SDK_LANGUAGES); do \
+	  $(PULUMI) package gen-sdk $(abspath $(PLUGIN)) --language $$lang --out $(SDK_OUT) || exit 1; \
+	done
+else ifeq ($(SDK_ROUTE),sdkgen)
+	@echo "sdks: route: tools/sdkgen, Pulumi's code generators in-process on schema.json (no Pulumi CLI$(if $(shell command -v $(PULUMI) 2>/dev/null),,: $(PULUMI) is not on PATH))"
+	cd $(SDKGEN) && $(GO) run ./cmd/opendash-sdkgen -schema $(abspath schema.json) -out $(abspath $(SDK_OUT)) \
+	  -language $(subst $(space),$(comma),$(strip $(SDK_LANGUAGES))) -version $(PLUGIN_VERSION)
+else
+	@echo "sdks: SDK_ROUTE=$(SDK_ROUTE): use cli (pulumi package gen-sdk) or sdkgen (tools/sdkgen)"; exit 2
+endif
+	@echo "sdks: written to $(SDK_OUT)/{$(subst $(space),$(comma),$(strip $(SDK_LANGUAGES)))}"

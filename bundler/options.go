@@ -32,6 +32,9 @@ type Options struct {
 	// NoCache bundles in full even when nothing changed since the last bundle (which is otherwise reused);
 	// the result is still remembered for the next run.
 	NoCache bool
+	// Force replaces an output folder that holds the bundle of another source folder (otherwise refused, so
+	// that sibling apps bundled into one .open-dash do not silently replace each other).
+	Force bool
 	// Progress receives one line per step; nil discards it.
 	Progress io.Writer
 }

@@ -30,6 +30,9 @@ func skipInstall(b *build) string {
 // pipInstall is python.Install; tests replace it to see whether pip would have run.
 var pipInstall = python.Install
 
+// virtualEnv is python.VirtualEnv; tests replace it.
+var virtualEnv = python.VirtualEnv
+
 func installRequirements(ctx context.Context, b *build) error {
 	start := time.Now()
 	inst := &Install{}
@@ -61,12 +64,32 @@ func installRequirements(ctx context.Context, b *build) error {
 			why = "missing " + strings.Join(req.Missing, "; ")
 		}
 	}
+	if err := mayInstall(ctx, b, why); err != nil {
+		return err
+	}
 	inst.Pip = true
 	if _, err := pipInstall(ctx, b.python, b.source); err != nil {
 		return err
 	}
 	b.detail = "pip install -r requirements.txt: " + why
 	return nil
+}
+
+// mayInstall refuses to pip install into a Python that is not a virtual environment unless --python named
+// it: that would change the system's Python, or fail on an externally-managed one (PEP 668).
+func mayInstall(ctx context.Context, b *build, why string) error {
+	if b.opts.Python != "" {
+		return nil
+	}
+	venv, err := virtualEnv(ctx, b.python)
+	if err != nil || venv {
+		return err
+	}
+	return fmt.Errorf("%s needs pip (%s), but %s is not a virtual environment: OpenDash installs only into a "+
+		"virtual environment, or into a Python you name with --python"+
+		"\n  hint: make one and bundle from it: python3 -m venv .venv && . .venv/bin/activate; "+
+		"or install the requirements yourself and pass --skip-install; or pass --python %s to install into it anyway",
+		filepath.Join(b.source, "requirements.txt"), why, b.python, b.python)
 }
 
 // startExtraction starts extract.py; check is nil, or the requirement lines to check first.
@@ -83,6 +106,7 @@ func startExtraction(ctx context.Context, b *build, check []string) error {
 		SourceMaps: b.opts.SourceMaps,
 		Versions:   b.server.Distributions(),
 		Check:      check,
+		Specs:      b.server.Specs(),
 		OnCopy:     func(c extract.Copied) { b.copier.Start(c.Key, c.Source, c.Size, c.MtimeNs) },
 		OnPrefetch: b.copier.Prefetch,
 		ScriptDir:  scriptDir(),
@@ -115,6 +139,7 @@ func extractApp(ctx context.Context, b *build) error {
 	b.result.Warnings = append(b.result.Warnings, r.Warnings...)
 	b.detail = fmt.Sprintf("Dash %s on Python %s", r.DashVersion, r.PythonVersion)
 	b.server.SetPrefixes(r.RequestsPathnamePrefix, r.RoutesPathnamePrefix)
+	b.server.SetDisagreements(r.Disagree)
 	return b.server.SetEnvironment(r.PythonVersion, r.Installed, r.MustPin)
 }
 

@@ -55,6 +55,9 @@ func checkSource(_ context.Context, b *build) error {
 	if out == src || strings.HasPrefix(src, out+string(filepath.Separator)) {
 		return fmt.Errorf("output folder %s would replace the source %s; choose another --out", out, src)
 	}
+	if err := checkOwner(src, out, b.opts.Force); err != nil {
+		return err
+	}
 	b.source, b.out = src, out
 	b.detail = src
 	return nil

@@ -28,6 +28,7 @@ func writeManifest(_ context.Context, b *build) error {
 		SchemaVersion:   manifest.SchemaVersion,
 		OpenDashVersion: Version,
 		App: manifest.App{
+			Source:                 sourceFromOut(b.out, b.source),
 			DashVersion:            r.DashVersion,
 			PythonVersion:          r.PythonVersion,
 			RequestsPathnamePrefix: r.RequestsPathnamePrefix,

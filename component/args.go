@@ -2,6 +2,8 @@ package component
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -14,6 +16,13 @@ const (
 	DefaultLogRetentionDays  = 14
 	DefaultPriceClass        = "PriceClass_100"
 	DefaultWarmerConcurrency = 1
+
+	// MaxTimeout is the longest server timeout CloudFront can wait for: its origin read timeout is at most
+	// 60 s without a quota increase, and it is set 5 s above the Lambda timeout so a slow answer still
+	// arrives.
+	MaxTimeout = 55
+	// MaxWarmerConcurrency is the most instances the warmer function keeps warm (it refuses more).
+	MaxWarmerConcurrency = 100
 )
 
 // Lambda architectures the server function can run on.
@@ -38,12 +47,20 @@ type DashSiteArgs struct {
 	LogRetentionDays pulumi.IntInput       `pulumi:"logRetentionDays,optional"`
 	PriceClass       pulumi.StringInput    `pulumi:"priceClass,optional"`
 
+	ResponseHeadersPolicyId pulumi.StringInput `pulumi:"responseHeadersPolicyId,optional"`
+
 	DomainName   string             `pulumi:"domainName,optional"`
 	HostedZoneId pulumi.StringInput `pulumi:"hostedZoneId,optional"`
 
 	Warmer            *bool           `pulumi:"warmer,optional"`
 	WarmerConcurrency pulumi.IntInput `pulumi:"warmerConcurrency,optional"`
 
+	DeleteEdgeFunction   bool            `pulumi:"deleteEdgeFunction,optional"`
+	EdgeLogRetentionDays pulumi.IntInput `pulumi:"edgeLogRetentionDays,optional"`
+	EdgeLogRegions       []string        `pulumi:"edgeLogRegions,optional"`
+
+	ReservedConcurrency pulumi.IntInput `pulumi:"reservedConcurrency,optional"`
+	WafRateLimit        pulumi.IntInput `pulumi:"wafRateLimit,optional"`
 	// OriginAuth is how CloudFront authenticates to the server function URL (OriginAuthEdge or OriginAuthOAC).
 	OriginAuth string `pulumi:"originAuth,optional"`
 
@@ -66,20 +83,40 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"bundle's architecture. Default: x86_64 when bundling, the bundle's otherwise.")
 	an.Describe(&a.MemorySize, "Server Lambda memory in MB.")
 	an.SetDefault(&a.MemorySize, DefaultMemorySize)
-	an.Describe(&a.Timeout, "Server Lambda timeout in seconds (CloudFront waits at most 60 s for a response).")
+	an.Describe(&a.Timeout, "Server Lambda timeout in seconds, 1 to 55: CloudFront waits timeout + 5 s (at most "+
+		"60 s without a quota increase) for a response.")
 	an.SetDefault(&a.Timeout, DefaultTimeout)
 	an.Describe(&a.Environment, "Extra environment variables for the server Lambda.")
 	an.Describe(&a.LogRetentionDays, "Retention of the functions' CloudWatch log groups, in days.")
 	an.SetDefault(&a.LogRetentionDays, DefaultLogRetentionDays)
 	an.Describe(&a.PriceClass, "CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All.")
 	an.SetDefault(&a.PriceClass, DefaultPriceClass)
+	an.Describe(&a.ResponseHeadersPolicyId, "CloudFront response headers policy on every behavior. Default: the "+
+		"managed SecurityHeadersPolicy (HSTS, X-Content-Type-Options, X-Frame-Options SAMEORIGIN, "+
+		"Referrer-Policy). Give another policy's id (e.g. to allow framing from other sites), or \"\" for none.")
+	an.SetDefault(&a.ResponseHeadersPolicyId, SecurityHeadersPolicyID)
 	an.Describe(&a.DomainName, "Custom domain (e.g. dash.example.com). Needs hostedZoneId: the component creates "+
 		"an ACM certificate in us-east-1 validated through that zone, and A/AAAA alias records.")
 	an.Describe(&a.HostedZoneId, "Route 53 hosted zone that holds domainName.")
 	an.Describe(&a.Warmer, "Keep server instances warm with a scheduled warmer Lambda. Default: on when the "+
 		"bundle has a warmer function.")
-	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm.")
+	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm, 1 to 100.")
 	an.SetDefault(&a.WarmerConcurrency, DefaultWarmerConcurrency)
+	an.Describe(&a.ReservedConcurrency, "Cap on the server function's concurrent instances (Lambda reserved "+
+		"concurrency), so stray traffic cannot run up the bill or starve other functions; requests over it get "+
+		"throttled (HTTP 502 through CloudFront). Free, but taken from the account's concurrency pool. Default: no cap.")
+	an.Describe(&a.WafRateLimit, "Attach an AWS WAF web ACL that blocks an IP address sending more than this "+
+		"many requests in 5 minutes (at least 10). Costs about $6 a month plus $0.60 per million requests. "+
+		"Default: no web ACL.")
+	an.Describe(&a.EdgeLogRetentionDays, "Create the Lambda@Edge signer's log groups "+
+		"(/aws/lambda/us-east-1.<function>) with this retention, in days, in every region of edgeLogRegions. "+
+		"Without it Lambda@Edge creates them on first use in each region that runs the function, keeps the "+
+		"logs forever and leaves them behind on destroy. Default: unset (no groups created).")
+	an.Describe(&a.EdgeLogRegions, "Regions for edgeLogRetentionDays. Default: the regions with CloudFront "+
+		"regional edge caches, where origin-request functions run.")
+	an.Describe(&a.DeleteEdgeFunction, "Delete the Lambda@Edge function with the stack. Off by default: AWS "+
+		"refuses the delete until CloudFront's replicas are gone, hours after the distribution, so `pulumi "+
+		"destroy` would fail; instead the function is left in us-east-1 (it costs nothing unused) to delete by hand later.")
 	annotateOriginAuth(a, an)
 }
 
@@ -88,12 +125,18 @@ type settings struct {
 	DashSiteArgs
 	warmer    *bool // nil: follow the bundle
 	transform Transform
+	// timeout and warmerConcurrency fail when they resolve out of range (Timeout and WarmerConcurrency
+	// may come from other resources, so they are checked again once known).
+	timeout, warmerConcurrency pulumi.IntOutput
 }
 
 // resolve checks the plain arguments and fills defaults; name prefixes error messages.
 func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if args == nil {
 		args = &DashSiteArgs{}
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
 	}
 	s := &settings{DashSiteArgs: *args, warmer: args.Warmer}
 	var err error
@@ -117,12 +160,37 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if s.OriginAuth, err = resolveOriginAuth(name, args.OriginAuth); err != nil {
 		return nil, err
 	}
+	if err := checkOriginAuthArgs(name, s); err != nil {
+		return nil, err
+	}
 	if args.DomainName != "" && args.HostedZoneId == nil {
 		return nil, fmt.Errorf("DashSite %q: domainName %s needs hostedZoneId, the Route 53 zone that "+
 			"validates its certificate and holds its alias records", name, args.DomainName)
 	}
 	if args.DomainName == "" && args.HostedZoneId != nil {
 		return nil, fmt.Errorf("DashSite %q: hostedZoneId is set without domainName; set both or neither", name)
+	}
+	if err := checkPlainInt(name, args.Timeout, timeoutRange); err != nil {
+		return nil, err
+	}
+	if err := checkPlainInt(name, args.WarmerConcurrency, warmerConcurrencyRange); err != nil {
+		return nil, err
+	}
+	if len(args.EdgeLogRegions) > 0 && args.EdgeLogRetentionDays == nil {
+		return nil, fmt.Errorf("DashSite %q: edgeLogRegions is set without edgeLogRetentionDays; set the "+
+			"retention too, or drop edgeLogRegions", name)
+	}
+	if err := checkPlainInt(name, args.ReservedConcurrency, reservedConcurrencyRange); err != nil {
+		return nil, err
+	}
+	if err := checkPlainInt(name, args.WafRateLimit, wafRateLimitRange); err != nil {
+		return nil, err
+	}
+	warm, okWarm := args.WarmerConcurrency.(pulumi.Int)
+	capped, okCap := args.ReservedConcurrency.(pulumi.Int)
+	if okWarm && okCap && warm > capped && (args.Warmer == nil || *args.Warmer) {
+		return nil, fmt.Errorf("DashSite %q: warmerConcurrency %d is above reservedConcurrency %d: the extra warm-up "+
+			"calls would only be throttled; lower warmerConcurrency or raise reservedConcurrency", name, warm, capped)
 	}
 	if s.MemorySize == nil {
 		s.MemorySize = pulumi.Int(DefaultMemorySize)
@@ -136,8 +204,80 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if s.PriceClass == nil {
 		s.PriceClass = pulumi.String(DefaultPriceClass)
 	}
+	if s.ResponseHeadersPolicyId == nil {
+		s.ResponseHeadersPolicyId = pulumi.String(SecurityHeadersPolicyID)
+	}
 	if s.WarmerConcurrency == nil {
 		s.WarmerConcurrency = pulumi.Int(DefaultWarmerConcurrency)
 	}
+	s.timeout = checkedInt(name, s.Timeout, timeoutRange)
+	s.warmerConcurrency = checkedInt(name, s.WarmerConcurrency, warmerConcurrencyRange)
 	return s, nil
+}
+
+// intRange is an integer argument's allowed values and what to say when one is outside them.
+type intRange struct {
+	arg      string
+	min, max int
+	hint     string
+}
+
+var (
+	timeoutRange = intRange{"timeout", 1, MaxTimeout, "CloudFront waits at most 60 s for the server (its " +
+		"origin read timeout, set to timeout + 5 s); for longer requests raise the CloudFront quota \"Response " +
+		"timeout per origin\" in Service Quotas, then set the Lambda timeout and the origin's read timeout with " +
+		"Transform.ServerFunction and Transform.Distribution (Go) or `transforms` (other languages)"}
+	reservedConcurrencyRange = intRange{"reservedConcurrency", 1, 1_000_000, "0 would refuse every request; " +
+		"leave it unset for no cap"}
+	wafRateLimitRange = intRange{"wafRateLimit", MinWafRateLimit, 2_000_000_000, "AWS WAF's rate-based rules " +
+		"count 10 to 2,000,000,000 requests per IP in 5 minutes"}
+	warmerConcurrencyRange = intRange{"warmerConcurrency", 1, MaxWarmerConcurrency, "the warmer keeps at most 100 " +
+		"instances warm; raise provisioned concurrency on the server function for more"}
+)
+
+func (r intRange) check(name string, v int) error {
+	if v < r.min || v > r.max {
+		return fmt.Errorf("DashSite %q: %s is %d, outside %d..%d: %s", name, r.arg, v, r.min, r.max, r.hint)
+	}
+	return nil
+}
+
+// checkPlainInt checks a value given as a plain number now, so that preview fails before anything is
+// created; values that come from other resources are checked by checkedInt once known.
+func checkPlainInt(name string, in pulumi.IntInput, r intRange) error {
+	if v, ok := in.(pulumi.Int); ok {
+		return r.check(name, int(v))
+	}
+	return nil
+}
+
+// checkedInt is in, failing when it resolves outside r.
+func checkedInt(name string, in pulumi.IntInput, r intRange) pulumi.IntOutput {
+	return in.ToIntOutput().ApplyT(func(v int) (int, error) { return v, r.check(name, v) }).(pulumi.IntOutput)
+}
+
+// MaxNameLength is the longest component name whose derived AWS names all fit: Pulumi appends "-" and 7
+// random characters, and the longest derived name, "<name>-edge-signer-role-1234567" (also -invalidator-role),
+// is an IAM role name, at most 64 characters.
+const MaxNameLength = 64 - len("-edge-signer-role") - 8
+
+// validName is what every derived name accepts: S3 bucket names are lowercase without "_", Lambda function
+// names have no ".".
+var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// checkName refuses, before anything is created, a component name that would make some AWS name invalid
+// half way through an update.
+func checkName(name string) error {
+	fix := fmt.Sprintf("use at most %d characters of a-z, 0-9 and \"-\", starting with a letter or digit", MaxNameLength)
+	switch {
+	case !validName.MatchString(name):
+		return fmt.Errorf("DashSite %q: the name is not valid in every AWS name derived from it (S3 buckets take "+
+			"only lowercase letters, digits, \"-\" and \".\"; Lambda functions no \".\"); %s", name, fix)
+	case len(name) > MaxNameLength:
+		return fmt.Errorf("DashSite %q: the name has %d characters, too long for the IAM role names derived from "+
+			"it (%s-edge-signer-role-<7 random characters> must fit in 64); %s", name, len(name), name, fix)
+	case strings.HasPrefix(name, "xn--") || strings.HasPrefix(name, "sthree-"):
+		return fmt.Errorf("DashSite %q: S3 bucket names may not start with \"xn--\" or \"sthree-\"; %s", name, fix)
+	}
+	return nil
 }

@@ -42,6 +42,21 @@ func TestBadInput(t *testing.T) {
 			[]string{"dash.example.com", "hostedZoneId"}},
 		{"zone without domain", &DashSiteArgs{BundleDir: testBundle, HostedZoneId: pulumi.String("Z1")},
 			[]string{"without domainName"}},
+		{"timeout CloudFront cannot wait for", &DashSiteArgs{BundleDir: testBundle, Timeout: pulumi.Int(56)},
+			[]string{"timeout is 56", "1..55", "Response timeout per origin", "Service Quotas"}},
+		{"timeout from an output", &DashSiteArgs{BundleDir: testBundle, Timeout: pulumi.Int(90).ToIntOutput()},
+			[]string{"timeout is 90", "1..55"}},
+		{"zero timeout", &DashSiteArgs{BundleDir: testBundle, Timeout: pulumi.Int(0)}, []string{"timeout is 0"}},
+		{"rate limit below WAF's minimum", &DashSiteArgs{BundleDir: testBundle, WafRateLimit: pulumi.Int(5)},
+			[]string{"wafRateLimit is 5", "10..2000000000"}},
+		{"zero reserved concurrency", &DashSiteArgs{BundleDir: testBundle, ReservedConcurrency: pulumi.Int(0)},
+			[]string{"reservedConcurrency is 0", "refuse every request"}},
+		{"more warm instances than the cap", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(5),
+			ReservedConcurrency: pulumi.Int(3)}, []string{"warmerConcurrency 5 is above reservedConcurrency 3"}},
+		{"too many warm instances", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(101)},
+			[]string{"warmerConcurrency is 101", "1..100"}},
+		{"too many warm instances from an output", &DashSiteArgs{BundleDir: testBundle,
+			WarmerConcurrency: pulumi.Int(500).ToIntOutput()}, []string{"warmerConcurrency is 500"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +70,52 @@ func TestBadInput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestComponentNames(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"site", true},
+		{"my-dash-app-2", true},
+		{strings.Repeat("a", MaxNameLength), true},
+		{strings.Repeat("a", MaxNameLength+1), false},
+		{"MySite", false},   // S3 bucket names are lowercase
+		{"my_site", false},  // no "_" in bucket names
+		{"my.site", false},  // no "." in Lambda function names
+		{"-site", false},    // buckets start with a letter or digit
+		{"xn--site", false}, // reserved bucket prefix
+		{"", false},
+	}
+	for _, tt := range tests {
+		err := checkName(tt.name)
+		if (err == nil) != tt.ok {
+			t.Errorf("checkName(%q) = %v, want ok %v", tt.name, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "a-z, 0-9") {
+			t.Errorf("checkName(%q) = %v: the error should say which names work", tt.name, err)
+		}
+	}
+	// The longest accepted name gives AWS names within their limits (auto-naming adds 8 characters).
+	long := strings.Repeat("a", MaxNameLength)
+	limits := map[string]int{long + "-edge-signer-role": 64, long + "-invalidator-role": 64, long + "-server-role": 64,
+		long + "-warmer-role": 64, long + "-edge-signer": 64, long + "-invalidator": 64, long + "-assets": 63,
+		long + "-warmer-schedule": 64, long + "-forwarded-host": 64, long + "-assets-oac": 64}
+	for n, limit := range limits {
+		if len(n)+8 > limit {
+			t.Errorf("%s plus 8 random characters is %d long, over %d", n, len(n)+8, limit)
+		}
+	}
+	// NewDashSite checks the name before it registers anything.
+	m := &mocks{}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := NewDashSite(ctx, "My_Site", &DashSiteArgs{BundleDir: testBundle})
+		return err
+	}, pulumi.WithMocks("project", "stack", m))
+	if err == nil || !strings.Contains(err.Error(), `"My_Site"`) || len(m.children) != 0 {
+		t.Errorf("NewDashSite(\"My_Site\") = %v with %d resources, want an error naming it and none", err, len(m.children))
 	}
 }
 
@@ -138,21 +199,46 @@ func TestLogWriterSplitsLines(t *testing.T) {
 	}
 }
 
+func TestInvalidationPath(t *testing.T) {
+	tests := []struct {
+		key, want string
+		exact     bool
+	}{
+		{"index.html", "/index.html", true},
+		{"logo (1).png", "/logo%20(1).png", true},               // "(" and ")" are safe: never encoded
+		{"a b/c'd!$&+,;=@:.js", "/a%20b/c'd!$&+,;=@:.js", true}, // sub-delims stay raw
+		{`q"<>#%{}|\^[]` + "`.css", "/q%22%3C%3E%23%25%7B%7D%7C%5C%5E%5B%5D%60.css", true},
+		{"caf\u00e9/\u65e5.txt", "/caf%C3%A9/%E6%97%A5.txt", true}, // non-ASCII as UTF-8 bytes
+		{"tab\there", "/tab%09here", true},
+		{"docs/v~1.html", "/docs/*", false}, // CloudFront rejects a raw "~"
+		{"a b/c*.js", "/a%20b/*", false},    // "*" would be a wildcard
+		{"~root.txt", "/*", false},
+		{"what?.txt", "/*", false}, // "?" would start a query string
+	}
+	for _, tt := range tests {
+		got, exact := invalidationPath(tt.key)
+		if got != tt.want || exact != tt.exact {
+			t.Errorf("invalidationPath(%q) = %q, %v; want %q, %v", tt.key, got, exact, tt.want, tt.exact)
+		}
+	}
+}
+
 func TestRevalidatePaths(t *testing.T) {
 	m := &manifest.Manifest{Files: []manifest.File{
-		{Key: "a b/c*.js", Class: manifest.ClassRevalidate, SHA256: "1"},
+		{Key: "logo (1).png", Class: manifest.ClassRevalidate, SHA256: "1"},
 		{Key: "index.html", Class: manifest.ClassRevalidate, SHA256: "2"},
 		{Key: "x.v1m2.js", Class: manifest.ClassImmutable, SHA256: "3"},
+		{Key: "d/a~1.css", Class: manifest.ClassRevalidate, SHA256: "4"},
+		{Key: "d/b~2.css", Class: manifest.ClassRevalidate, SHA256: "5"},
 	}}
 	got := revalidatePaths(m)
-	want := map[string]string{"/a%20b/c%2A.js": "1", "/index.html": "2", "/": "2"}
-	if len(got) != len(want) {
-		t.Fatalf("paths = %v, want %v", got, want)
+	if len(got) != 4 || got["/logo%20(1).png"] != "1" || got["/index.html"] != "2" || got["/"] != "2" || got["/d/*"] == "" {
+		t.Fatalf("paths = %v, want /logo%%20(1).png, /index.html, / and one /d/* for both ~ files", got)
 	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("path %s = %q, want %q (all: %v)", k, got[k], v, got)
-		}
+	// The wildcard's digest follows every file it covers.
+	m.Files[4].SHA256 = "6"
+	if again := revalidatePaths(m)["/d/*"]; again == got["/d/*"] {
+		t.Errorf("/d/* digest %s did not change when d/b~2.css changed", again)
 	}
 }
 
@@ -160,8 +246,10 @@ func TestHelpers(t *testing.T) {
 	tests := []struct{ got, want any }{
 		{urlHost("https://abc.lambda-url.eu-west-1.on.aws/"), "abc.lambda-url.eu-west-1.on.aws"},
 		{urlHost("https://abc.lambda-url.eu-west-1.on.aws"), "abc.lambda-url.eu-west-1.on.aws"},
-		{originReadTimeout(3), 30},
-		{originReadTimeout(45), 45},
+		{originReadTimeout(3), 8},
+		{originReadTimeout(30), 35},
+		{originReadTimeout(50), 55},
+		{originReadTimeout(55), 60},
 		{originReadTimeout(900), 60},
 	}
 	for i, tt := range tests {

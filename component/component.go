@@ -33,6 +33,7 @@ type DashSite struct {
 	ServerFunctionUrl  pulumi.StringOutput    `pulumi:"serverFunctionUrl"`
 	ImageUri           pulumi.StringOutput    `pulumi:"imageUri"`
 	WarmerFunctionName pulumi.StringPtrOutput `pulumi:"warmerFunctionName,optional"`
+	VerifyCommand      pulumi.StringOutput    `pulumi:"verifyCommand"`
 
 	// The main child resources, as resource references: other languages get typed pulumi-aws objects
 	// (site.bucket.arn, site.distribution.domainName) instead of re-reading them by name.
@@ -54,6 +55,8 @@ func (d *DashSite) Annotate(a infer.Annotator) {
 		"through the edge signer or, with originAuth \"oac\", its origin access control).")
 	a.Describe(&d.ImageUri, "The server image pushed to ECR.")
 	a.Describe(&d.WarmerFunctionName, "The warmer Lambda function's name, when the warmer is on.")
+	a.Describe(&d.VerifyCommand, "The `open-dash verify` command that checks this deployment against its bundle "+
+		"(static files, routes, a callback, closed function URL and bucket); run it from the Pulumi project's folder.")
 	a.Describe(&d.Bucket, "The private S3 bucket holding the static files (read by CloudFront only).")
 	a.Describe(&d.Distribution, "The CloudFront distribution that serves the site.")
 	a.Describe(&d.ServerFunction, "The server Lambda function running the Dash app (container image).")
@@ -85,22 +88,40 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 		return nil, err
 	}
 	var edgeProvider *aws.Provider
+	var edgeAccount pulumi.StringOutput
 	if needsEdgeProvider(s) {
 		if edgeProvider, err = newEdgeProvider(ctx, name, s, children); err != nil {
 			return nil, err
 		}
+		// Everything created through the us-east-1 provider waits for the account check.
+		edgeAccount = checkEdgeAccount(ctx, name, site, edgeProvider)
 	}
-	e, err := newOriginAuth(ctx, name, edgeProvider, server, s, children)
+	e, err := newOriginAuth(ctx, name, edgeProvider, edgeAccount, server, s, children)
 	if err != nil {
 		return nil, err
 	}
 	var certificateArn pulumi.StringInput
 	if s.DomainName != "" {
-		if certificateArn, err = newCertificate(ctx, name, edgeProvider, s, children); err != nil {
+		if certificateArn, err = newCertificate(ctx, name, edgeProvider, edgeAccount, s, children); err != nil {
 			return nil, err
 		}
 	}
-	dist, err := newDistribution(ctx, name, b, static, server, e, certificateArn, s, children)
+	var webACL pulumi.StringInput
+	if s.WafRateLimit != nil {
+		if webACL, err = newRateLimit(ctx, name, edgeProvider, edgeAccount, s, children); err != nil {
+			return nil, err
+		}
+	}
+	distOpts := children
+	if s.EdgeLogRetentionDays != nil {
+		groups, err := newEdgeLogGroups(ctx, name, e, s, children)
+		if err != nil {
+			return nil, err
+		}
+		// No request reaches the signer before its log groups exist, or Lambda@Edge would make its own.
+		distOpts = plus(children, pulumi.DependsOn(groups))
+	}
+	dist, err := newDistribution(ctx, name, b, static, server, e, certificateArn, webACL, s, distOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +158,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	site.Bucket = static.bucket.ToBucketV2Output()
 	site.Distribution = dist.ToDistributionOutput()
 	site.ServerFunction = server.function.ToFunctionOutput()
+	site.VerifyCommand = verifyCommand(site.Url, b.dir, site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName)
 
 	return site, ctx.RegisterResourceOutputs(site, pulumi.Map{
 		"url":                site.Url,
@@ -149,6 +171,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 		"bucket":             site.Bucket,
 		"distribution":       site.Distribution,
 		"serverFunction":     site.ServerFunction,
+		"verifyCommand":      site.VerifyCommand,
 	})
 }
 

@@ -98,7 +98,7 @@ func TestCustomDomainAndArguments(t *testing.T) {
 		DomainName:        "dash.example.com",
 		HostedZoneId:      pulumi.String("Z123"),
 		MemorySize:        pulumi.Int(2048),
-		Timeout:           pulumi.Int(90),
+		Timeout:           pulumi.Int(50),
 		Environment:       pulumi.StringMap{"MODE": pulumi.String("prod")},
 		LogRetentionDays:  pulumi.Int(30),
 		PriceClass:        pulumi.String("PriceClass_All"),
@@ -139,13 +139,13 @@ func TestCustomDomainAndArguments(t *testing.T) {
 	if !reflect.DeepEqual(vars, map[string]any{"DOMAIN_NAME": "dash.example.com", "MODE": "prod"}) {
 		t.Errorf("server environment = %v", vars)
 	}
-	if srv["memorySize"] != float64(2048) || srv["timeout"] != float64(90) {
+	if srv["memorySize"] != float64(2048) || srv["timeout"] != float64(50) {
 		t.Errorf("server memory/timeout = %v/%v", srv["memorySize"], srv["timeout"])
 	}
 	for _, o := range dist["origins"].([]any) {
 		if om := o.(map[string]any); om["originId"] == manifest.OriginServer {
-			if rt := om["customOriginConfig"].(map[string]any)["originReadTimeout"]; rt != float64(60) {
-				t.Errorf("origin read timeout = %v, want 60 (CloudFront's limit)", rt)
+			if rt := om["customOriginConfig"].(map[string]any)["originReadTimeout"]; rt != float64(55) {
+				t.Errorf("origin read timeout = %v, want 55 (the timeout + 5 s)", rt)
 			}
 		}
 	}

@@ -17,14 +17,16 @@ type behaviorSettings struct {
 	cachePolicyID         string
 	originRequestPolicyID pulumi.StringPtrInput
 	compress              bool
-	lambdaArn             pulumi.StringInput // origin-request signer; nil for S3 and with originAuth "oac"
-	functionArn           pulumi.StringInput // viewer-request forwarded host; nil for S3
+	responseHeaders       pulumi.StringPtrInput // response headers policy id; "" attaches none
+	lambdaArn             pulumi.StringInput    // origin-request signer; nil for S3 and with originAuth "oac"
+	functionArn           pulumi.StringInput    // viewer-request forwarded host; nil for S3
 }
 
 // behaviorFor maps one manifest behavior to CloudFront settings: S3 behaviors cache with the files'
 // Cache-Control; server behaviors never cache, forward everything but Host and are signed at the edge.
-func behaviorFor(b manifest.Behavior, e *edge) behaviorSettings {
-	bs := behaviorSettings{origin: b.Origin, allowedMethods: pulumi.ToStringArray(b.AllowedMethods)}
+func behaviorFor(b manifest.Behavior, e *edge, s *settings) behaviorSettings {
+	bs := behaviorSettings{origin: b.Origin, allowedMethods: pulumi.ToStringArray(b.AllowedMethods),
+		responseHeaders: s.ResponseHeadersPolicyId.ToStringOutput().ToStringPtrOutput()}
 	if b.Origin == manifest.OriginS3 {
 		bs.cachePolicyID = CachingOptimizedPolicyID
 		bs.compress = true
@@ -43,14 +45,15 @@ var cachedMethods = pulumi.ToStringArray(manifest.MethodsRead)
 
 func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrderedCacheBehaviorArgs {
 	args := &cloudfront.DistributionOrderedCacheBehaviorArgs{
-		PathPattern:           pulumi.String(pattern),
-		TargetOriginId:        pulumi.String(bs.origin),
-		ViewerProtocolPolicy:  pulumi.String("redirect-to-https"),
-		AllowedMethods:        bs.allowedMethods,
-		CachedMethods:         cachedMethods,
-		CachePolicyId:         pulumi.String(bs.cachePolicyID),
-		OriginRequestPolicyId: bs.originRequestPolicyID,
-		Compress:              pulumi.Bool(bs.compress),
+		PathPattern:             pulumi.String(pattern),
+		TargetOriginId:          pulumi.String(bs.origin),
+		ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
+		AllowedMethods:          bs.allowedMethods,
+		CachedMethods:           cachedMethods,
+		CachePolicyId:           pulumi.String(bs.cachePolicyID),
+		OriginRequestPolicyId:   bs.originRequestPolicyID,
+		Compress:                pulumi.Bool(bs.compress),
+		ResponseHeadersPolicyId: bs.responseHeaders,
 	}
 	if bs.lambdaArn != nil {
 		args.LambdaFunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArray{
@@ -74,13 +77,14 @@ func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrder
 
 func (bs behaviorSettings) asDefault() *cloudfront.DistributionDefaultCacheBehaviorArgs {
 	args := &cloudfront.DistributionDefaultCacheBehaviorArgs{
-		TargetOriginId:        pulumi.String(bs.origin),
-		ViewerProtocolPolicy:  pulumi.String("redirect-to-https"),
-		AllowedMethods:        bs.allowedMethods,
-		CachedMethods:         cachedMethods,
-		CachePolicyId:         pulumi.String(bs.cachePolicyID),
-		OriginRequestPolicyId: bs.originRequestPolicyID,
-		Compress:              pulumi.Bool(bs.compress),
+		TargetOriginId:          pulumi.String(bs.origin),
+		ViewerProtocolPolicy:    pulumi.String("redirect-to-https"),
+		AllowedMethods:          bs.allowedMethods,
+		CachedMethods:           cachedMethods,
+		CachePolicyId:           pulumi.String(bs.cachePolicyID),
+		OriginRequestPolicyId:   bs.originRequestPolicyID,
+		Compress:                pulumi.Bool(bs.compress),
+		ResponseHeadersPolicyId: bs.responseHeaders,
 	}
 	if bs.lambdaArn != nil {
 		args.LambdaFunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArray{
@@ -102,21 +106,23 @@ func (bs behaviorSettings) asDefault() *cloudfront.DistributionDefaultCacheBehav
 	return args
 }
 
-// originReadTimeout lets CloudFront wait as long as the server may run: at least CloudFront's default of
-// 30 s, at most the 60 s it allows without a quota increase.
+// originReadTimeout lets CloudFront wait a little longer than the server may run, so that an answer given
+// at the last moment still arrives; 60 s is the most CloudFront allows without a quota increase
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesOrigin.html#DownloadDistValuesOriginResponseTimeout).
 func originReadTimeout(timeout int) int {
-	return min(max(timeout, 30), 60)
+	return min(timeout+5, 60)
 }
 
 // newDistribution builds the CloudFront distribution with the manifest's behaviors in the manifest's order;
-// the last one ("*") is the default behavior. certificateArn is nil without a custom domain.
+// the last one ("*") is the default behavior. certificateArn is nil without a custom domain, webACL without
+// wafRateLimit.
 func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *staticSite, server *serverFunction, e *edge,
-	certificateArn pulumi.StringInput, s *settings, opts []pulumi.ResourceOption) (*cloudfront.Distribution, error) {
+	certificateArn, webACL pulumi.StringInput, s *settings, opts []pulumi.ResourceOption) (*cloudfront.Distribution, error) {
 	m := b.manifest
 	last := len(m.Behaviors) - 1 // Validate guarantees the last behavior is "*"
 	ordered := cloudfront.DistributionOrderedCacheBehaviorArray{}
 	for _, bh := range m.Behaviors[:last] {
-		ordered = append(ordered, behaviorFor(bh, e).ordered(bh.PathPattern))
+		ordered = append(ordered, behaviorFor(bh, e, s).ordered(bh.PathPattern))
 	}
 
 	args := &cloudfront.DistributionArgs{
@@ -140,11 +146,14 @@ func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *stat
 					HttpsPort:            pulumi.Int(443),
 					OriginProtocolPolicy: pulumi.String("https-only"),
 					OriginSslProtocols:   pulumi.StringArray{pulumi.String("TLSv1.2")},
-					OriginReadTimeout:    s.Timeout.ToIntOutput().ApplyT(originReadTimeout).(pulumi.IntOutput),
+					OriginReadTimeout:    s.timeout.ApplyT(originReadTimeout).(pulumi.IntOutput),
 				},
+				// CloudFront retries a GET that timed out up to ConnectionAttempts times (default 3): each retry
+				// is another full, billed Lambda run and the viewer waits ~3x longer for the same 504. One attempt.
+				ConnectionAttempts: pulumi.Int(1),
 			},
 		},
-		DefaultCacheBehavior:  behaviorFor(m.Behaviors[last], e).asDefault(),
+		DefaultCacheBehavior:  behaviorFor(m.Behaviors[last], e, s).asDefault(),
 		OrderedCacheBehaviors: ordered,
 		Restrictions: &cloudfront.DistributionRestrictionsArgs{
 			GeoRestriction: &cloudfront.DistributionRestrictionsGeoRestrictionArgs{RestrictionType: pulumi.String("none")},
@@ -155,6 +164,9 @@ func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *stat
 	// behavior and the server renders the page.
 	if _, ok := m.FileForKey(RootObject); ok {
 		args.DefaultRootObject = pulumi.String(RootObject)
+	}
+	if webACL != nil {
+		args.WebAclId = webACL
 	}
 	if certificateArn != nil {
 		args.Aliases = pulumi.StringArray{pulumi.String(s.DomainName)}

@@ -11,12 +11,13 @@ import (
 // newCertificate requests an ACM certificate for the custom domain in us-east-1 (the only region CloudFront
 // takes certificates from), validates it with a DNS record in the hosted zone, and returns its ARN once
 // validated, so the distribution never points at a pending certificate.
-func newCertificate(ctx *pulumi.Context, name string, provider *aws.Provider, s *settings, opts []pulumi.ResourceOption) (pulumi.StringOutput, error) {
+func newCertificate(ctx *pulumi.Context, name string, provider *aws.Provider, accountChecked pulumi.StringOutput, s *settings,
+	opts []pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	t := &s.transform
 	edgeOpts := plus(opts, pulumi.Provider(provider))
 	cert, err := acm.NewCertificate(ctx, name+"-certificate", with(t.Certificate, &acm.CertificateArgs{
 		DomainName:       pulumi.String(s.DomainName),
-		ValidationMethod: pulumi.String("DNS"),
+		ValidationMethod: after(accountChecked, "DNS"), // created once the us-east-1 account is checked
 	}), edgeOpts...)
 	if err != nil {
 		return pulumi.StringOutput{}, err

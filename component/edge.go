@@ -29,17 +29,9 @@ type edge struct {
 	serverOAC *cloudfront.OriginAccessControl
 }
 
-// newEdgeProvider is an AWS provider pinned to us-east-1. An explicit provider does not read the stack's
-// aws:* configuration, so the profile is carried over; Transform.EdgeProvider can set anything else.
-func newEdgeProvider(ctx *pulumi.Context, name string, s *settings, opts []pulumi.ResourceOption) (*aws.Provider, error) {
-	args := &aws.ProviderArgs{Region: pulumi.String(EdgeRegion)}
-	if profile, ok := ctx.GetConfig("aws:profile"); ok && profile != "" {
-		args.Profile = pulumi.String(profile)
-	}
-	return aws.NewProvider(ctx, name+"-"+EdgeRegion, with(s.transform.EdgeProvider, args), opts...)
-}
-
-func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, server *serverFunction, s *settings, opts []pulumi.ResourceOption) (*edge, error) {
+// newEdge creates the signer in us-east-1 once accountChecked resolves (see checkEdgeAccount).
+func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, accountChecked pulumi.StringOutput, server *serverFunction,
+	s *settings, opts []pulumi.ResourceOption) (*edge, error) {
 	t := &s.transform
 	// Lambda@Edge runs replicas under the edgelambda principal; lambda.amazonaws.com creates the function.
 	role, err := newLambdaRole(ctx, name+"-edge-signer", t.EdgeRole, t.EdgeBasicExecution, opts,
@@ -55,8 +47,11 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, server *s
 		return nil, err
 	}
 	// No environment: Lambda@Edge forbids it. The signer reads the role's credentials Lambda provides.
+	// Retained on delete unless asked otherwise: Lambda refuses to delete a function while CloudFront still
+	// has replicas of it, which lasts hours after the distribution lets go, so a delete would fail `pulumi
+	// destroy` (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-delete-replicas.html).
 	signer, err := lambda.NewFunction(ctx, name+"-edge-signer", with(t.EdgeFunction, &lambda.FunctionArgs{
-		Description: pulumi.String("OpenDash " + name + ": signs CloudFront's requests to the server function URL"),
+		Description: after(accountChecked, "OpenDash "+name+": signs CloudFront's requests to the server function URL"),
 		Runtime:     pulumi.String(edgesigner.Runtime),
 		Handler:     pulumi.String(edgesigner.Handler),
 		Code: pulumi.NewAssetArchive(map[string]any{
@@ -66,7 +61,7 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, server *s
 		Publish:    pulumi.Bool(true), // CloudFront needs a numbered version, never $LATEST
 		MemorySize: pulumi.Int(128),
 		Timeout:    pulumi.Int(5),
-	}), plus(opts, pulumi.Provider(provider))...)
+	}), plus(opts, pulumi.Provider(provider), pulumi.RetainOnDelete(!s.DeleteEdgeFunction))...)
 	if err != nil {
 		return nil, err
 	}
@@ -75,4 +70,9 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, server *s
 		return nil, err
 	}
 	return &edge{provider: provider, signer: signer, forwardedHost: forwardedHost}, nil
+}
+
+// after is value once gate resolves, and fails with gate: a resource given it waits for the gate.
+func after(gate pulumi.StringOutput, value string) pulumi.StringOutput {
+	return gate.ApplyT(func(string) string { return value }).(pulumi.StringOutput)
 }

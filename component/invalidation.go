@@ -1,9 +1,12 @@
 package component
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
-	"net/url"
+	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/opendash/opendash/manifest"
@@ -31,33 +34,69 @@ const (
 // invalidationInput is what the invalidator receives (plus the "tf" lifecycle key pulumi-aws adds).
 type invalidationInput struct {
 	DistributionID string            `json:"distributionId"`
-	Paths          map[string]string `json:"paths"` // URL-encoded path -> content digest
+	Paths          map[string]string `json:"paths"` // invalidation path -> content digest
 }
 
 // revalidatePaths lists the CloudFront paths of revalidate-class files with their digests. index.html is
-// also the default root object, which CloudFront caches under "/", so "/" follows its digest.
+// also the default root object, which CloudFront caches under "/", so "/" follows its digest. A key that
+// cannot be written as an exact invalidation path is covered by its folder's wildcard, whose digest
+// combines those of every file it stands for (so a change to any of them changes it).
 func revalidatePaths(m *manifest.Manifest) map[string]string {
 	paths := map[string]string{}
+	folders := map[string][]string{} // wildcard path -> "key=digest" of the files it covers
 	for _, f := range m.Files {
 		if f.Class != manifest.ClassRevalidate {
 			continue
 		}
-		paths[escapePath(f.Key)] = f.SHA256
+		if p, ok := invalidationPath(f.Key); ok {
+			paths[p] = f.SHA256
+		} else {
+			folders[p] = append(folders[p], f.Key+"="+f.SHA256)
+		}
 		if f.Key == RootObject {
 			paths["/"] = f.SHA256
 		}
 	}
+	for p, members := range folders {
+		sort.Strings(members)
+		sum := sha256.Sum256([]byte(strings.Join(members, "\n")))
+		paths[p] = hex.EncodeToString(sum[:])
+	}
 	return paths
 }
 
-// escapePath URL-encodes each segment of a key, as CloudFront expects invalidation paths ("*" included,
-// which would otherwise be a wildcard).
-func escapePath(key string) string {
-	segments := strings.Split(key, "/")
-	for i, s := range segments {
-		segments[i] = url.PathEscape(s)
+// invalidationPath is the CloudFront invalidation path of an S3 key. CloudFront wants non-ASCII and RFC 1738
+// "unsafe" characters percent-encoded and nothing else: an encoded safe character ("(" as %28) matches no
+// cached URL, so the old file silently stays cached
+// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html).
+// A few characters cannot appear in an exact path at all: "~" is rejected with InvalidArgument, "*" is a
+// wildcard and "?" starts a query string. For such a key ok is false and the path is the key's folder with
+// "*", which covers it (at the price of the folder's other files).
+func invalidationPath(key string) (path string, ok bool) {
+	if strings.ContainsAny(key, "~*?") {
+		dir := ""
+		if i := strings.LastIndexByte(key, '/'); i >= 0 {
+			dir = escapeInvalidation(key[:i+1])
+		}
+		return "/" + dir + "*", false
 	}
-	return "/" + strings.Join(segments, "/")
+	return "/" + escapeInvalidation(key), true
+}
+
+// escapeInvalidation percent-encodes the bytes CloudFront requires encoded: controls, space, non-ASCII,
+// and `"<>#%{}|\^[]` with the backtick (RFC 1738's unsafe set). "/" stays: it separates segments.
+func escapeInvalidation(s string) string {
+	const unsafe = " \"<>#%{}|\\^[]`"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c >= 0x7f || strings.IndexByte(unsafe, c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 func newInvalidation(ctx *pulumi.Context, name string, b *siteBundle, site *staticSite, dist *cloudfront.Distribution,

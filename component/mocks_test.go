@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -26,7 +27,8 @@ const (
 // child is one resource the program registered, as the mock monitor saw it.
 type child struct {
 	typ, name, parent, provider string
-	custom                      bool
+	custom, retainOnDelete      bool
+	dependencies                []string // URNs of explicit and input dependencies
 	inputs                      resource.PropertyMap
 }
 
@@ -43,12 +45,17 @@ func (c child) str(key string) string {
 type mocks struct {
 	mu       sync.Mutex
 	children []child
+	calls    []pulumi.MockCallArgs
+	// edgeAccount is the account the us-east-1 provider resolves to; "" means the same as the others.
+	edgeAccount string
 }
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	c := child{typ: args.TypeToken, name: args.Name, provider: args.Provider, custom: args.Custom, inputs: args.Inputs}
 	if args.RegisterRPC != nil {
 		c.parent = args.RegisterRPC.GetParent()
+		c.retainOnDelete = args.RegisterRPC.GetRetainOnDelete()
+		c.dependencies = args.RegisterRPC.GetDependencies()
 	}
 	m.mu.Lock()
 	m.children = append(m.children, c)
@@ -81,6 +88,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("hostedZoneId", "Z2FDTNDATAQYW2")
 	case "aws:cloudfront/function:Function":
 		set("arn", "arn:aws:cloudfront::"+account+":function/"+args.Name)
+	case "aws:wafv2/webAcl:WebAcl":
+		set("arn", "arn:aws:wafv2:us-east-1:"+account+":global/webacl/"+args.Name+"/a1")
 	case "aws:cloudfront/originAccessControl:OriginAccessControl":
 		id = "E3OACEXAMPLE"
 		if args.Name == "site-server-oac" {
@@ -113,6 +122,17 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 }
 
 func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.calls = append(m.calls, args)
+	m.mu.Unlock()
+	if args.Token == "aws:index/getCallerIdentity:getCallerIdentity" {
+		id := account
+		if m.edgeAccount != "" && strings.Contains(args.Provider, "::site-us-east-1::") {
+			id = m.edgeAccount
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"accountId": id, "arn": "arn:aws:iam::" + id + ":user/u",
+			"id": id, "userId": "AIDA"}), nil
+	}
 	return args.Args, nil
 }
 
@@ -153,11 +173,37 @@ func (d *deployment) one(t *testing.T, typ, name string) child {
 // deploy runs NewDashSite("site", args) against the mocks and collects its outputs.
 func deploy(t *testing.T, args *DashSiteArgs) *deployment {
 	t.Helper()
-	m := &mocks{}
+	return deployWith(t, &mocks{}, args)
+}
+
+// withConfig sets the stack configuration (and which keys are secret) for one deploy.
+func withConfig(config map[string]string, secret ...string) pulumi.RunOption {
+	return func(info *pulumi.RunInfo) {
+		info.Config, info.ConfigSecretKeys = config, secret
+	}
+}
+
+// deployWith is deploy with given mocks and run options (stack configuration, component options).
+func deployWith(t *testing.T, m *mocks, args *DashSiteArgs, runOpts ...pulumi.RunOption) *deployment {
+	t.Helper()
+	return deployOpts(t, m, args, nil, runOpts...)
+}
+
+// deployOpts is deployWith plus resource options for the component (providers, say), built in the program.
+func deployOpts(t *testing.T, m *mocks, args *DashSiteArgs, siteOpts func(ctx *pulumi.Context) ([]pulumi.ResourceOption, error),
+	runOpts ...pulumi.RunOption) *deployment {
+	t.Helper()
 	d := &deployment{outputs: map[string]any{}}
 	var mu sync.Mutex
 	d.err = pulumi.RunErr(func(ctx *pulumi.Context) error {
-		site, err := NewDashSite(ctx, "site", args)
+		var opts []pulumi.ResourceOption
+		if siteOpts != nil {
+			var err error
+			if opts, err = siteOpts(ctx); err != nil {
+				return err
+			}
+		}
+		site, err := NewDashSite(ctx, "site", args, opts...)
 		if err != nil {
 			return err
 		}
@@ -183,7 +229,7 @@ func deploy(t *testing.T, args *DashSiteArgs) *deployment {
 			})
 		}
 		return nil
-	}, pulumi.WithMocks("project", "stack", m))
+	}, append([]pulumi.RunOption{pulumi.WithMocks("project", "stack", m)}, runOpts...)...)
 	d.children = m.children
 	return d
 }

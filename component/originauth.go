@@ -2,6 +2,7 @@ package component
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
@@ -47,17 +48,40 @@ func resolveOriginAuth(name, mode string) (string, error) {
 		OriginAuthEdge, OriginAuthOAC)
 }
 
-// needsEdgeProvider: the us-east-1 provider serves the edge signer and the custom domain's certificate.
+// needsEdgeProvider: the us-east-1 provider serves the edge signer, the custom domain's certificate and the
+// WAF web ACL (CloudFront's live in us-east-1).
 func needsEdgeProvider(s *settings) bool {
-	return s.OriginAuth == OriginAuthEdge || s.DomainName != ""
+	return s.OriginAuth == OriginAuthEdge || s.DomainName != "" || s.WafRateLimit != nil
+}
+
+// checkOriginAuthArgs refuses the edge signer's settings when there is no signer.
+func checkOriginAuthArgs(name string, s *settings) error {
+	if s.OriginAuth != OriginAuthOAC {
+		return nil
+	}
+	var set []string
+	if s.DeleteEdgeFunction {
+		set = append(set, "deleteEdgeFunction")
+	}
+	if s.EdgeLogRetentionDays != nil {
+		set = append(set, "edgeLogRetentionDays")
+	}
+	if len(s.EdgeLogRegions) > 0 {
+		set = append(set, "edgeLogRegions")
+	}
+	if len(set) > 0 {
+		return fmt.Errorf("DashSite %q: %s set with originAuth \"oac\", which deploys no Lambda@Edge function; "+
+			"unset them, or use originAuth \"edge\"", name, strings.Join(set, ", "))
+	}
+	return nil
 }
 
 // newOriginAuth sets up what lets CloudFront call the server: the edge signer, or (oac) an origin access
 // control of type lambda. Both modes keep the viewer-request function that sets X-Forwarded-Host.
-func newOriginAuth(ctx *pulumi.Context, name string, provider *aws.Provider, server *serverFunction, s *settings,
-	opts []pulumi.ResourceOption) (*edge, error) {
+func newOriginAuth(ctx *pulumi.Context, name string, provider *aws.Provider, accountChecked pulumi.StringOutput,
+	server *serverFunction, s *settings, opts []pulumi.ResourceOption) (*edge, error) {
 	if s.OriginAuth != OriginAuthOAC {
-		return newEdge(ctx, name, provider, server, s, opts)
+		return newEdge(ctx, name, provider, accountChecked, server, s, opts)
 	}
 	oac, err := cloudfront.NewOriginAccessControl(ctx, name+"-server-oac", with(s.transform.ServerOriginAccessControl,
 		&cloudfront.OriginAccessControlArgs{

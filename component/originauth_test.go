@@ -156,3 +156,28 @@ func TestOriginAuthUnknown(t *testing.T) {
 		t.Fatalf("err = %v, want one naming the bad originAuth and the valid values", d.err)
 	}
 }
+
+func TestOriginAuthOACRefusesEdgeSettings(t *testing.T) {
+	for name, args := range map[string]*DashSiteArgs{
+		"edgeLogRetentionDays": {EdgeLogRetentionDays: pulumi.Int(7)},
+		"deleteEdgeFunction":   {DeleteEdgeFunction: true},
+	} {
+		args.BundleDir, args.OriginAuth = testBundle, OriginAuthOAC
+		d := deploy(t, args)
+		if d.err == nil || !strings.Contains(d.err.Error(), name) || !strings.Contains(d.err.Error(), `originAuth "oac"`) {
+			t.Errorf("%s with oac: err = %v, want one naming the setting and originAuth", name, d.err)
+		}
+	}
+}
+
+func TestOriginAuthOACWithWAF(t *testing.T) {
+	d := deploy(t, &DashSiteArgs{BundleDir: testBundle, OriginAuth: OriginAuthOAC, WafRateLimit: pulumi.Int(100)})
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	// CloudFront's web ACLs live in us-east-1: the provider is there, the edge signer is not.
+	d.one(t, "pulumi:providers:aws", "site-us-east-1")
+	if named(d.ofType("aws:lambda/function:Function"), "site-edge-signer") {
+		t.Error("oac mode with a WAF created the edge signer")
+	}
+}

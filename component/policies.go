@@ -16,6 +16,11 @@ const (
 	// AllViewerExceptHostHeaderPolicyID forwards every viewer header, cookie and query string but Host:
 	// a function URL routes by Host, so the viewer's must not reach it.
 	AllViewerExceptHostHeaderPolicyID = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+	// SecurityHeadersPolicyID is CloudFront's managed response headers policy SecurityHeadersPolicy: HSTS
+	// (one year), X-Content-Type-Options nosniff, X-Frame-Options SAMEORIGIN, Referrer-Policy
+	// strict-origin-when-cross-origin and X-XSS-Protection, each kept when the origin sets its own but nosniff
+	// (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-response-headers-policies.html).
+	SecurityHeadersPolicyID = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 	// BasicExecutionPolicyArn lets a Lambda function write its CloudWatch logs.
 	BasicExecutionPolicyArn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 )
@@ -73,7 +78,13 @@ func bucketPolicy(bucketArn, distributionArn string) string {
 }
 
 // edgeInvokePolicy lets the edge signer call the server's function URL. Since October 2025 a function URL
-// caller needs both permissions; InvokeFunction is limited to calls made through the URL.
+// caller needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction. AWS documents the
+// lambda:InvokedViaFunctionUrl condition key for resource-based policies (lambda.Permission) only; no AWS
+// document says identity policies evaluate it, and a condition on a key absent from the request context is
+// false, which would refuse every request with 403. The role belongs to the signer alone and its code only
+// calls the URL, so InvokeFunction is granted on this one function without that condition. A same-account
+// caller may hold both permissions in its identity policy alone:
+// https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
 func edgeInvokePolicy(serverFunctionArn string) string {
 	return policy(
 		statement{
@@ -83,11 +94,10 @@ func edgeInvokePolicy(serverFunctionArn string) string {
 			Resource: serverFunctionArn,
 		},
 		statement{
-			Sid:       "InvokeServerViaFunctionUrlOnly",
-			Effect:    "Allow",
-			Action:    "lambda:InvokeFunction",
-			Resource:  serverFunctionArn,
-			Condition: map[string]map[string]string{"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
+			Sid:      "InvokeServerFunction",
+			Effect:   "Allow",
+			Action:   "lambda:InvokeFunction",
+			Resource: serverFunctionArn,
 		},
 	)
 }

@@ -46,8 +46,10 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	if err != nil {
 		return nil, err
 	}
-	// awsx v2.22.0's Image has no provenance switch. It builds through the Docker Engine API (pulumi-docker
-	// v4), not buildx, which is what adds attestations by default; not verified here (no Docker daemon).
+	// Lambda rejects an image index with attestations. awsx v2.22.0's Image has no provenance or SBOM switch:
+	// it is pulumi-docker v4's Image, which sends the build to the Docker Engine API (BuilderVersion picks the
+	// classic builder or BuildKit). Attestations are added when the client asks for them, as the buildx CLI
+	// does by default, and this path does not ask; not verified here (no Docker daemon).
 	image, err := ecrx.NewImage(ctx, name+"-server-image", with(t.Image, &ecrx.ImageArgs{
 		RepositoryUrl: repo.Url,
 		Context:       pulumi.String(b.path(origin.Dir)),
@@ -70,8 +72,10 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		Role:          role.Arn,
 		Architectures: pulumi.StringArray{pulumi.String(origin.Architecture)},
 		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
-		Timeout:       s.Timeout.ToIntOutput().ToIntPtrOutput(),
+		Timeout:       s.timeout.ToIntPtrOutput(),
 		Environment:   serverEnvironment(s),
+		// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
+		ReservedConcurrentExecutions: reservedConcurrency(name, s),
 	}), opts...)
 	if err != nil {
 		return nil, err
@@ -158,4 +162,12 @@ func newLogGroup(ctx *pulumi.Context, resourceName string, functionName pulumi.S
 		Name:            functionName.ApplyT(func(n string) string { return "/aws/lambda/" + n }).(pulumi.StringOutput),
 		RetentionInDays: s.LogRetentionDays.ToIntOutput().ToIntPtrOutput(),
 	}), opts...)
+}
+
+// reservedConcurrency is the server's concurrency cap, nil when none was asked for.
+func reservedConcurrency(name string, s *settings) pulumi.IntPtrInput {
+	if s.ReservedConcurrency == nil {
+		return nil
+	}
+	return checkedInt(name, s.ReservedConcurrency, reservedConcurrencyRange).ToIntPtrOutput()
 }

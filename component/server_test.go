@@ -93,8 +93,8 @@ func TestEdgeSigner(t *testing.T) {
 	server := "arn:aws:lambda:" + region + ":" + account + ":function:site-server-f1"
 	want := []statement{
 		{Sid: "InvokeServerFunctionUrl", Effect: "Allow", Action: "lambda:InvokeFunctionUrl", Resource: server},
-		{Sid: "InvokeServerViaFunctionUrlOnly", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: server,
-			Condition: map[string]map[string]string{"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}},
+		// No lambda:InvokedViaFunctionUrl condition: identity policies are not documented to evaluate it.
+		{Sid: "InvokeServerFunction", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: server},
 	}
 	if !reflect.DeepEqual(invoke.Statement, want) {
 		t.Errorf("edge invoke policy = %+v\nwant %+v", invoke.Statement, want)
@@ -162,5 +162,22 @@ func TestWarmerOff(t *testing.T) {
 	}
 	if d.outputs["warmerFunctionName"] != nil {
 		t.Errorf("warmerFunctionName = %v, want none", d.outputs["warmerFunctionName"])
+	}
+}
+
+func TestEdgeFunctionRetainedOnDelete(t *testing.T) {
+	for _, del := range []bool{false, true} {
+		d := deploy(t, &DashSiteArgs{BundleDir: testBundle, DeleteEdgeFunction: del})
+		if d.err != nil {
+			t.Fatal(d.err)
+		}
+		if got := d.one(t, "aws:lambda/function:Function", "site-edge-signer").retainOnDelete; got != !del {
+			t.Errorf("deleteEdgeFunction %v: edge function retainOnDelete = %v, want %v", del, got, !del)
+		}
+		for _, c := range d.children {
+			if c.retainOnDelete && c.name != "site-edge-signer" {
+				t.Errorf("%s %s is retained on delete; only the edge function should be", c.typ, c.name)
+			}
+		}
 	}
 }

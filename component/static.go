@@ -11,7 +11,9 @@ import (
 type staticSite struct {
 	bucket *s3.BucketV2
 	oac    *cloudfront.OriginAccessControl
-	pab    *s3.BucketPublicAccessBlock
+	// lastBucketSetting is the last of the bucket-level settings made one after another; the bucket policy
+	// waits for it.
+	lastBucketSetting pulumi.Resource
 	// revalidated are the uploaded objects of class revalidate: the invalidation waits for them.
 	revalidated []pulumi.Resource
 }
@@ -24,6 +26,10 @@ func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings,
 	if err != nil {
 		return nil, err
 	}
+	// The public access block, ownership controls and encryption restate what S3 applies to every new bucket
+	// since 2023 (kept so that a Transform cannot silently lose them). Each is a bucket-level change, and S3
+	// answers concurrent ones with OperationAborted ("A conflicting conditional operation is currently in
+	// progress"), so they run one after another; the bucket policy (newBucketPolicy) comes last.
 	pab, err := s3.NewBucketPublicAccessBlock(ctx, name+"-assets-public-access", with(t.BucketPublicAccessBlock,
 		&s3.BucketPublicAccessBlockArgs{
 			Bucket:                bucket.ID(),
@@ -35,15 +41,15 @@ func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings,
 	if err != nil {
 		return nil, err
 	}
-	_, err = s3.NewBucketOwnershipControls(ctx, name+"-assets-ownership", with(t.BucketOwnershipControls,
+	ownership, err := s3.NewBucketOwnershipControls(ctx, name+"-assets-ownership", with(t.BucketOwnershipControls,
 		&s3.BucketOwnershipControlsArgs{
 			Bucket: bucket.ID(),
 			Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-		}), opts...)
+		}), plus(opts, pulumi.DependsOn([]pulumi.Resource{pab}))...)
 	if err != nil {
 		return nil, err
 	}
-	_, err = s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-assets-encryption", with(t.BucketEncryption,
+	encryption, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-assets-encryption", with(t.BucketEncryption,
 		&s3.BucketServerSideEncryptionConfigurationV2Args{
 			Bucket: bucket.ID(),
 			Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{
@@ -53,12 +59,12 @@ func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings,
 					},
 				},
 			},
-		}), opts...)
+		}), plus(opts, pulumi.DependsOn([]pulumi.Resource{ownership}))...)
 	if err != nil {
 		return nil, err
 	}
 
-	site := &staticSite{bucket: bucket, pab: pab}
+	site := &staticSite{bucket: bucket, lastBucketSetting: encryption}
 	m := b.manifest
 	for _, f := range m.Files {
 		obj, err := s3.NewBucketObjectv2(ctx, name+"-asset-"+f.Key, with(t.BucketObject, &s3.BucketObjectv2Args{
@@ -99,6 +105,6 @@ func newBucketPolicy(ctx *pulumi.Context, name string, site *staticSite, dist *c
 	_, err := s3.NewBucketPolicy(ctx, name+"-assets-policy", with(s.transform.BucketPolicy, &s3.BucketPolicyArgs{
 		Bucket: site.bucket.ID(),
 		Policy: doc,
-	}), plus(opts, pulumi.DependsOn([]pulumi.Resource{site.pab}))...) // S3 rejects concurrent bucket-level changes
+	}), plus(opts, pulumi.DependsOn([]pulumi.Resource{site.lastBucketSetting}))...) // S3 rejects concurrent bucket-level changes
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/opendash/opendash/manifest"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 func TestBucketIsPrivateAndEncrypted(t *testing.T) {
@@ -116,7 +117,9 @@ func TestDistributionMirrorsManifest(t *testing.T) {
 	}
 	srv := origins[manifest.OriginServer]
 	cfg := srv["customOriginConfig"].(map[string]any)
-	if srv["domainName"] != urlHostName || cfg["originProtocolPolicy"] != "https-only" || cfg["originReadTimeout"] != float64(30) {
+	// Read timeout 5 s above the Lambda's 30 s; one connection attempt, or CloudFront re-runs a slow GET.
+	if srv["domainName"] != urlHostName || cfg["originProtocolPolicy"] != "https-only" || cfg["originReadTimeout"] != float64(35) ||
+		srv["connectionAttempts"] != float64(1) {
 		t.Errorf("server origin = %v", srv)
 	}
 
@@ -197,5 +200,54 @@ func TestInvalidation(t *testing.T) {
 	}
 	if _, ok := fn.inputs["code"].ArchiveValue().Assets[invalidatorFile]; !ok {
 		t.Errorf("invalidator archive lacks %s", invalidatorFile)
+	}
+}
+
+// TestBucketSettingsOneAfterAnother: S3 answers concurrent bucket-level changes with OperationAborted, so each
+// setting waits for the one before it.
+func TestBucketSettingsOneAfterAnother(t *testing.T) {
+	d := deployed(t)
+	urn := func(typ, name string) string {
+		return "urn:pulumi:stack::project::" + Token + "$" + typ + "::" + name
+	}
+	chain := []struct{ typ, name string }{
+		{"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "site-assets-public-access"},
+		{"aws:s3/bucketOwnershipControls:BucketOwnershipControls", "site-assets-ownership"},
+		{"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "site-assets-encryption"},
+		{"aws:s3/bucketPolicy:BucketPolicy", "site-assets-policy"},
+	}
+	for i := 1; i < len(chain); i++ {
+		before := urn(chain[i-1].typ, chain[i-1].name)
+		if deps := d.one(t, chain[i].typ, chain[i].name).dependencies; !contains(deps, before) {
+			t.Errorf("%s does not wait for %s; depends on %v", chain[i].name, chain[i-1].name, deps)
+		}
+	}
+}
+
+func TestSecurityHeadersOnEveryBehavior(t *testing.T) {
+	tests := []struct {
+		name string
+		arg  pulumi.StringInput
+		want any // the policy id on every behavior; nil: attribute absent or ""
+	}{
+		{"default: AWS's managed SecurityHeadersPolicy", nil, SecurityHeadersPolicyID},
+		{"another policy", pulumi.String("11111111-2222-3333-4444-555555555555"), "11111111-2222-3333-4444-555555555555"},
+		{"none", pulumi.String(""), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := deploy(t, &DashSiteArgs{BundleDir: testBundle, ResponseHeadersPolicyId: tt.arg})
+			if d.err != nil {
+				t.Fatal(d.err)
+			}
+			dist := d.one(t, "aws:cloudfront/distribution:Distribution", "site-cdn").inputs.Mappable()
+			behaviors := append(append([]any{}, dist["orderedCacheBehaviors"].([]any)...), dist["defaultCacheBehavior"])
+			for _, b := range behaviors {
+				bm := b.(map[string]any)
+				if got := bm["responseHeadersPolicyId"]; got != tt.want {
+					t.Errorf("behavior %v: response headers policy %v, want %v", bm["pathPattern"], got, tt.want)
+				}
+			}
+		})
 	}
 }

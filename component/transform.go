@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	ecrx "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
 )
 
@@ -28,6 +29,7 @@ type Transform struct {
 	OriginAccessControl     func(*cloudfront.OriginAccessControlArgs)
 	Distribution            func(*cloudfront.DistributionArgs)
 	ForwardedHostFunction   func(*cloudfront.FunctionArgs)
+	WebAcl                  func(*wafv2.WebAclArgs) // with wafRateLimit
 
 	// Server function.
 	Repository                func(*ecrx.RepositoryArgs)
@@ -42,6 +44,7 @@ type Transform struct {
 	EdgeBasicExecution        func(*iam.RolePolicyAttachmentArgs)
 	EdgeRolePolicy            func(*iam.RolePolicyArgs)
 	EdgeFunction              func(*lambda.FunctionArgs)
+	EdgeLogGroup              func(*cloudwatch.LogGroupArgs)            // once per region, with edgeLogRetentionDays
 	ServerOriginAccessControl func(*cloudfront.OriginAccessControlArgs) // originAuth "oac"
 	ServerUrlPermission       func(*lambda.PermissionArgs)              // originAuth "oac": both permissions
 	InvalidatorRole           func(*iam.RoleArgs)

@@ -10,8 +10,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// warmerTimeout covers the warmer's 60 s wait for each server answer plus its own start.
-const warmerTimeout = 90
+// warmerTimeout covers the warmer's 60 s wait for each server answer plus its own start, and leaves the
+// deploy-time warm-up about a minute to retry calls refused while IAM applies the fresh invoke policy.
+const warmerTimeout = 120
 
 // newWarmer deploys the bundle's warmer function, runs it on the manifest's schedule, and once right after
 // each new server image so the first visitors after a deploy do not pay the cold start.
@@ -39,7 +40,7 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 		Timeout:     pulumi.Int(warmerTimeout),
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			warmer.EnvTargets:     server.function.Name,
-			warmer.EnvConcurrency: s.WarmerConcurrency.ToIntOutput().ApplyT(strconv.Itoa).(pulumi.StringOutput),
+			warmer.EnvConcurrency: s.warmerConcurrency.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 		}},
 	}), opts...)
 	if err != nil {

@@ -66,6 +66,10 @@ type Manifest struct {
 
 // App describes the Dash app as it was bundled.
 type App struct {
+	// Source is the app folder the bundle was made from, slash-separated and relative to the bundle folder
+	// ("../single-page"): it tells whose bundle a folder holds, and being relative it keeps bundles
+	// byte-identical across machines. Empty in bundles written before OpenDash recorded it.
+	Source        string `json:"source,omitempty"`
 	DashVersion   string `json:"dashVersion"`
 	PythonVersion string `json:"pythonVersion"` // full version of the bundling interpreter, e.g. 3.11.7
 	// RequestsPathnamePrefix is where the browser sees the app ("/" or "/app/").
@@ -129,6 +133,8 @@ type ServerRoute struct {
 	Path    string   `json:"path"`    // as the app declares it, e.g. "/report/<report_id>"
 	Kind    string   `json:"kind"`    // one of the Route* kinds
 	Methods []string `json:"methods"` // what the app accepts
+	// Reason says why a RouteProtected URL is not static ("/ answered 401 to an anonymous request").
+	Reason string `json:"reason,omitempty"`
 }
 
 // Server route kinds.
@@ -138,6 +144,9 @@ const (
 	RouteNotFound      = "not-found"      // any unknown path: the app renders its 404
 	RouteFlask         = "flask-route"    // a route the app added to its Flask server
 	RouteDynamicLayout = "dynamic-layout" // app.layout is a function: evaluated per request
+	// RouteProtected is a URL the app refuses to anonymous requests (401, 403, a login redirect): it stays
+	// behind the app, so nothing of it is on S3.
+	RouteProtected = "protected"
 )
 
 // Match reports whether a request path matches a CloudFront path pattern ('*' matches any run of characters
@@ -261,6 +270,9 @@ func (m *Manifest) Validate() error {
 			return fmt.Errorf("behavior %d (%s): allowed methods %v are not a set CloudFront accepts", i, b.PathPattern, b.AllowedMethods)
 		}
 	}
+	if path.IsAbs(m.App.Source) || filepath.IsAbs(m.App.Source) || strings.Contains(m.App.Source, "\\") {
+		return fmt.Errorf("app source %q must be a slash-separated path relative to the bundle folder", m.App.Source)
+	}
 	for i, f := range m.Files {
 		if f.Key == "" || strings.HasPrefix(f.Key, "/") {
 			return fmt.Errorf("file %d: key %q must be non-empty and not start with '/'", i, f.Key)
@@ -276,6 +288,34 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	return nil
+}
+
+// SourceDir is the absolute app folder of the bundle in bundleDir, or "" when the manifest does not say.
+func (m *Manifest) SourceDir(bundleDir string) string {
+	if m.App.Source == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(filepath.Join(bundleDir, filepath.FromSlash(m.App.Source)))
+	if err != nil {
+		return ""
+	}
+	return abs
+}
+
+// MadeFrom reports whether the bundle in bundleDir was made from the app folder src (false when the manifest
+// does not say). Existing folders compare as files (symlinks, case-insensitive file systems), others by path.
+func (m *Manifest) MadeFrom(bundleDir, src string) bool {
+	own := m.SourceDir(bundleDir)
+	if own == "" {
+		return false
+	}
+	a, errA := os.Stat(own)
+	b, errB := os.Stat(src)
+	if errA == nil && errB == nil {
+		return os.SameFile(a, b)
+	}
+	abs, err := filepath.Abs(src)
+	return err == nil && own == abs
 }
 
 func sameMethods(a, b []string) bool {

@@ -50,6 +50,11 @@ func valid() *Manifest {
 			{Key: "_dash-layout", Path: "_dash-layout", Class: ClassRevalidate},
 			{Key: "index.html", Path: "index.html", Class: ClassRevalidate},
 		},
+		ServerRoutes: []ServerRoute{
+			{Path: "/_dash-update-component", Kind: RouteCallback, Methods: []string{"POST"}},
+			{Path: "/assets/private/<path:path>", Kind: RouteProtected, Methods: []string{"GET"},
+				Reason: "/assets/private/a.json answered 401 to an anonymous request"},
+		},
 	}
 }
 
@@ -83,6 +88,8 @@ func TestValidate(t *testing.T) {
 		{"escaping path", func(m *Manifest) { m.Files[0].Path = "../secret" }, "must stay inside"},
 		{"leading slash key", func(m *Manifest) { m.Files[0].Key = "/x" }, "not start with '/'"},
 		{"bad class", func(m *Manifest) { m.Files[0].Class = "forever" }, `unknown class "forever"`},
+		{"relative source", func(m *Manifest) { m.App.Source = "../app" }, ""},
+		{"absolute source", func(m *Manifest) { m.App.Source = "/home/me/app" }, "relative to the bundle folder"},
 		{"bad arch", func(m *Manifest) { m.Origins.Server.Architecture = "ppc" }, "neither x86_64 nor arm64"},
 	}
 	for _, tt := range tests {
@@ -100,6 +107,32 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("error = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestSourceDir(t *testing.T) {
+	m := valid()
+	if got := m.SourceDir("/b/.open-dash"); got != "" {
+		t.Errorf("no source recorded: SourceDir = %q", got)
+	}
+	if m.MadeFrom("/b/.open-dash", "/b/single-page") {
+		t.Error("MadeFrom is true without a recorded source")
+	}
+	m.App.Source = "../single-page"
+	if got := m.SourceDir("/b/.open-dash"); got != filepath.FromSlash("/b/single-page") {
+		t.Errorf("SourceDir = %q", got)
+	}
+	root := t.TempDir()
+	for _, d := range []string{"app", "other", ".open-dash"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	os.Symlink(filepath.Join(root, "app"), filepath.Join(root, "link"))
+	m.App.Source = "../app"
+	bundle := filepath.Join(root, ".open-dash")
+	for src, want := range map[string]bool{"app": true, "link": true, "other": false, "gone": false} {
+		if got := m.MadeFrom(bundle, filepath.Join(root, src)); got != want {
+			t.Errorf("MadeFrom(%s) = %v, want %v", src, got, want)
+		}
 	}
 }
 
@@ -123,6 +156,12 @@ func TestReadRoundTrip(t *testing.T) {
 	again, _ := got.Marshal()
 	if string(again) != string(data) {
 		t.Fatalf("round trip changed the manifest:\n%s\n---\n%s", data, again)
+	}
+	if r := got.ServerRoutes[1]; r.Kind != RouteProtected || !strings.Contains(r.Reason, "answered 401") {
+		t.Errorf("protected route read back as %+v", r)
+	}
+	if strings.Count(string(data), `"reason"`) != 1 {
+		t.Errorf("reason must be omitted where empty:\n%s", data)
 	}
 	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(`{"schemaVersion":1,"surprise":true}`), 0o644); err != nil {
 		t.Fatal(err)

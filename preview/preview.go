@@ -112,6 +112,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	mismatch, err := checkPython(ctx, py, dir, m)
+	if err != nil {
+		return nil, err
+	}
+	warnings = append(warnings, mismatch...)
 
 	s := &Server{
 		m:       m,
@@ -242,8 +247,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
 	viewerURI := r.URL.RequestURI()
 
-	if r.URL.Path == "/" {
-		// CloudFront's default root object: applied to the root URL before a behavior is chosen.
+	if _, hasRoot := s.m.FileForKey(DefaultRootObject); r.URL.Path == "/" && hasRoot {
+		// CloudFront's default root object: applied to the root URL before a behavior is chosen. The component
+		// sets it only when the bundle has index.html (an app that protects "/" answers it itself).
 		r = r.Clone(r.Context())
 		r.URL.Path, r.URL.RawPath = "/"+DefaultRootObject, ""
 	}

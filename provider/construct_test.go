@@ -156,8 +156,8 @@ func TestConstructBundle(t *testing.T) {
 	}
 
 	state := resp.State
-	if state.Len() != 10 {
-		t.Errorf("outputs %v, want exactly the 10 of the schema", sortedKeys(state.AsMap()))
+	if state.Len() != 11 {
+		t.Errorf("outputs %v, want exactly the 11 of the schema", sortedKeys(state.AsMap()))
 	}
 	for key, want := range map[string]string{
 		"url":                "https://" + distDomain,
@@ -171,6 +171,9 @@ func TestConstructBundle(t *testing.T) {
 		if got := plainString(state.Get(key)); got != want {
 			t.Errorf("output %s = %q (%v), want %q", key, got, state.Get(key), want)
 		}
+	}
+	if got := plainString(state.Get("verifyCommand")); !strings.HasPrefix(got, "open-dash verify https://"+distDomain+" --dir ") {
+		t.Errorf("output verifyCommand = %q, want the open-dash verify command for the site", got)
 	}
 	for key, typ := range map[string]string{
 		"bucket":         "aws:s3/bucketV2:BucketV2",

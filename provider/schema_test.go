@@ -157,7 +157,7 @@ func TestSchemaReferencesAWSResources(t *testing.T) {
 			t.Errorf("output %s should be required: every DashSite has one", name)
 		}
 	}
-	for _, name := range []string{"url", "distributionId", "bucketName", "serverFunctionName", "serverFunctionUrl", "imageUri", "warmerFunctionName"} {
+	for _, name := range []string{"url", "distributionId", "bucketName", "serverFunctionName", "serverFunctionUrl", "imageUri", "warmerFunctionName", "verifyCommand"} {
 		if res.Properties[name].Type != "string" {
 			t.Errorf("output %s: %+v, want a string", name, res.Properties[name])
 		}

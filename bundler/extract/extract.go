@@ -26,9 +26,13 @@ var requirementsPy string
 //go:embed loadapp.py
 var loadappPy string
 
-// script is what Python runs: the installed-packages helpers, the requirement check, the app loader and the
-// body-hash page hook, then the extraction that uses them.
-var script = installedPy + "\n\n" + requirementsPy + "\n\n" + loadappPy + "\n\n" + bodyhash.Source() + "\n\n" + extractPy
+//go:embed access.py
+var accessPy string
+
+// script is what Python runs: the installed-packages helpers, the requirement check, the app loader, the
+// anonymous-access checks and the body-hash page hook, then the extraction that uses them.
+var script = installedPy + "\n\n" + requirementsPy + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" +
+	bodyhash.Source() + "\n\n" + extractPy
 
 // Script is the extraction program's source, for tests that run it directly.
 func Script() string { return script }
@@ -47,6 +51,8 @@ type Report struct {
 	Installed              map[string]string `json:"installed"`
 	MustPin                []string          `json:"mustPin"`
 	Warnings               []string          `json:"warnings"`
+	// Disagree maps each Options.Specs line the installed version does not satisfy to that version.
+	Disagree map[string]string `json:"disagree"`
 	// ImportPaths are the folders (and zips) this Python imports from, the source folder excepted, plus
 	// the user site folder even when absent: what a bundle cache watches for installed-package changes.
 	ImportPaths []string `json:"importPaths"`
@@ -88,6 +94,7 @@ type ServerRoute struct {
 	Path    string   `json:"path"`
 	Kind    string   `json:"kind"`
 	Methods []string `json:"methods"`
+	Reason  string   `json:"reason,omitempty"` // why it is not static, for kind "protected"
 }
 
 // Options for one extraction.
@@ -100,6 +107,9 @@ type Options struct {
 	// Versions names the distributions whose installed version the report must carry (besides the owners
 	// of the served component suites, always reported).
 	Versions []string
+	// Specs are requirement lines whose specifier the report compares with the installed version
+	// (Report.Disagree), whether or not the requirements were installed or checked.
+	Specs []string
 	// Check holds requirement lines to check before the app is imported; nil skips the check. When one is
 	// missing, Python stops without importing the app (Requirements says what is missing).
 	Check []string

@@ -2,12 +2,15 @@
 
 Imports the app, calls create_app() (never in debug mode) and asks the app's own Flask server, through its
 test client, for everything the static site must answer: the index page (and one per Dash Pages page), the
-layout, the dependencies and whatever the index page links to. Files that exist on disk (component suites,
-assets) are only reported, for the Go side to copy. Nothing here starts a server or writes outside OUT_DIR.
+layout, the dependencies and whatever the index page links to, always as an anonymous browser would: what
+the app refuses stays a server route (access.py). Files that exist on disk (component suites, and the assets
+and Flask static files the app serves anonymously) are only reported, for the Go side to copy. Nothing here
+starts a server or writes outside OUT_DIR.
 
 usage: extract.py SOURCE_DIR OUT_DIR JOB_JSON
 JOB_JSON: {"publicUrl": str, "sourceMaps": bool, "versions": [distribution names to report],
            "check": [requirement lines to check before importing the app] or null,
+           "specs": [requirement lines to compare with the installed versions (report's "disagree")],
            "bodyHashScript": the body-hash script's path below the prefix, tagged into every page}
 
 It talks to the Go side through the original stdout, one JSON object per line, as soon as each thing is
@@ -15,7 +18,8 @@ known (so Go copies files while Python still works): {"event": "requirements", .
 something is missing: pip must run first), {"event": "copy", ...} per file to copy, and last
 {"event": "report", "ok": true, ...} or {"event": "report", "ok": false, "error": {...}}. The app's own
 prints go to stderr. distributions and import_paths come from installed.py, check_requirements from
-requirements.py, Failure and load_app from loadapp.py: Go prepends them to this script.
+requirements.py, Failure and load_app from loadapp.py, the Access mixin from access.py: Go prepends them to
+this script.
 """
 
 import hashlib
@@ -37,7 +41,7 @@ def emit(event, **fields):
     EVENTS.flush()
 
 
-class Extractor:
+class Extractor(Access):  # noqa: F821 (access.py)
     def __init__(self, app, out_dir, public_url, source_maps):
         self.app, self.out_dir, self.source_maps = app, out_dir, source_maps
         self.base_url = public_url or "http://localhost"
@@ -52,7 +56,10 @@ class Extractor:
 
     # -- helpers -------------------------------------------------------------------------------
     def flask_path(self, browser_path):
-        """The server path for a URL the browser requests (the two prefixes differ behind a proxy)."""
+        """The server path for a URL the browser requests (the two prefixes differ behind a proxy); a URL
+        outside the app's prefix (Flask's /static of an app at /dash/) is the same for both."""
+        if not browser_path.startswith(self.req_prefix):
+            return browser_path
         return self.routes_prefix + browser_path[len(self.req_prefix):]
 
     def get(self, browser_path, what):
@@ -76,10 +83,11 @@ class Extractor:
         self.keys.add(key)
 
     def render(self, browser_path, key, file, kind):
+        """Saves what the app answers an anonymous browser; None when it refuses (the server answers then)."""
         resp = self.get(browser_path, kind)
         if resp.status_code != 200:
-            body = resp.get_data(as_text=True)[:2000]
-            raise Failure("render", f"{browser_path} answered {resp.status_code} while bundling {kind}:\n{body}")
+            self.refuse(browser_path, resp)
+            return None
         self.save(key, file, resp, kind)
         return resp
 
@@ -88,6 +96,10 @@ class Extractor:
         key = "index.html" if self.req_prefix == "/" else self.req_prefix.lstrip("/")
         file = (self.req_prefix.lstrip("/") + "index.html")
         resp = self.render(self.req_prefix, key, file, "index")
+        if resp is None:  # protected: still read (never saved) for the scripts and assets it links
+            html = self.render_unsaved(self.req_prefix, "the index page")
+            self.pages_text.append(html.encode())
+            return html
         return resp.get_data(as_text=True)
 
     def layout_and_dependencies(self):
@@ -123,7 +135,7 @@ class Extractor:
                     if resp.status_code == 200:
                         self.save(key, key, resp, "linked")
                     else:
-                        self.warnings.append(f"the index page links {url}, which answers {resp.status_code}")
+                        self.refuse(path, resp)
 
     def copy_suite_file(self, key, namespace, rel, fingerprinted):
         module = sys.modules.get(namespace)
@@ -167,25 +179,16 @@ class Extractor:
         return os.path.join(self.app.config.assets_folder, *browser_path[len(prefix):].split("/"))
 
     def assets(self):
+        """The assets folder's files, each asked for anonymously: what the app refuses stays behind it."""
         folder = self.app.config.assets_folder
         if not folder or not os.path.isdir(folder):
             return
         ignored = self.ignore_filters()
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-            for name in sorted(files):
-                if name.startswith(".") or name.endswith(".pyc"):
-                    continue
-                source = os.path.join(root, name)
-                rel = os.path.relpath(source, folder).replace(os.sep, "/")
-                url = urllib.parse.urlsplit(self.app.get_asset_url(rel)).path
-                key = url.lstrip("/")
-                if key in self.keys:
-                    continue
-                # assets_ignore keeps a file out of the page; ship it only if a page or the layout names it.
-                if ignored(name, rel) and not any(url.encode() in text for text in self.pages_text):
-                    continue
-                self.copy(key, source, False)
+
+        def keep(rel, url):
+            # assets_ignore keeps a file out of the page; ship it only if a page or the layout names it.
+            return not ignored(rel.rsplit("/", 1)[-1], rel) or any(url.encode() in text for text in self.pages_text)
+        self.ship_folder(folder, lambda rel: urllib.parse.urlsplit(self.app.get_asset_url(rel)).path, "an asset", keep)
 
     def ignore_filters(self):
         """A predicate for Dash's assets_ignore (file names) and assets_path_ignore (folders, Dash 3+)."""
@@ -218,7 +221,7 @@ class Extractor:
                     continue
                 self.render(browser, key, key + "/index.html", "page")
 
-    def flask_routes(self):
+    def flask_routes(self, static_shipped=False):
         """Routes only the server can answer: callbacks and whatever the app added to its Flask server."""
         dash_static = {self.routes_prefix + name for name in
                        ("", "<path:path>", "_dash-layout", "_dash-dependencies", "_favicon.ico", "_reload-hash")}
@@ -228,10 +231,9 @@ class Extractor:
                 continue
             if rule.endpoint.endswith("dash_assets.static"):
                 continue
-            if rule.endpoint == "static" and not os.path.isdir(self.app.server.static_folder or ""):
-                continue  # Flask's default static route, with no static folder behind it
-            browser = self.req_prefix + rule.rule[len(self.routes_prefix):] \
-                if rule.rule.startswith(self.routes_prefix) else rule.rule
+            if rule.endpoint == "static" and (static_shipped or not os.path.isdir(self.app.server.static_folder or "")):
+                continue  # Flask's static folder is on S3 (flask_static), or there is none behind the route
+            browser = self.browser_path_of(rule.rule)
             kind = "dash-callback" if rule.rule.startswith(self.routes_prefix + "_dash-") else "flask-route"
             self.server_routes.append({"path": browser, "kind": kind, "methods": methods})
 
@@ -298,8 +300,9 @@ def run(source, out_dir, job):
             linked.add((namespace, check_fingerprint(rest)[0]))
     ex.suites(linked)
     ex.assets()
+    static_shipped = ex.flask_static()
     ex.pages()
-    ex.flask_routes()
+    ex.flask_routes(static_shipped)
     if not app.config.serve_locally:
         ex.warnings.append("serve_locally=False: Dash's scripts load from a public CDN, not from your "
                            "CloudFront distribution; browsers need access to that CDN")
@@ -317,6 +320,7 @@ def run(source, out_dir, job):
         "serverRoutes": ex.server_routes,
         "installed": installed,
         "mustPin": must_pin,
+        "disagree": disagreements(job.get("specs") or [], installed),  # noqa: F821 (requirements.py)
         "warnings": ex.warnings,
         "importPaths": import_paths(source),
         "executable": os.path.realpath(sys.executable),

@@ -40,6 +40,7 @@ type Process struct {
 func Start(ctx context.Context, o Options) (*Process, error) {
 	job, err := json.Marshal(map[string]any{
 		"publicUrl": o.PublicURL, "sourceMaps": o.SourceMaps, "versions": nonNil(o.Versions), "check": o.Check,
+		"specs":          nonNil(o.Specs),
 		"bodyHashScript": bodyhash.Path(),
 	})
 	if err != nil {

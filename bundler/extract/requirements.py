@@ -270,3 +270,20 @@ def check_requirements(lines):
         for dep in reversed(requires):
             pending.append((dep, f"{name} {version}", frozenset(extras)))
     return len(found), missing
+
+
+def disagreements(lines, installed):
+    """{line: installed version} for each requirement line its installed version does not satisfy: the app
+    runs another version than requirements.txt asks for (bundled with --skip-install, or pip kept another).
+    Lines this reader cannot decide, and distributions not installed, are left out."""
+    versions = {_normalize(name): version for name, version in installed.items()}
+    out = {}
+    for line in lines:
+        try:
+            name, _, spec, _ = parse_requirement(line)
+            version = versions.get(_normalize(name))
+            if version is not None and not specifier_contains(spec, version):
+                out[line] = version
+        except Undecidable:
+            continue
+    return out

@@ -80,3 +80,18 @@ func Install(ctx context.Context, py, dir string) (bool, error) {
 	}
 	return true, nil
 }
+
+// venvProbe prints 1 in an environment of its own: a venv or virtualenv (sys.prefix differs from
+// sys.base_prefix, as Python itself decides) or a conda environment (conda-meta in its prefix).
+const venvProbe = `import os, sys
+print(int(sys.prefix != getattr(sys, "base_prefix", sys.prefix) or os.path.isdir(os.path.join(sys.prefix, "conda-meta"))))`
+
+// VirtualEnv reports whether py runs in a virtual or conda environment, where pip changes nothing but
+// that environment (and no externally-managed system Python refuses it, PEP 668).
+func VirtualEnv(ctx context.Context, py string) (bool, error) {
+	out, err := exec.CommandContext(ctx, py, "-I", "-c", venvProbe).Output()
+	if err != nil {
+		return false, fmt.Errorf("cannot ask %s whether it is a virtual environment: %w; pass an interpreter that runs to --python", py, err)
+	}
+	return strings.TrimSpace(string(out)) == "1", nil
+}

@@ -1,8 +1,10 @@
 package python
 
 import (
+	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,5 +74,51 @@ func TestFind(t *testing.T) {
 				t.Fatalf("Find = %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestVirtualEnv(t *testing.T) {
+	sys, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is needed")
+	}
+	venv := filepath.Join(t.TempDir(), "venv")
+	if out, err := exec.Command(sys, "-m", "venv", "--without-pip", venv).CombinedOutput(); err != nil {
+		t.Skipf("python3 -m venv does not work here: %v\n%s", err, out)
+	}
+	conda := filepath.Join(t.TempDir(), "conda")
+	if err := os.MkdirAll(filepath.Join(conda, "conda-meta"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A conda environment's python has sys.prefix == sys.base_prefix == the environment.
+	fakeConda := filepath.Join(conda, "python")
+	if err := os.WriteFile(fakeConda, []byte("#!/bin/sh\nexec "+sys+" -c 'import sys; sys.prefix = sys.base_prefix = \""+conda+"\"; exec(sys.argv[1])' \"$3\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		py   string
+		want bool
+	}{
+		{"venv", filepath.Join(venv, "bin", "python"), true},
+		{"conda", fakeConda, true},
+	}
+	if os.Getenv("VIRTUAL_ENV") == "" && os.Getenv("CONDA_PREFIX") == "" {
+		tests = append(tests, struct {
+			name string
+			py   string
+			want bool
+		}{"python3 on PATH", sys, false})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := VirtualEnv(context.Background(), tt.py)
+			if err != nil || got != tt.want {
+				t.Errorf("VirtualEnv(%s) = %v, %v; want %v", tt.py, got, err, tt.want)
+			}
+		})
+	}
+	if _, err := VirtualEnv(context.Background(), filepath.Join(venv, "nope")); err == nil {
+		t.Error("a missing interpreter must be an error")
 	}
 }

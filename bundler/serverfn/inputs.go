@@ -16,16 +16,38 @@ func (b *Bundle) Requirements() (lines []string, why string) {
 		return nil, b.uncheckable
 	}
 	for _, r := range b.reqs {
-		if r.Kind != kindNamed {
-			continue
+		if r.Kind == kindNamed {
+			lines = append(lines, r.pep508())
 		}
-		line := r.Name + r.Extras + r.Spec
-		if r.Marker != "" {
-			line += " ; " + r.Marker
-		}
-		lines = append(lines, line)
 	}
 	return lines, ""
+}
+
+// Specs returns the named requirements that ask for particular versions, as PEP 508 lines: what the
+// extraction compares with the installed versions (see SetDisagreements), even when only pip can check
+// the rest.
+func (b *Bundle) Specs() []string {
+	var lines []string
+	for _, r := range b.reqs {
+		if r.Kind == kindNamed && r.Spec != "" {
+			lines = append(lines, r.pep508())
+		}
+	}
+	return lines
+}
+
+// SetDisagreements records the Specs lines the installed versions do not satisfy (line -> installed version):
+// the bundle was built with another version than requirements.txt asks for (--skip-install, say). Finish
+// warns about each and pins what ran.
+func (b *Bundle) SetDisagreements(d map[string]string) { b.opts.Disagree = d }
+
+// pep508 is the requirement as one PEP 508 line: name[extras]spec ; marker.
+func (r reqLine) pep508() string {
+	line := r.Name + r.Extras + r.Spec
+	if r.Marker != "" {
+		line += " ; " + r.Marker
+	}
+	return line
 }
 
 func uncheckable(reqs []reqLine) string {

@@ -315,3 +315,31 @@ func isLocalPath(text string) bool {
 	return strings.HasPrefix(arg, ".") || strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, "file:") ||
 		strings.HasPrefix(arg, "~")
 }
+
+// noteDisagreements warns, once per requirement line, when the bundling Python ran another version than the
+// line asks for, and says so in the pinned file: the server function runs what the bundle was built with
+// (its JavaScript and the pins must agree), not what requirements.txt asked for.
+func noteDisagreements(pinned []byte, warnings []string, reqs []reqLine, disagree map[string]string, python string) ([]byte, []string) {
+	if len(disagree) == 0 {
+		return pinned, warnings
+	}
+	var notes []string
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		v, ok := disagree[r.pep508()]
+		if r.Kind != kindNamed || !ok || seen[r.pep508()] { // -r includes may list a line twice
+			continue
+		}
+		seen[r.pep508()] = true
+		warnings = append(warnings, fmt.Sprintf("server function: %s:%d: %q asks for another version than "+
+			"the %s %s installed in the bundling Python (%s), which built this bundle; the server function "+
+			"pins %s==%s. Install what requirements.txt asks (bundle without --skip-install) or change that line",
+			r.File, r.Line, r.Text, r.Name, v, python, r.Name, v))
+		notes = append(notes, fmt.Sprintf("# %s:%d asks for %s, but %s %s is what ran", r.File, r.Line, r.Text, r.Name, v))
+	}
+	if len(notes) == 0 {
+		return pinned, warnings
+	}
+	sort.Strings(notes)
+	return append(pinned, []byte(strings.Join(notes, "\n")+"\n")...), warnings
+}

@@ -190,3 +190,87 @@ func TestPlanChecksPinsEarly(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(dst, RequirementsFile))
 	containsAll(t, "requirements.txt", string(data), "numpy==2.1.0\n", "dash==3.0.0\n", "plotly==6.0.0\n", "(3.12.1)")
 }
+
+// TestRequirementsThatDisagree: when the bundling Python runs another version than requirements.txt asks for
+// (bundled with --skip-install), the warning names both versions and the pinned file says what ran.
+func TestRequirementsThatDisagree(t *testing.T) {
+	tests := []struct {
+		name      string
+		files     map[string]string
+		disagree  map[string]string // what the extraction reported, by Specs line
+		wantSpecs []string
+		wantWarn  []string // substrings of the one warning; nil: no warning
+		wantNote  string   // the comment line at the end of the pinned file; "" none
+	}{
+		{
+			name:      "pinned to an old Dash, another installed",
+			files:     map[string]string{"requirements.txt": "flask\ndash==0.39.0\n"},
+			disagree:  map[string]string{"dash==0.39.0": "2.18.2"},
+			wantSpecs: []string{"dash==0.39.0"},
+			wantWarn:  []string{"requirements.txt:2", `"dash==0.39.0"`, "dash 2.18.2", "3.11.7", "pins dash==2.18.2", "--skip-install"},
+			wantNote:  "# requirements.txt:2 asks for dash==0.39.0, but dash 2.18.2 is what ran",
+		},
+		{
+			name:      "extras and markers: the line is matched as the extraction saw it",
+			files:     map[string]string{"requirements.txt": "Flask[async]<3 ; python_version>='3.8'\n"},
+			disagree:  map[string]string{"Flask[async]<3 ; python_version>='3.8'": "3.1.3"},
+			wantSpecs: []string{"Flask[async]<3 ; python_version>='3.8'"},
+			wantWarn:  []string{"requirements.txt:1", "Flask 3.1.3"},
+			wantNote:  "# requirements.txt:1 asks for Flask[async]<3 ; python_version>='3.8', but Flask 3.1.3 is what ran",
+		},
+		{
+			name:      "listed twice through an include: one warning",
+			files:     map[string]string{"requirements.txt": "-r base.txt\ndash==2.0\n", "base.txt": "dash==2.0\n"},
+			disagree:  map[string]string{"dash==2.0": "2.18.2"},
+			wantSpecs: []string{"dash==2.0", "dash==2.0"},
+			wantWarn:  []string{"base.txt:1"},
+			wantNote:  "# base.txt:1 asks for dash==2.0, but dash 2.18.2 is what ran",
+		},
+		{
+			name:      "everything agrees: nothing said",
+			files:     map[string]string{"requirements.txt": "dash>=2\nflask\n"},
+			wantSpecs: []string{"dash>=2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := t.TempDir()
+			writeTree(t, src, map[string]string{"app.py": "x"})
+			writeTree(t, src, tt.files)
+			b := mustPlan(t, testOptions(src))
+			if got := b.Specs(); !slices.Equal(got, tt.wantSpecs) {
+				t.Errorf("Specs() = %q, want %q", got, tt.wantSpecs)
+			}
+			b.SetDisagreements(tt.disagree)
+			dst := t.TempDir()
+			res, err := b.Write(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var warns []string
+			for _, w := range res.Warnings {
+				if strings.Contains(w, "asks for another version") {
+					warns = append(warns, w)
+				}
+			}
+			if tt.wantWarn == nil && len(warns) > 0 || tt.wantWarn != nil && len(warns) != 1 {
+				t.Fatalf("warnings = %q, want %d", warns, min(len(tt.wantWarn), 1))
+			}
+			if tt.wantWarn != nil {
+				containsAll(t, "warning", warns[0], tt.wantWarn...)
+			}
+			data, err := os.ReadFile(filepath.Join(dst, RequirementsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+			last := lines[len(lines)-1]
+			if tt.wantNote == "" && strings.Contains(string(data), "what ran") || tt.wantNote != "" && last != tt.wantNote {
+				t.Errorf("pinned requirements.txt:\n%s\nwant last line %q", data, tt.wantNote)
+			}
+			if tt.disagree != nil && !strings.Contains(string(data), "\ndash==2.18.2\n") && !strings.Contains(string(data), "Flask[async]==3.1.3") {
+				t.Errorf("pinned requirements.txt does not pin what ran:\n%s", data)
+			}
+		})
+	}
+}

@@ -54,6 +54,8 @@ type Options struct {
 	Architecture  string            // "x86_64" (default when "") or "arm64"
 	Installed     map[string]string // distribution name -> installed version in the bundling Python
 	MustPin       []string          // distributions that own the served JS: always pinned
+	// Disagree maps requirement lines (Specs) to the installed version that does not satisfy them.
+	Disagree map[string]string
 }
 
 // Result tells what Write wrote: Files and Bytes count the app copy and the generated files. Warnings
@@ -310,6 +312,7 @@ func (b *Bundle) generated() ([]generatedFile, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	reqs, warns = noteDisagreements(reqs, warns, b.reqs, b.opts.Disagree, b.opts.PythonVersion)
 	files := []generatedFile{{RequirementsFile, reqs}, {DockerfileName, dockerfile(image, platform)}}
 	if p := b.prefixes; p[0] != p[1] {
 		data, _ := json.Marshal(map[string]string{"requestsPathnamePrefix": p[0], "routesPathnamePrefix": p[1]})

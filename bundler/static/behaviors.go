@@ -24,7 +24,7 @@ func Pattern(rule string) string {
 func Routes(r *extract.Report) []manifest.ServerRoute {
 	routes := make([]manifest.ServerRoute, 0, len(r.ServerRoutes))
 	for _, sr := range r.ServerRoutes {
-		routes = append(routes, manifest.ServerRoute{Path: sr.Path, Kind: sr.Kind, Methods: sr.Methods})
+		routes = append(routes, manifest.ServerRoute{Path: sr.Path, Kind: sr.Kind, Methods: sr.Methods, Reason: sr.Reason})
 	}
 	sort.Slice(routes, func(i, j int) bool {
 		if routes[i].Path != routes[j].Path {

@@ -81,6 +81,9 @@ func hashFile(name string) (int64, string, error) {
 // firstSegment is the path segment after prefix ("_dash-component-suites" for
 // "app/_dash-component-suites/dash/x.js" with prefix "app/"), or "" for a key with no further folder.
 func firstSegment(key, prefix string) string {
+	if !strings.HasPrefix(key, prefix) {
+		prefix = "" // outside the app's prefix: Flask's /static of an app at /dash/
+	}
 	rest := strings.TrimPrefix(key, prefix)
 	seg, _, found := strings.Cut(rest, "/")
 	if !found {

@@ -78,10 +78,29 @@ func TestPlan(t *testing.T) {
 			want:   []string{"server /assets/upload/*", "s3 /assets/*", "server *"},
 		},
 		{
+			name:  "what the app protects goes to the server, before the S3 folder that holds it",
+			files: files("_dash-component-suites/dash/a.js", "assets/x.css", "static/logo.svg"),
+			routes: []manifest.ServerRoute{
+				{Path: "/", Kind: manifest.RouteProtected, Reason: "/ answered 401"},
+				{Path: "/_dash-layout", Kind: manifest.RouteProtected},
+				{Path: "/assets/private/<path:path>", Kind: manifest.RouteProtected},
+				{Path: "/static/secret.pdf", Kind: manifest.RouteProtected},
+			},
+			prefix: "/", // no index.html: "/" is no S3 key, so it falls to the server
+			want: []string{"server /assets/private/*", "server /static/secret.pdf", "s3 /_dash-component-suites/*",
+				"s3 /assets/*", "s3 /static/*", "server *"},
+		},
+		{
 			name:   "prefixed app",
 			files:  files("app/", "app/_dash-layout", "app/assets/x.css"),
 			prefix: "/app/",
 			want:   []string{"s3 /app/", "s3 /app/_dash-layout", "s3 /app/assets/*", "server *"},
+		},
+		{
+			name:   "prefixed app with Flask static files at the root",
+			files:  files("app/", "app/assets/x.css", "static/logo.svg"),
+			prefix: "/app/",
+			want:   []string{"s3 /app/", "s3 /app/assets/*", "s3 /static/*", "server *"},
 		},
 		{
 			name: "too many pages fall back to the server",

@@ -44,7 +44,7 @@ func TestWrite(t *testing.T) {
 
 // TestOnlyBoto3 keeps the warmer deployable as a plain zip: the runtime ships boto3, nothing else.
 func TestOnlyBoto3(t *testing.T) {
-	stdlib := map[string]bool{"json": true, "os": true, "uuid": true, "concurrent.futures": true}
+	stdlib := map[string]bool{"json": true, "os": true, "time": true, "uuid": true, "concurrent.futures": true}
 	for _, m := range regexp.MustCompile(`(?m)^(?:from|import) ([\w.]+)`).FindAllStringSubmatch(string(indexPy), -1) {
 		mod := m[1]
 		if !stdlib[mod] && mod != "boto3" && !strings.HasPrefix(mod, "botocore") {

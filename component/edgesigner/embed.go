@@ -2,10 +2,11 @@
 // function URL (AuthType AWS_IAM) with SigV4. The component zips Source under FileName and deploys it in
 // us-east-1 with Handler and Runtime, as a published version on an origin-request trigger with IncludeBody.
 //
-// The function rewrites Host to the origin domain and copies the viewer's host to X-Forwarded-Host only when
-// the event still carries the viewer's host, so the behavior's origin request policy must forward Host
-// (for example the managed AllViewer policy); with AllViewerExceptHostHeader the viewer's host is gone
-// before the function runs.
+// The function signs for the origin's host. The component pairs it with the managed origin request policy
+// AllViewerExceptHostHeader, so the event already carries the function URL's Host, and the viewer's host
+// reaches the app as X-Forwarded-Host, set at viewer request by the forwarded-host CloudFront Function
+// (component/functions/forwarded_host.js). Only when a behavior forwards the viewer's Host (the AllViewer
+// policy, say) does the event still hold it; then the function copies it to X-Forwarded-Host itself.
 package edgesigner
 
 import _ "embed"

@@ -1,7 +1,8 @@
 // Command go is a Pulumi program that deploys ../single-page (a Dash app) with the DashSite component.
 // Run `pulumi up` in this folder: it bundles the app into ../.open-dash with the Python found through
 // $VIRTUAL_ENV or on PATH (install the app's requirements there), builds the server image with Docker,
-// and deploys to the AWS account and region of the stack's aws configuration.
+// and deploys to the AWS account and region of the stack's aws configuration. Then check the deployment
+// against its bundle from this folder: `$(pulumi stack output verifyCommand)` runs `open-dash verify`.
 package main
 
 import (
@@ -31,6 +32,9 @@ func main() {
 		ctx.Export("distributionId", site.DistributionId)
 		ctx.Export("serverFunctionName", site.ServerFunctionName)
 		ctx.Export("warmerFunctionName", site.WarmerFunctionName)
+		ctx.Export("serverFunctionUrl", site.ServerFunctionUrl)
+		ctx.Export("bucketName", site.BucketName)
+		ctx.Export("verifyCommand", site.VerifyCommand)
 		return nil
 	})
 }

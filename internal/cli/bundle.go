@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/bundler/serverfn"
+	"github.com/opendash/opendash/preview"
 )
 
 // bundleOptions are the flags of `open-dash bundle`.
@@ -23,6 +25,7 @@ type bundleOptions struct {
 	publicURL     string
 	sourceMaps    bool
 	noCache       bool
+	force         bool
 	quiet         bool
 	json          bool
 }
@@ -39,8 +42,18 @@ func (o *bundleOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.publicURL, "public-url", "", "the site's public URL, for absolute URLs in Dash Pages metadata")
 	f.BoolVar(&o.sourceMaps, "source-maps", false, "also ship the component suites' source maps")
 	f.BoolVar(&o.noCache, "no-cache", false, "bundle in full even when nothing changed since the last bundle")
+	f.BoolVar(&o.force, "force", false, "replace an output folder that holds the bundle of another source folder")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print nothing but errors")
 	f.BoolVar(&o.json, "json", false, "print a machine-readable summary on stdout")
+}
+
+// validate rejects flag values no bundle could use before anything runs: they are a wrong command line.
+func (o *bundleOptions) validate() error {
+	switch o.architecture {
+	case serverfn.ArchX86, serverfn.ArchARM64:
+		return nil
+	}
+	return fmt.Errorf("--architecture %q is not one Lambda runs: use %s or %s", o.architecture, serverfn.ArchX86, serverfn.ArchARM64)
 }
 
 func (o *bundleOptions) libraryOptions(progress io.Writer) bundler.Options {
@@ -55,6 +68,7 @@ func (o *bundleOptions) libraryOptions(progress io.Writer) bundler.Options {
 		PublicURL:     o.publicURL,
 		SourceMaps:    o.sourceMaps,
 		NoCache:       o.noCache,
+		Force:         o.force,
 		Progress:      progress,
 	}
 }
@@ -66,10 +80,14 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Bundle a Dash app into .open-dash/ (static site, server function, warmer, manifest)",
 		Example: `  open-dash bundle --source ./my-app
   open-dash bundle --source ./my-app --python .venv/bin/python --skip-install --json`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{jsonErrorsAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.source == "" {
 				return usageError{fmt.Errorf("--source is required: the folder that holds app.py")}
+			}
+			if err := o.validate(); err != nil {
+				return usageError{err}
 			}
 			progress := stderr
 			if o.quiet || o.json {
@@ -88,9 +106,15 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 				for _, w := range res.Warnings {
 					fmt.Fprintf(stderr, "warning: %s\n", w)
 				}
+				for _, r := range res.Manifest.ServerRoutes {
+					if r.Reason != "" { // a URL the app protects
+						fmt.Fprintf(stderr, "server route: %s: served by your app, not S3\n", r.Reason)
+					}
+				}
 				fmt.Fprintf(stderr, "Bundled %d files (%s; static site %d files, %s) into %s in %s\n",
 					res.Files, bundler.HumanBytes(res.Bytes), res.StaticFiles, bundler.HumanBytes(res.StaticBytes), res.OutDir,
 					roundDuration(time.Since(start)))
+				fmt.Fprintf(stderr, "Next: open-dash preview %s\n", previewArgs(o.source, res.OutDir))
 			}
 			return nil
 		},
@@ -99,12 +123,21 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
+// previewArgs is how `open-dash preview` finds this bundle: by its source when it looks there, else by folder.
+func previewArgs(source, out string) string {
+	if dir, err := preview.ForSource(source); err == nil && dir == out {
+		return "--source " + source
+	}
+	return "--dir " + out
+}
+
 func printJSON(w io.Writer, res *bundler.Result) error {
 	summary := struct {
+		OK bool `json:"ok"` // false only in the error object (jsonerr.go)
 		*bundler.Result
 		BuildID     string `json:"buildId"`
 		DashVersion string `json:"dashVersion"`
-	}{Result: res, BuildID: res.Manifest.BuildID, DashVersion: res.Manifest.App.DashVersion}
+	}{OK: true, Result: res, BuildID: res.Manifest.BuildID, DashVersion: res.Manifest.App.DashVersion}
 	if summary.Warnings == nil {
 		summary.Warnings = []string{}
 	}

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/bundler/cache"
@@ -35,6 +38,7 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", []string{"bundle", "--sauce", "x"}, 2, "", "unknown flag: --sauce"},
 		{"unknown command", []string{"deploy"}, 1, "", `unknown command "deploy"`},
 		{"missing source", []string{"bundle", "--source", "/no/such/app"}, 1, "", "check source: source folder /no/such/app does not exist"},
+		{"bad architecture is a wrong command line", []string{"bundle", "--source", "/no/such/app", "--architecture", "foo"}, 2, "", `--architecture "foo" is not one Lambda runs`},
 		{"preview help documents --origin-auth", []string{"preview", "--help"}, 0, "--origin-auth", ""},
 		{"bad --origin-auth", []string{"preview", "--origin-auth", "iam"}, 2, "", `--origin-auth "iam": use edge or oac`},
 	}
@@ -51,6 +55,85 @@ func TestCommandLine(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", stderr, tt.stderr)
 			}
 		})
+	}
+}
+
+func TestJSONErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		step, msg string
+		hint      string
+	}{
+		{"failed step", []string{"bundle", "--json", "--source", "/no/such/app"}, 1,
+			"check source", "source folder /no/such/app does not exist", ""},
+		{"bad flag value", []string{"bundle", "--json", "--source", "x", "--architecture", "foo"}, 2,
+			"command line", `--architecture "foo"`, ""},
+		{"unknown flag after --json", []string{"bundle", "--json", "--sauce", "x"}, 2,
+			"command line", "unknown flag: --sauce", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(tt.args...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d", code, tt.code)
+			}
+			var got jsonError
+			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+				t.Fatalf("stdout is not a JSON error object: %v\n%s", err, stdout)
+			}
+			if got.OK || got.Error.Step != tt.step || !strings.Contains(got.Error.Message, tt.msg) || got.Error.Hint != tt.hint {
+				t.Errorf("error object = %+v, want step %q, message with %q, hint %q", got, tt.step, tt.msg, tt.hint)
+			}
+			if !strings.Contains(stderr, tt.msg) {
+				t.Errorf("stderr %q lacks the message too", stderr)
+			}
+		})
+	}
+	// Without --json, stdout stays empty on failure.
+	if _, stdout, _ := run("bundle", "--source", "/no/such/app"); stdout != "" {
+		t.Errorf("stdout without --json = %q", stdout)
+	}
+}
+
+func TestWantsJSON(t *testing.T) {
+	tests := []struct {
+		name      string
+		annotated bool
+		args      []string
+		want      bool
+	}{
+		{"annotated, --json", true, []string{"--json"}, true},
+		{"annotated, no --json", true, nil, false},
+		{"a command with its own failure report", false, []string{"--json"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := &cobra.Command{Use: "x"}
+			cmd.Flags().Bool("json", false, "")
+			if tt.annotated {
+				cmd.Annotations = map[string]string{jsonErrorsAnnotation: "true"}
+			}
+			if err := cmd.ParseFlags(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if got := wantsJSON(cmd); got != tt.want {
+				t.Errorf("wantsJSON = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestJSONErrorHint(t *testing.T) {
+	var buf bytes.Buffer
+	printJSONError(&buf, &bundler.StepError{Step: "install requirements", Err: errors.New("pip failed:\nlog\n  hint: fix it")})
+	var got jsonError
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Error.Step != "install requirements" || got.Error.Message != "pip failed:\nlog" || got.Error.Hint != "fix it" {
+		t.Errorf("got %+v", got)
 	}
 }
 
@@ -79,6 +162,7 @@ func TestBundleOutputModes(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var summary struct {
+		OK          bool   `json:"ok"`
 		OutDir      string `json:"outDir"`
 		Files       int    `json:"files"`
 		StaticFiles int    `json:"staticFiles"`
@@ -94,7 +178,7 @@ func TestBundleOutputModes(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &summary); err != nil {
 		t.Fatalf("--json output is not JSON: %v\n%s", err, stdout)
 	}
-	if summary.OutDir != filepath.Join(filepath.Dir(src), ".open-dash") || summary.Files == 0 ||
+	if !summary.OK || summary.OutDir != filepath.Join(filepath.Dir(src), ".open-dash") || summary.Files == 0 ||
 		summary.StaticFiles == 0 || summary.StaticBytes == 0 || len(summary.BuildID) != 16 || summary.DashVersion != "9.9.9" {
 		t.Errorf("summary = %+v", summary)
 	}
@@ -111,8 +195,14 @@ func TestBundleOutputModes(t *testing.T) {
 	}
 
 	code, _, stderr = run("bundle", "--source", src, "--skip-install")
-	if code != 0 || !strings.Contains(stderr, "extract app") || !strings.Contains(stderr, "Bundled ") {
+	if code != 0 || !strings.Contains(stderr, "extract app") || !strings.Contains(stderr, "Bundled ") ||
+		!strings.Contains(stderr, "Next: open-dash preview --source "+src+"\n") {
 		t.Errorf("progress: exit %d, stderr %q", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "elsewhere")
+	code, _, stderr = run("bundle", "--source", src, "--skip-install", "--out", out)
+	if code != 0 || !strings.Contains(stderr, "Next: open-dash preview --dir "+out+"\n") {
+		t.Errorf("--out elsewhere: exit %d, stderr %q", code, stderr)
 	}
 
 	if err := os.WriteFile(filepath.Join(src, "app.py"), []byte("def create_app():\n    raise RuntimeError('kaput')\n"), 0o644); err != nil {
@@ -121,5 +211,23 @@ func TestBundleOutputModes(t *testing.T) {
 	code, _, stderr = run("bundle", "--source", src, "--skip-install", "--quiet")
 	if code != 1 || !strings.Contains(stderr, "RuntimeError: kaput") || !strings.Contains(stderr, "extract app:") {
 		t.Errorf("app error: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestBundleSummaryNamesProtectedURLs: the summary says which URLs the app protects became server routes, and why.
+func TestBundleSummaryNamesProtectedURLs(t *testing.T) {
+	withFakeDash(t)
+	src := filepath.Join(t.TempDir(), "protected")
+	if err := os.CopyFS(src, os.DirFS("../../bundler/testdata/apps/protected")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run("bundle", "--source", src, "--skip-install")
+	for _, want := range []string{
+		"server route: / answered 401 to an anonymous request: served by your app, not S3",
+		"server route: /_dash-layout answered 401 to an anonymous request: served by your app, not S3",
+	} {
+		if code != 0 || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+		}
 	}
 }

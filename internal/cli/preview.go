@@ -1,21 +1,29 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/opendash/opendash/manifest"
 	"github.com/opendash/opendash/preview"
 )
 
 func init() { extraCommands = append(extraCommands, newPreview) }
 
+// PortEnv sets the default --port (scripts and tests that must not collide on 8080 set it to 0).
+const PortEnv = "OPENDASH_PREVIEW_PORT"
+
 // previewOptions are the flags of `open-dash preview`.
 type previewOptions struct {
 	dir    string
+	source string
 	host   string
 	port   int
 	python string
@@ -25,19 +33,51 @@ type previewOptions struct {
 
 func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&o.dir, "dir", ".open-dash", "the bundle to serve (the folder holding open-dash.output.json)")
+	f.StringVar(&o.dir, "dir", preview.DefaultDir, "the bundle to serve (the folder holding open-dash.output.json)")
+	f.StringVar(&o.source, "source", "", "serve the bundle of this app folder, found where `open-dash bundle --source` put it")
 	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
-	f.IntVar(&o.port, "port", 8080, "port to listen on (0 picks a free one)")
+	f.IntVar(&o.port, "port", defaultPort(), "port to listen on (0 picks a free one; default from $"+PortEnv+", else 8080)")
 	f.StringVar(&o.originAuth, "origin-auth", preview.OriginAuthEdge, "answer like the deployed originAuth: edge (Lambda@Edge signer, bodies up to 1 MB) or oac (CloudFront origin access control: bodies up to 6 MB, refused with 403 without a matching x-amz-content-sha256)")
 	f.StringVar(&o.python, "python", "", "Python that runs the server function, with the app's requirements installed (default: $VIRTUAL_ENV/bin/python, else python3)")
+}
+
+func defaultPort() int {
+	if p, err := strconv.Atoi(os.Getenv(PortEnv)); err == nil && p >= 0 && p <= 65535 {
+		return p
+	}
+	return 8080
+}
+
+// bundleDir picks the bundle: --dir, else the bundle of --source, else ./.open-dash (with a message naming
+// the bundles nearby when it is missing).
+func (o *previewOptions) bundleDir(cmd *cobra.Command) (string, error) {
+	dirSet := cmd.Flags().Changed("dir")
+	switch {
+	case dirSet && o.source != "":
+		return "", usageError{errors.New("pass --dir or --source, not both")}
+	case o.source != "":
+		return preview.ForSource(o.source)
+	case dirSet:
+		return o.dir, nil
+	}
+	if _, err := os.Stat(filepath.Join(o.dir, manifest.FileName)); err == nil {
+		return o.dir, nil
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return "", preview.Missing(cwd)
 }
 
 func newPreview(stdout, stderr io.Writer) *cobra.Command {
 	o := &previewOptions{}
 	cmd := &cobra.Command{
-		Use:   "preview [--dir .open-dash] [--port 8080]",
+		Use:   "preview [--source APP_FOLDER | --dir .open-dash] [--port 8080]",
 		Short: "Serve a bundle locally exactly as CloudFront routes it: static files from assets/, the rest through index.py",
-		Args:  cobra.NoArgs,
+		Example: `  open-dash preview --source ./my-app
+  open-dash preview --dir ./my-app-bundle --port 0`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.port < 0 || o.port > 65535 {
 				return usageError{fmt.Errorf("--port %d is not a TCP port", o.port)}
@@ -45,8 +85,12 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			if o.originAuth != preview.OriginAuthEdge && o.originAuth != preview.OriginAuthOAC {
 				return usageError{fmt.Errorf("--origin-auth %q: use edge or oac, as the component's originAuth", o.originAuth)}
 			}
+			dir, err := o.bundleDir(cmd)
+			if err != nil {
+				return err
+			}
 			s, err := preview.Start(cmd.Context(), preview.Options{
-				Dir:        o.dir,
+				Dir:        dir,
 				Addr:       net.JoinHostPort(o.host, strconv.Itoa(o.port)),
 				Python:     o.python,
 				Log:        stderr,
@@ -55,7 +99,7 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "Previewing %s at %s (Ctrl-C stops)\n", o.dir, s.URL())
+			fmt.Fprintf(stdout, "Previewing %s at %s (Ctrl-C stops)\n", dir, s.URL())
 			return s.Wait()
 		},
 	}

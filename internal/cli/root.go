@@ -16,15 +16,19 @@ import (
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(stderr, "open-dash: %v\n", err)
-		var usage usageError
-		if errors.As(err, &usage) {
-			return 2
-		}
-		return 1
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
 	}
-	return 0
+	fmt.Fprintf(stderr, "open-dash: %v\n", err)
+	if wantsJSON(cmd) {
+		printJSONError(stdout, err)
+	}
+	var usage usageError
+	if errors.As(err, &usage) {
+		return 2
+	}
+	return 1
 }
 
 // usageError marks a mistake in the command line itself (exit code 2, like flag parsing errors).

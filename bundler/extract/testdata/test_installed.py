@@ -63,6 +63,23 @@ class SpecifierTest(unittest.TestCase):
                 installed.specifier_contains(spec, "1.0")
 
 
+class DisagreementsTest(unittest.TestCase):
+    INSTALLED = {"dash": "2.18.2", "Flask": "3.1.3", "plotly": "5.24.1"}
+    CASES = [
+        (["dash==0.39.0"], {"dash==0.39.0": "2.18.2"}),  # pinned in requirements.txt, another installed
+        (["dash>=2.18,<3", "flask~=3.1"], {}),
+        (["Dash<2", "FLASK==3.0.*"], {"Dash<2": "2.18.2", "FLASK==3.0.*": "3.1.3"}),  # names normalised
+        (["dash[diskcache]==2.17.1 ; python_version >= '3.8'"], {"dash[diskcache]==2.17.1 ; python_version >= '3.8'": "2.18.2"}),
+        (["numpy==2.0"], {}),  # not installed: the pin step says so
+        (["dash~=2", "plotly @ https://x/plotly.whl"], {}),  # undecidable: left to pip
+    ]
+
+    def test_cases(self):
+        for lines, want in self.CASES:
+            with self.subTest(lines=lines):
+                self.assertEqual(installed.disagreements(lines, self.INSTALLED), want)
+
+
 class MarkerTest(unittest.TestCase):
     CASES = [
         ('python_version >= "3.10"', set(), True), ('python_version < "3.8"', set(), False),

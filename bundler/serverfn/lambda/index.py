@@ -6,6 +6,7 @@ request, and answers warmer events ({"type": "warmer", ...}) without importing t
 """
 import base64
 import binascii
+import gzip
 import io
 import json
 import os
@@ -245,10 +246,14 @@ def _serve(environ):
         sys.stderr.write("open-dash: %s %s failed\n" % (environ["REQUEST_METHOD"], environ["PATH_INFO"]))
         traceback.print_exc()
         return _error(500, "Internal Server Error")
-    return _response(started["status"], started["headers"], b"".join(chunks))
+    return _response(started["status"], started["headers"], b"".join(chunks), environ.get("HTTP_ACCEPT_ENCODING", ""))
 
 
-def _response(status, headers, body):
+# Smaller bodies gain too little from gzip to pay for it (a TCP packet holds ~1400 bytes).
+MIN_GZIP_BYTES = 1024
+
+
+def _response(status, headers, body, accept_encoding=""):
     out_headers, cookies = {}, []
     for name, value in headers:
         name = name.lower()
@@ -258,6 +263,8 @@ def _response(status, headers, body):
             out_headers[name] += ", " + value
         else:
             out_headers[name] = value
+    code = int(status.split(" ", 1)[0])
+    body = _maybe_gzip(code, out_headers, body, accept_encoding)
     text = None
     if _is_text(out_headers.get("content-type", "")) and "content-encoding" not in out_headers:
         try:
@@ -268,11 +275,56 @@ def _response(status, headers, body):
     if len(encoded) > MAX_RESPONSE_BODY:
         sys.stderr.write("open-dash: response of %d bytes exceeds Lambda's 6 MB limit\n" % len(body))
         return _error(500, "response too large for AWS Lambda (%d bytes)" % len(body))
-    resp = {"statusCode": int(status.split(" ", 1)[0]), "headers": out_headers,
-            "body": encoded, "isBase64Encoded": text is None}
+    resp = {"statusCode": code, "headers": out_headers, "body": encoded, "isBase64Encoded": text is None}
     if cookies:
         resp["cookies"] = cookies
     return resp
+
+
+def _maybe_gzip(code, headers, body, accept_encoding):
+    """Gzips a text body when the viewer accepts gzip and it pays; updates headers in place.
+
+    The server behaviors use CloudFront's CachingDisabled policy, and CloudFront compresses only what it
+    caches, so large figure JSON would otherwise travel raw. With both Accept-Encoding flags of the cache
+    policy off, CloudFront forwards the viewer's Accept-Encoding like any header the origin request policy
+    (AllViewerExceptHostHeader) names (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ParametersInCacheKeyAndForwardedToOrigin.html).
+    """
+    vary = headers.get("vary", "")
+    if code in (204, 304) or "content-encoding" in headers or not _is_text(headers.get("content-type", "")):
+        return body
+    if "accept-encoding" not in vary.lower():  # the answer depends on it whether compressed or not
+        headers["vary"] = vary + ", Accept-Encoding" if vary else "Accept-Encoding"
+    if len(body) < MIN_GZIP_BYTES or not _accepts_gzip(accept_encoding):
+        return body
+    packed = gzip.compress(body, compresslevel=6, mtime=0)  # mtime 0: the same body gives the same bytes
+    if len(packed) >= len(body):
+        return body
+    headers["content-encoding"] = "gzip"
+    headers.pop("content-length", None)  # Lambda sets the length of what it sends
+    etag = headers.get("etag")
+    if etag and not etag.startswith("W/"):
+        headers["etag"] = "W/" + etag  # the bytes differ from the identity representation's
+    return packed
+
+
+def _accepts_gzip(accept_encoding):
+    """Whether Accept-Encoding allows gzip: named (or "*") with a q-value above zero."""
+    allowed = {}
+    for item in accept_encoding.lower().split(","):
+        name, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if name:
+            allowed[name.strip()] = q
+    if "gzip" in allowed:
+        return allowed["gzip"] > 0
+    return allowed.get("*", 0) > 0
 
 
 def _is_text(content_type):

@@ -8,9 +8,14 @@ Lambda Python runtime). Configuration comes from the environment:
 Every target is invoked CONCURRENCY times at once with {"type": "warmer", ...}; the servers answer with an
 id stable per instance, and one JSON log line reports how many distinct instances answered. Failures are
 logged and returned, never raised (a raise would only make Lambda retry the whole round).
+
+The warm-up the component runs right after a deploy ({"source": "opendash.deploy"}) may start before IAM
+has applied the role's fresh invoke policy: for that event, calls refused with AccessDenied or throttling
+are retried with backoff while the function has time for another full call.
 """
 import json
 import os
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,6 +33,14 @@ MAX_DELAY_MS = 1000  # the server caps its sleep at the same value
 # Tests (or a custom setup) may point the client elsewhere; botocore also honours AWS_ENDPOINT_URL_LAMBDA.
 ENDPOINT_URL = None
 
+DEPLOY_SOURCE = "opendash.deploy"
+RETRYABLE = {"AccessDeniedException", "AccessDenied", "TooManyRequestsException", "ThrottlingException"}
+FIRST_RETRY_S, MAX_RETRY_S = 1.0, 8.0
+READ_TIMEOUT_S = 60
+# A retry starts only if a whole call (READ_TIMEOUT_S) still fits before Lambda's timeout, plus this.
+RETRY_MARGIN_S = 5.0
+sleep = time.sleep  # tests replace it
+
 
 def handler(event=None, context=None):
     warmer_id = uuid.uuid4().hex
@@ -38,11 +51,25 @@ def handler(event=None, context=None):
                         "instances": 0, "targets": []})
     calls = [(t, i) for t in targets for i in range(concurrency)]
     client = _client(len(calls))
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        answers = list(pool.map(
-            lambda call: _invoke(client, call[0], {"type": "warmer", "warmerId": warmer_id, "index": call[1],
-                                                   "concurrency": concurrency, "delay": delay}),
-            calls))
+
+    def invoke_all(which):
+        with ThreadPoolExecutor(max_workers=len(which)) as pool:
+            return list(pool.map(
+                lambda call: _invoke(client, call[0], {"type": "warmer", "warmerId": warmer_id, "index": call[1],
+                                                       "concurrency": concurrency, "delay": delay}),
+                which))
+
+    answers = invoke_all(calls)
+    retries, wait = 0, FIRST_RETRY_S
+    deploy = isinstance(event, dict) and event.get("source") == DEPLOY_SOURCE
+    while deploy:
+        again = [i for i, a in enumerate(answers) if a.get("code") in RETRYABLE]
+        if not again or _seconds_left(context) < wait + READ_TIMEOUT_S + RETRY_MARGIN_S:
+            break
+        sleep(wait)
+        retries, wait = retries + 1, min(wait * 2, MAX_RETRY_S)
+        for i, answer in zip(again, invoke_all([calls[i] for i in again])):
+            answers[i] = answer
     per_target = []
     for target in targets:
         got = [a for (t, _), a in zip(calls, answers) if t == target]
@@ -53,7 +80,12 @@ def handler(event=None, context=None):
     failed = sum(len(t["errors"]) for t in per_target)
     return _report({"type": "warmer", "warmerId": warmer_id, "ok": failed == 0, "concurrency": concurrency,
                     "delayMs": delay, "instances": sum(t["instances"] for t in per_target),
-                    "failures": failed, "targets": per_target})
+                    "failures": failed, "retries": retries, "targets": per_target})
+
+
+def _seconds_left(context):
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return remaining() / 1000.0 if remaining else 0.0
 
 
 def _config():
@@ -80,7 +112,7 @@ def _int_env(name, default, low, high):
 
 def _client(parallel):
     config = Config(retries={"total_max_attempts": 1},  # a retry would land on yet another instance
-                    connect_timeout=5, read_timeout=60, max_pool_connections=max(10, parallel))
+                    connect_timeout=5, read_timeout=READ_TIMEOUT_S, max_pool_connections=max(10, parallel))
     return boto3.client("lambda", endpoint_url=ENDPOINT_URL, config=config)
 
 
@@ -91,7 +123,8 @@ def _invoke(client, target, payload):
                              Payload=json.dumps(payload).encode())
         body = resp["Payload"].read()
     except Exception as e:  # network, throttling, permissions: report, keep warming the others
-        return {"error": "%s: %s" % (type(e).__name__, e)}
+        code = (getattr(e, "response", None) or {}).get("Error", {}).get("Code", "")
+        return {"error": "%s: %s" % (type(e).__name__, e), "code": code}
     if resp.get("FunctionError"):
         return {"error": "FunctionError %s: %s" % (resp["FunctionError"], body[:300].decode("utf-8", "replace"))}
     try:

@@ -28,6 +28,7 @@ class StubLambda:
         self.lock = threading.Lock()
         self.calls = []
         self.instances = 0
+        self.denied = 0
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -64,6 +65,14 @@ class StubLambda:
         if name == "broken":
             return self.send(req, 500, {"Type": "Service", "message": "internal failure"},
                              {"x-amzn-ErrorType": "ServiceException"})
+        if name == "denied-twice":  # IAM has not applied the invoke policy yet, for the first two calls
+            with self.lock:
+                self.denied += 1
+                denied = self.denied
+            if denied <= 2:
+                return self.send(req, 403, {"Type": "User", "message": "not authorized to perform: lambda:InvokeFunction"},
+                                 {"x-amzn-ErrorType": "AccessDeniedException"})
+            return self.send(req, 200, {"type": "warmer", "serverId": "instance-late"})
         if name == "impostor":
             return self.send(req, 200, "hello, I am not a Dash server")
         self.send(req, 404, {"Type": "User", "message": "Function not found: " + name},
@@ -83,6 +92,16 @@ class StubLambda:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class Context:
+    """The part of Lambda's context object the warmer reads."""
+
+    def __init__(self, seconds_left):
+        self.seconds_left = seconds_left
+
+    def get_remaining_time_in_millis(self):
+        return int(self.seconds_left * 1000)
 
 
 class WarmerTest(unittest.TestCase):
@@ -109,10 +128,11 @@ class WarmerTest(unittest.TestCase):
         self.stub = StubLambda(parallel)
         os.environ["AWS_ENDPOINT_URL_LAMBDA"] = self.stub.url
 
-    def run_warmer(self):
+    def run_warmer(self, source="aws.events", seconds_left=None):
         out = io.StringIO()
+        context = Context(seconds_left) if seconds_left is not None else None
         with contextlib.redirect_stdout(out):
-            result = self.warmer.handler({"source": "aws.events"}, None)
+            result = self.warmer.handler({"source": source}, context)
         lines = out.getvalue().splitlines()
         self.assertEqual(len(lines), 1, "the warmer must log exactly one line: %r" % lines)
         self.assertEqual(json.loads(lines[0]), result)
@@ -162,6 +182,30 @@ class WarmerTest(unittest.TestCase):
         self.assertEqual(sum(1 for c in self.stub.calls if c[0] == "broken"), 1, "a failed invoke is not retried")
         self.assertEqual(result["delayMs"], 75)  # the defaults
         self.assertEqual(result["concurrency"], 1)
+
+    def test_deploy_warm_up_retries_access_denied(self):
+        # name, event source, seconds left, want ok, want calls, want sleeps
+        cases = [
+            ("deploy retries until IAM lets it through", "opendash.deploy", 150, True, 3, [1.0, 2.0]),
+            ("scheduled runs do not retry", "aws.events", 150, False, 1, []),
+            ("no time for another full call", "opendash.deploy", 60, False, 1, []),
+        ]
+        for name, source, seconds, ok, calls, sleeps in cases:
+            with self.subTest(name):
+                self.start_stub(parallel=1)
+                slept = []
+                self.warmer.sleep = slept.append
+                os.environ["OPENDASH_WARM_TARGETS"] = "denied-twice"
+                result = self.run_warmer(source, seconds)
+                made = len(self.stub.calls)
+                self.stub.close()
+                self.stub = None
+                self.assertEqual(result["ok"], ok, result)
+                self.assertEqual(made, calls)
+                self.assertEqual(slept, sleeps)
+                self.assertEqual(result["retries"], len(sleeps))
+                if not ok:
+                    self.assertIn("AccessDenied", result["targets"][0]["errors"][0]["error"])
 
     def test_unreachable_endpoint_is_reported(self):
         with socket.socket() as s:

@@ -5,6 +5,8 @@ import os
 
 import flask
 
+from ._components import Input, Output  # noqa: F401 (dash.Input, dash.Output: "id.prop" strings)
+
 __version__ = "9.9.9"
 page_registry = {}
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -16,16 +18,18 @@ class _Config(dict):
 
 class Dash:
     def __init__(self, name=None, url_base_pathname=None, assets_folder="assets", serve_locally=True,
-                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore=""):
+                 use_pages=False, debug_tools=False, extra_route=None, assets_ignore="", server=None,
+                 **_ignored):
         root = flask.helpers.get_root_path(name or "__main__")
         prefix = url_base_pathname or "/"
         self.config = _Config(requests_pathname_prefix=prefix, routes_pathname_prefix=prefix,
                               assets_url_path="assets", serve_locally=serve_locally, assets_ignore=assets_ignore,
                               assets_folder=os.path.join(root, assets_folder))
-        self.server = flask.Flask(name or "__main__")
+        self.server = server or flask.Flask(name or "__main__")
         self.use_pages = use_pages
         self.layout = {"type": "Div", "props": {"children": "hello"}}
         self.registered_paths = {}
+        self._callbacks = {}
         self._dev_tools = {"ui": debug_tools, "serve_dev_bundles": debug_tools}
         self._routes(prefix, extra_route)
 
@@ -58,13 +62,38 @@ class Dash:
         return (f"<!DOCTYPE html><html><head>{metas}<title>{title}</title>{favicon}{css}</head>"
                 f"<body>{app_entry}{config}{scripts}{renderer}</body></html>")
 
+    def callback(self, output, *inputs):
+        """Registers fn as the server callback of output ("id.prop") from inputs ("id.prop" each)."""
+        def register(fn):
+            self._callbacks[output] = (fn, inputs)
+            return fn
+        return register
+
+    def clientside_callback(self, _code, output, *inputs):
+        """Registers a callback the browser runs: listed in the dependencies, never called here."""
+        self._callbacks[output] = (None, inputs)
+
+    def _dependencies(self):
+        deps = []
+        for output, (_, inputs) in sorted(self._callbacks.items()):
+            ins = [dict(zip(("id", "property"), i.rsplit(".", 1))) for i in inputs]
+            deps.append({"output": output, "inputs": ins, "state": [], "clientside_function": None})
+        return flask.jsonify(deps)
+
+    def _dispatch(self):
+        body = flask.request.get_json()
+        fn, _ = self._callbacks[body["output"]]  # an unknown output raises: 500, as Dash answers
+        value = fn(*[i.get("value") for i in body.get("inputs", [])])
+        out_id, prop = body["output"].rsplit(".", 1)
+        return flask.jsonify({"multi": True, "response": {out_id: {prop: value}}})
+
     def _routes(self, prefix, extra_route):
         s = self.server
         s.add_url_rule(prefix, "index", self._index)
         s.add_url_rule(prefix + "<path:path>", "catchall", lambda path: self._index())
         s.add_url_rule(prefix + "_dash-layout", "layout", lambda: flask.jsonify(self.layout))
-        s.add_url_rule(prefix + "_dash-dependencies", "deps", lambda: flask.jsonify([]))
-        s.add_url_rule(prefix + "_dash-update-component", "update", lambda: "{}", methods=["POST"])
+        s.add_url_rule(prefix + "_dash-dependencies", "deps", self._dependencies)
+        s.add_url_rule(prefix + "_dash-update-component", "update", self._dispatch, methods=["POST"])
         s.add_url_rule(prefix + "_favicon.ico", "favicon",
                        lambda: flask.Response(b"\x00\x00\x01\x00fake-icon", mimetype="image/x-icon"))
         s.add_url_rule(prefix + "_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",

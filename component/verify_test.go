@@ -1,0 +1,50 @@
+package component
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func TestVerifyCommand(t *testing.T) {
+	var mu sync.Mutex
+	got := ""
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		site, err := NewDashSite(ctx, "site", &DashSiteArgs{BundleDir: testBundle})
+		if err != nil {
+			return err
+		}
+		site.VerifyCommand.ApplyT(func(s string) string {
+			mu.Lock()
+			defer mu.Unlock()
+			got = s
+			return s
+		})
+		return nil
+	}, pulumi.WithMocks("project", "stack", &mocks{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := "open-dash verify https://" + distDomain + " --dir " + testBundle + " --function-url https://" + urlHostName +
+		"/ --bucket-url https://site-assets-b1.s3." + region + ".amazonaws.com"
+	if got != want {
+		t.Errorf("verifyCommand\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"../.open-dash", "../.open-dash"},
+		{"/home/me/app/.open-dash", "/home/me/app/.open-dash"},
+		{"my app/.open-dash", "'my app/.open-dash'"},
+		{"it's/.open-dash", `'it'\''s/.open-dash'`},
+		{"$HOME/x", "'$HOME/x'"},
+	} {
+		if got := shellQuote(tt.in); got != tt.want {
+			t.Errorf("shellQuote(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}

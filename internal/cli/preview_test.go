@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPreviewCommandLine(t *testing.T) {
+	empty := t.TempDir()
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"--dir and --source", []string{"preview", "--dir", "x", "--source", "y"}, 2, "pass --dir or --source, not both"},
+		{"bad port", []string{"preview", "--port", "70000"}, 2, "is not a TCP port"},
+		{"no bundle anywhere", []string{"preview"}, 1, "bundle your app first"},
+		{"source never bundled", []string{"preview", "--source", empty}, 1, "no bundle of " + empty},
+	}
+	t.Chdir(t.TempDir())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := run(tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.stderr)
+			}
+		})
+	}
+}
+
+// TestPreviewFindsTheBundle: bundle with --source, then `preview --source` (and plain `preview` from the
+// folder above, which names what to pass) serve the bundle where bundle put it.
+func TestPreviewFindsTheBundle(t *testing.T) {
+	src := withFakeDash(t)
+	if code, _, stderr := run("bundle", "--source", src, "--skip-install", "--quiet"); code != 0 {
+		t.Fatalf("bundle: %s", stderr)
+	}
+	t.Chdir(filepath.Dir(filepath.Dir(src)))
+	code, _, stderr := run("preview")
+	if code != 1 || !strings.Contains(stderr, "--source "+filepath.Join(filepath.Base(filepath.Dir(src)), "app")) {
+		t.Errorf("preview without a bundle here: exit %d, %q", code, stderr)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		code := Run(ctx, []string{"preview", "--source", src, "--port", "0"}, pw, io.Discard)
+		pw.Close()
+		done <- code
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "Previewing "+filepath.Join(filepath.Dir(src), ".open-dash")) {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	go io.Copy(io.Discard, pr)
+	url := strings.TrimSuffix(strings.Fields(line)[3], "\n")
+	resp, err := (&http.Client{Timeout: time.Minute}).Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET / = %d", resp.StatusCode)
+	}
+	cancel()
+	<-done
+}

@@ -1,0 +1,226 @@
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// dependency is one entry of _dash-dependencies, as far as a round trip needs it.
+type dependency struct {
+	Output             string          `json:"output"`
+	Inputs             []dependencyRef `json:"inputs"`
+	State              []dependencyRef `json:"state"`
+	ClientsideFunction json.RawMessage `json:"clientside_function"`
+	Background         json.RawMessage `json:"background"` // background callbacks answer through a job queue
+	Long               json.RawMessage `json:"long"`       // their name before Dash 2.6
+}
+
+type dependencyRef struct {
+	ID       any    `json:"id"` // a string, or (pattern matching) an object
+	Property string `json:"property"`
+}
+
+// callbackRequest is the body Dash's renderer POSTs to _dash-update-component.
+type callbackRequest struct {
+	Output         string      `json:"output"`
+	Outputs        any         `json:"outputs"` // one target, or a list for a multi-output callback
+	Inputs         []propValue `json:"inputs"`
+	ChangedPropIDs []string    `json:"changedPropIds"`
+	State          []propValue `json:"state"`
+}
+
+type target struct {
+	ID       string `json:"id"`
+	Property string `json:"property"`
+}
+
+type propValue struct {
+	ID       string `json:"id"`
+	Property string `json:"property"`
+	Value    any    `json:"value,omitempty"`
+}
+
+// page is the URL the browser loaded, which it gives every dcc.Location in the layout.
+type page struct {
+	path, href string
+}
+
+// layoutProps maps every component id in a _dash-layout tree to its props, with what the renderer fills in
+// before the first callbacks: a dcc.Location gets the loaded page's pathname, search, hash and href (Dash
+// Pages' router takes its input from one).
+func layoutProps(node any, loaded page, out map[string]map[string]any) {
+	switch n := node.(type) {
+	case []any:
+		for _, child := range n {
+			layoutProps(child, loaded, out)
+		}
+	case map[string]any:
+		props, ok := n["props"].(map[string]any)
+		if !ok {
+			return
+		}
+		if id, ok := props["id"].(string); ok {
+			if n["type"] == "Location" && n["namespace"] == "dash_core_components" {
+				withURL := map[string]any{"pathname": loaded.path, "search": "", "hash": "", "href": loaded.href}
+				for k, v := range props {
+					withURL[k] = v
+				}
+				props = withURL
+			}
+			out[id] = props
+		}
+		for _, v := range props { // children, and components held by other props (a Tab's label, ...)
+			layoutProps(v, loaded, out)
+		}
+	}
+}
+
+// pickCallback returns the renderer's request for the first server callback whose inputs all have values in
+// the layout of the loaded page (a call the page itself would make), or false when none qualifies.
+func pickCallback(deps []dependency, layout any, loaded page) (callbackRequest, bool) {
+	props := map[string]map[string]any{}
+	layoutProps(layout, loaded, props)
+	value := func(ref dependencyRef) (propValue, bool) {
+		id, ok := ref.ID.(string)
+		if !ok || strings.HasPrefix(id, "{") {
+			return propValue{}, false // pattern-matching ids need the renderer's expansion
+		}
+		v, ok := props[id][ref.Property]
+		return propValue{ID: id, Property: ref.Property, Value: v}, ok
+	}
+next:
+	for _, d := range deps {
+		if !isNull(d.ClientsideFunction) || !isNull(d.Background) || !isNull(d.Long) || len(d.Inputs) == 0 {
+			continue
+		}
+		outputs, ok := parseOutputs(d.Output)
+		if !ok {
+			continue
+		}
+		req := callbackRequest{Output: d.Output, ChangedPropIDs: []string{}, Inputs: []propValue{}, State: []propValue{}}
+		if len(outputs) == 1 && !strings.HasPrefix(d.Output, "..") {
+			req.Outputs = outputs[0]
+		} else {
+			req.Outputs = outputs
+		}
+		for _, in := range d.Inputs {
+			v, ok := value(in)
+			if !ok {
+				continue next
+			}
+			req.Inputs = append(req.Inputs, v)
+		}
+		for _, st := range d.State {
+			v, ok := value(st)
+			if _, isString := st.ID.(string); !isString {
+				continue next
+			}
+			if !ok {
+				v = propValue{ID: st.ID.(string), Property: st.Property} // undefined in the page: sent without value
+			}
+			req.State = append(req.State, v)
+		}
+		return req, true
+	}
+	return callbackRequest{}, false
+}
+
+// parseOutputs splits a callback's output id: "graph.figure", or "..a.children...b.style.." for several.
+// A property may carry Dash's "@<hash>" for allow_duplicate. Pattern-matching outputs are refused.
+func parseOutputs(output string) ([]target, bool) {
+	if output == "" || strings.Contains(output, "{") {
+		return nil, false
+	}
+	parts := []string{output}
+	if strings.HasPrefix(output, "..") && strings.HasSuffix(output, "..") {
+		parts = strings.Split(strings.TrimSuffix(strings.TrimPrefix(output, ".."), ".."), "...")
+	}
+	var out []target
+	for _, p := range parts {
+		i := strings.LastIndex(p, ".")
+		if i <= 0 || i == len(p)-1 {
+			return nil, false
+		}
+		prop, _, _ := strings.Cut(p[i+1:], "@")
+		out = append(out, target{ID: p[:i], Property: prop})
+	}
+	return out, true
+}
+
+func isNull(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s == "" || s == "null" || s == "false"
+}
+
+// checkCallback makes one real callback round trip: the first callback the page would call, POSTed as the
+// renderer would, must answer 200 with JSON (or 204, Dash's answer when the callback prevents the update).
+// Without such a callback, an unknown output must reach the app and get its own error.
+func (r *runner) checkCallback(ctx context.Context) (Check, error) {
+	path := r.prefix() + "_dash-update-component"
+	c := Check{Kind: KindCallback, Method: http.MethodPost, URL: path}
+	var deps []dependency
+	var layout any
+	for _, get := range []struct {
+		name string
+		into any
+	}{{"_dash-dependencies", &deps}, {"_dash-layout", &layout}} {
+		p := r.prefix() + get.name
+		a, err := r.f.fetch(ctx, http.MethodGet, r.site+escape(p), nil, http.Header{"Accept": {"application/json"}})
+		if err != nil {
+			return c, r.siteError(p, err)
+		}
+		if a.status != http.StatusOK || a.decodeErr != nil {
+			problem, fix := diagnose(a)
+			return fail(c, fmt.Sprintf("could not read %s for the round trip: %s", p, problem), fix), nil
+		}
+		if err := json.Unmarshal(a.body, get.into); err != nil {
+			return fail(c, fmt.Sprintf("%s is not the JSON Dash writes: %v", p, err), "re-bundle and deploy; check what the path answers"), nil
+		}
+	}
+
+	req, real := pickCallback(deps, layout, page{path: r.prefix(), href: r.site + r.prefix()})
+	if !real {
+		// No callback the page calls by itself: ask for one that does not exist; Dash answers it with an error.
+		req = callbackRequest{Output: "opendash-verify.children", Outputs: target{ID: "opendash-verify", Property: "children"},
+			Inputs: []propValue{}, ChangedPropIDs: []string{}, State: []propValue{}}
+	}
+	c.Detail = "callback " + req.Output
+	body, err := json.Marshal(req)
+	if err != nil {
+		return c, err
+	}
+	a, err := r.f.fetch(ctx, http.MethodPost, r.site+escape(path), body,
+		http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}})
+	if err != nil {
+		return c, r.siteError(path, err)
+	}
+	c.Status = a.status
+	// Dash answers an exception in a callback with its own 500; the handler's 500 says the app did not start.
+	appError := a.status == http.StatusInternalServerError && !strings.Contains(snippet(a.body), "failed to start")
+	if problem, fix := notFromServer(a); problem != "" && !appError {
+		return fail(c, problem, fix), nil
+	}
+	if !real {
+		c.Detail = "no callback has all its inputs in the layout; an unknown output reached the app"
+		if a.status < 400 {
+			return fail(c, fmt.Sprintf("a callback for an unknown output answered %d; Dash answers it with an error", a.status),
+				"the request may not have reached Dash: check the behavior for "+path), nil
+		}
+		c.OK = true
+		return c, nil
+	}
+	switch {
+	case a.status == http.StatusNoContent:
+	case a.status != http.StatusOK:
+		return fail(c, fmt.Sprintf("callback %s answered %d: %s", req.Output, a.status, snippet(a.body)),
+			"the callback raised or refused the request: read the server function's logs for the callback's error"), nil
+	case !json.Valid(a.body):
+		return fail(c, fmt.Sprintf("callback %s answered 200 without JSON: %s", req.Output, snippet(a.body)),
+			"something between CloudFront and Dash rewrote the answer: check the server function's logs"), nil
+	}
+	c.OK = true
+	return c, nil
+}

@@ -1,0 +1,61 @@
+package verify
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestPickCallback(t *testing.T) {
+	layout := `{"type":"Div","props":{"children":[
+		{"type":"Dropdown","props":{"id":"city","value":"Oslo"}},
+		{"type":"Tabs","props":{"id":"tabs","value":"a","children":[{"type":"Tab","props":{"label":{"type":"Span","props":{"id":"deep","children":"x"}}}}]}},
+		{"type":"Store","props":{"id":"store","data":null}},
+		{"type":"Location","namespace":"dash_core_components","props":{"id":"url","refresh":"callback-nav"}},
+		{"type":"Location","namespace":"other_library","props":{"id":"not-dcc"}},
+		"text"]}}`
+	tests := []struct {
+		name string
+		deps string
+		want string // the request body, "" for none
+	}{
+		{"first with values wins", `[
+			{"output":"a.children","inputs":[{"id":"missing","property":"value"}],"state":[]},
+			{"output":"graph.figure","inputs":[{"id":"city","property":"value"}],"state":[{"id":"tabs","property":"value"},{"id":"tabs","property":"nope"}]}]`,
+			`{"output":"graph.figure","outputs":{"id":"graph","property":"figure"},"inputs":[{"id":"city","property":"value","value":"Oslo"}],"changedPropIds":[],"state":[{"id":"tabs","property":"value","value":"a"},{"id":"tabs","property":"nope"}]}`},
+		{"multi output and allow_duplicate", `[{"output":"..a.children...b.style@7f3a..","inputs":[{"id":"deep","property":"children"}]}]`,
+			`{"output":"..a.children...b.style@7f3a..","outputs":[{"id":"a","property":"children"},{"id":"b","property":"style"}],"inputs":[{"id":"deep","property":"children","value":"x"}],"changedPropIds":[],"state":[]}`},
+		{"a null value counts: the prop is in the layout", `[{"output":"x.children","inputs":[{"id":"store","property":"data"}]}]`,
+			`{"output":"x.children","outputs":{"id":"x","property":"children"},"inputs":[{"id":"store","property":"data"}],"changedPropIds":[],"state":[]}`},
+		{"dcc.Location gets the page's URL, as the renderer gives it", `[
+			{"output":"x.children","inputs":[{"id":"not-dcc","property":"pathname"}]},
+			{"output":"content.children","inputs":[{"id":"url","property":"pathname"},{"id":"url","property":"search"}],"state":[{"id":"url","property":"href"}]}]`,
+			`{"output":"content.children","outputs":{"id":"content","property":"children"},"inputs":[{"id":"url","property":"pathname","value":"/app/"},{"id":"url","property":"search","value":""}],"changedPropIds":[],"state":[{"id":"url","property":"href","value":"https://example.com/app/"}]}`},
+		{"clientside, background and pattern-matching skipped", `[
+			{"output":"x.children","inputs":[{"id":"city","property":"value"}],"clientside_function":{"namespace":"n","function_name":"f"}},
+			{"output":"x.children","inputs":[{"id":"city","property":"value"}],"background":{"interval":1000}},
+			{"output":"{\"index\":[\"ALL\"],\"type\":\"o\"}.children","inputs":[{"id":"city","property":"value"}]},
+			{"output":"y.children","inputs":[{"id":{"index":["ALL"],"type":"i"},"property":"value"}]},
+			{"output":"z.children","inputs":[]}]`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var deps []dependency
+			var tree any
+			if err := json.Unmarshal([]byte(tt.deps), &deps); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(layout), &tree); err != nil {
+				t.Fatal(err)
+			}
+			req, ok := pickCallback(deps, tree, page{path: "/app/", href: "https://example.com/app/"})
+			got := ""
+			if ok {
+				b, _ := json.Marshal(req)
+				got = string(b)
+			}
+			if got != tt.want {
+				t.Errorf("request\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
