@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/cache"
 	"github.com/opendash/opendash/bundler/extract"
 	"github.com/opendash/opendash/manifest"
@@ -78,6 +79,7 @@ func TestBundleFakeDash(t *testing.T) {
 		"_dash-component-suites/dash/dcc/async-graph.js":                 {"application/javascript; charset=utf-8", manifest.ClassRevalidate},
 		"assets/style.css": {"text/css; charset=utf-8", manifest.ClassRevalidate},
 		"assets/logo.png":  {"image/png", manifest.ClassRevalidate},
+		bodyhash.Path():    {"application/javascript; charset=utf-8", manifest.ClassImmutable},
 	}
 	got := map[string][2]string{}
 	for _, f := range m.Files {
@@ -109,11 +111,20 @@ func TestBundleFakeDash(t *testing.T) {
 	wantBehaviors := []string{
 		"server /_dash-update-component",
 		"s3 /", "s3 /_dash-dependencies", "s3 /_dash-layout", "s3 /_favicon.ico", "s3 /index.html",
-		"s3 /_dash-component-suites/*", "s3 /assets/*",
+		"s3 /_dash-component-suites/*", "s3 /_opendash/*", "s3 /assets/*",
 		"server *",
 	}
 	if strings.Join(patterns, "\n") != strings.Join(wantBehaviors, "\n") {
 		t.Errorf("behaviors:\n%s\nwant\n%s", strings.Join(patterns, "\n"), strings.Join(wantBehaviors, "\n"))
+	}
+	// The body-hash script loads before Dash's scripts, in the index page as in the server's pages.
+	index, _ := os.ReadFile(filepath.Join(out, AssetsDir, "index.html"))
+	tag := `<script src="/` + bodyhash.Path() + `"></script>`
+	if i, j := strings.Index(string(index), tag), strings.Index(string(index), "_dash-component-suites"); i < 0 || i > j {
+		t.Errorf("index.html does not load %s before Dash's scripts:\n%s", bodyhash.Path(), index)
+	}
+	if data, err := os.ReadFile(filepath.Join(out, ServerDir, bodyhash.ModuleFile)); err != nil || !strings.Contains(string(data), bodyhash.Path()) {
+		t.Errorf("the server function lacks %s naming %s: %v", bodyhash.ModuleFile, bodyhash.Path(), err)
 	}
 	routes := fmt.Sprint(m.ServerRoutes)
 	for _, want := range []string{"/api/items/<int:item_id> flask-route [GET POST]", "/_dash-update-component dash-callback [POST]"} {

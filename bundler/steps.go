@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/bundler/output"
 	"github.com/opendash/opendash/bundler/python"
@@ -140,6 +142,9 @@ func writeStatic(_ context.Context, b *build) error {
 		return err
 	}
 	b.copies = copies
+	if files, err = withBodyHash(files, dir, b.report.RequestsPathnamePrefix); err != nil {
+		return err
+	}
 	for _, c := range b.report.Copied {
 		// Dash made its fingerprint from the mtime extract.py saw; a different one now means a reinstall
 		// raced this bundle: the bundle is fine to publish but must not be remembered as up to date.
@@ -168,6 +173,19 @@ func writeStatic(_ context.Context, b *build) error {
 	b.result.StaticFiles = len(files)
 	b.detail = fmt.Sprintf("%d files, %s", len(files), HumanBytes(b.result.StaticBytes))
 	return nil
+}
+
+// withBodyHash adds the body-hash script every page loads (bundler/bodyhash) to the sorted static files.
+func withBodyHash(files []manifest.File, dir, prefix string) ([]manifest.File, error) {
+	f, err := bodyhash.Write(dir, prefix)
+	if err != nil {
+		return nil, err
+	}
+	i, found := slices.BinarySearchFunc(files, f.Key, func(f manifest.File, key string) int { return strings.Compare(f.Key, key) })
+	if found {
+		return nil, fmt.Errorf("the app serves /%s itself, which clashes with the script open-dash adds to every page; rename that file", f.Key)
+	}
+	return slices.Insert(files, i, f), nil
 }
 
 // dropFiles removes the files no behavior reaches from the output and the list.

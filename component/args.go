@@ -63,6 +63,8 @@ type DashSiteArgs struct {
 
 	ReservedConcurrency pulumi.IntInput `pulumi:"reservedConcurrency,optional"`
 	WafRateLimit        pulumi.IntInput `pulumi:"wafRateLimit,optional"`
+	// OriginAuth is how CloudFront authenticates to the server function URL (OriginAuthEdge or OriginAuthOAC).
+	OriginAuth string `pulumi:"originAuth,optional"`
 
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
@@ -123,6 +125,7 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.DeleteEdgeFunction, "Delete the Lambda@Edge function with the stack. Off by default: AWS "+
 		"refuses the delete until CloudFront's replicas are gone, hours after the distribution, so `pulumi "+
 		"destroy` would fail; instead the function is left in us-east-1 (it costs nothing unused) to delete by hand later.")
+	annotateOriginAuth(a, an)
 }
 
 // settings are the arguments with defaults applied and plain values checked.
@@ -144,6 +147,7 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 		return nil, err
 	}
 	s := &settings{DashSiteArgs: *args, warmer: args.Warmer}
+	var err error
 	if args.Transform != nil {
 		s.transform = *args.Transform
 	}
@@ -163,6 +167,12 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	default:
 		return nil, fmt.Errorf("DashSite %q: architecture %q is not one Lambda runs; use %q or %q", name,
 			args.Architecture, ArchX86_64, ArchARM64)
+	}
+	if s.OriginAuth, err = resolveOriginAuth(name, args.OriginAuth); err != nil {
+		return nil, err
+	}
+	if err := checkOriginAuthArgs(name, s); err != nil {
+		return nil, err
 	}
 	if args.DomainName != "" && args.HostedZoneId == nil {
 		return nil, fmt.Errorf("DashSite %q: domainName %s needs hostedZoneId, the Route 53 zone that "+

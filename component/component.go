@@ -1,10 +1,12 @@
 // Package component is the DashSite Pulumi component: it bundles a Dash app (or takes an existing
 // .open-dash bundle) and deploys it to AWS as a private S3 bucket and a container Lambda behind one
-// CloudFront distribution, with a Lambda@Edge signer in front of the Lambda's IAM-protected function URL,
-// an optional warmer and an optional custom domain. Everything it deploys follows the bundle's manifest.
+// CloudFront distribution, with a Lambda@Edge signer (or, with originAuth "oac", CloudFront origin access
+// control) in front of the Lambda's IAM-protected function URL, an optional warmer and an optional custom
+// domain. Everything it deploys follows the bundle's manifest.
 package component
 
 import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
@@ -49,7 +51,8 @@ func (d *DashSite) Annotate(a infer.Annotator) {
 	a.Describe(&d.DistributionId, "The CloudFront distribution's id.")
 	a.Describe(&d.BucketName, "The private S3 bucket holding the static files.")
 	a.Describe(&d.ServerFunctionName, "The server Lambda function's name.")
-	a.Describe(&d.ServerFunctionUrl, "The server function's URL (AWS_IAM auth: only the edge signer may call it).")
+	a.Describe(&d.ServerFunctionUrl, "The server function's URL (AWS_IAM auth: only CloudFront may call it, "+
+		"through the edge signer or, with originAuth \"oac\", its origin access control).")
 	a.Describe(&d.ImageUri, "The server image pushed to ECR.")
 	a.Describe(&d.WarmerFunctionName, "The warmer Lambda function's name, when the warmer is on.")
 	a.Describe(&d.VerifyCommand, "The `open-dash verify` command that checks this deployment against its bundle "+
@@ -84,13 +87,16 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	edgeProvider, err := newEdgeProvider(ctx, name, s, children)
-	if err != nil {
-		return nil, err
+	var edgeProvider *aws.Provider
+	var edgeAccount pulumi.StringOutput
+	if needsEdgeProvider(s) {
+		if edgeProvider, err = newEdgeProvider(ctx, name, s, children); err != nil {
+			return nil, err
+		}
+		// Everything created through the us-east-1 provider waits for the account check.
+		edgeAccount = checkEdgeAccount(ctx, name, site, edgeProvider)
 	}
-	// Everything created through the us-east-1 provider waits for the account check.
-	edgeAccount := checkEdgeAccount(ctx, name, site, edgeProvider)
-	e, err := newEdge(ctx, name, edgeProvider, edgeAccount, server, s, children)
+	e, err := newOriginAuth(ctx, name, edgeProvider, edgeAccount, server, s, children)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +126,9 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 		return nil, err
 	}
 	if err := newBucketPolicy(ctx, name, static, dist, s, children); err != nil {
+		return nil, err
+	}
+	if err := newServerPermissions(ctx, name, server, dist, s, children); err != nil {
 		return nil, err
 	}
 	if err := newInvalidation(ctx, name, b, static, dist, s, children); err != nil {

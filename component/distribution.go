@@ -18,7 +18,7 @@ type behaviorSettings struct {
 	originRequestPolicyID pulumi.StringPtrInput
 	compress              bool
 	responseHeaders       pulumi.StringPtrInput // response headers policy id; "" attaches none
-	lambdaArn             pulumi.StringInput    // origin-request signer; nil for S3
+	lambdaArn             pulumi.StringInput    // origin-request signer; nil for S3 and with originAuth "oac"
 	functionArn           pulumi.StringInput    // viewer-request forwarded host; nil for S3
 }
 
@@ -34,7 +34,9 @@ func behaviorFor(b manifest.Behavior, e *edge, s *settings) behaviorSettings {
 	}
 	bs.cachePolicyID = CachingDisabledPolicyID
 	bs.originRequestPolicyID = pulumi.String(AllViewerExceptHostHeaderPolicyID)
-	bs.lambdaArn = e.signer.QualifiedArn
+	if e.signer != nil { // originAuth "oac": CloudFront signs, no edge function
+		bs.lambdaArn = e.signer.QualifiedArn
+	}
 	bs.functionArn = e.forwardedHost.Arn
 	return bs
 }
@@ -61,6 +63,8 @@ func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrder
 				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
 			},
 		}
+	}
+	if bs.functionArn != nil {
 		args.FunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
 			&cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{
 				EventType:   pulumi.String("viewer-request"),
@@ -90,6 +94,8 @@ func (bs behaviorSettings) asDefault() *cloudfront.DistributionDefaultCacheBehav
 				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
 			},
 		}
+	}
+	if bs.functionArn != nil {
 		args.FunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{
 			&cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs{
 				EventType:   pulumi.String("viewer-request"),
@@ -132,8 +138,9 @@ func newDistribution(ctx *pulumi.Context, name string, b *siteBundle, site *stat
 				OriginAccessControlId: site.oac.ID(),
 			},
 			&cloudfront.DistributionOriginArgs{
-				OriginId:   pulumi.String(manifest.OriginServer),
-				DomainName: server.originDomain,
+				OriginId:              pulumi.String(manifest.OriginServer),
+				DomainName:            server.originDomain,
+				OriginAccessControlId: serverOriginAccessControlID(e),
 				CustomOriginConfig: &cloudfront.DistributionOriginCustomOriginConfigArgs{
 					HttpPort:             pulumi.Int(80),
 					HttpsPort:            pulumi.Int(443),

@@ -25,6 +25,8 @@ type edge struct {
 	signer   *lambda.Function
 	// forwardedHost copies Host to X-Forwarded-Host on viewer requests for the server behaviors.
 	forwardedHost *cloudfront.Function
+	// serverOAC signs CloudFront's requests to the function URL instead of signer (originAuth "oac").
+	serverOAC *cloudfront.OriginAccessControl
 }
 
 // newEdge creates the signer in us-east-1 once accountChecked resolves (see checkEdgeAccount).
@@ -63,13 +65,7 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, accountCh
 	if err != nil {
 		return nil, err
 	}
-	forwardedHost, err := cloudfront.NewFunction(ctx, name+"-forwarded-host", with(t.ForwardedHostFunction,
-		&cloudfront.FunctionArgs{
-			Comment: pulumi.String("OpenDash: copy the viewer's Host to X-Forwarded-Host"),
-			Runtime: pulumi.String("cloudfront-js-2.0"),
-			Code:    pulumi.String(forwardedHostJS),
-			Publish: pulumi.Bool(true),
-		}), opts...)
+	forwardedHost, err := newForwardedHost(ctx, name, s, opts)
 	if err != nil {
 		return nil, err
 	}

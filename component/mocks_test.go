@@ -92,6 +92,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("arn", "arn:aws:wafv2:us-east-1:"+account+":global/webacl/"+args.Name+"/a1")
 	case "aws:cloudfront/originAccessControl:OriginAccessControl":
 		id = "E3OACEXAMPLE"
+		if args.Name == "site-server-oac" {
+			id = "E3SERVEROAC"
+		}
 	case "aws:iam/role:Role":
 		set("name", args.Name+"-r1")
 		set("arn", "arn:aws:iam::"+account+":role/"+args.Name+"-r1")

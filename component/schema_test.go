@@ -68,7 +68,7 @@ func TestInferSchema(t *testing.T) {
 	wantInputs := []string{"source", "app", "bundleDir", "outDir", "python", "skipInstall", "excludeDirs", "architecture", "memorySize",
 		"timeout", "environment", "logRetentionDays", "priceClass", "responseHeadersPolicyId", "domainName", "hostedZoneId",
 		"warmer", "warmerConcurrency",
-		"deleteEdgeFunction", "reservedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions"}
+		"deleteEdgeFunction", "reservedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions", "originAuth"}
 	if len(res.InputProperties) != len(wantInputs) {
 		t.Errorf("inputs %v, want exactly %v (transform must stay out)", keys(res.InputProperties), wantInputs)
 	}
@@ -78,13 +78,16 @@ func TestInferSchema(t *testing.T) {
 			t.Errorf("input %s missing or undocumented: %+v", name, prop)
 		}
 	}
-	for _, plain := range []string{"source", "bundleDir", "architecture", "domainName", "warmer"} {
+	for _, plain := range []string{"source", "bundleDir", "architecture", "domainName", "warmer", "originAuth"} {
 		if !res.InputProperties[plain].Plain {
 			t.Errorf("input %s must be plain: it is needed while the program runs", plain)
 		}
 	}
 	if d := res.InputProperties["memorySize"].Default; d != float64(DefaultMemorySize) {
 		t.Errorf("memorySize default = %v", d)
+	}
+	if d := res.InputProperties["originAuth"].Default; d != DefaultOriginAuth {
+		t.Errorf("originAuth default = %v", d)
 	}
 	wantOutputs := []string{"url", "distributionId", "bucketName", "serverFunctionName", "serverFunctionUrl", "imageUri", "warmerFunctionName"}
 	for _, name := range wantOutputs {

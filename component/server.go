@@ -86,7 +86,7 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	}
 	url, err := lambda.NewFunctionUrl(ctx, name+"-server-url", with(t.ServerFunctionUrl, &lambda.FunctionUrlArgs{
 		FunctionName:      fn.Name,
-		AuthorizationType: pulumi.String("AWS_IAM"), // only the edge signer's role may call it
+		AuthorizationType: pulumi.String("AWS_IAM"), // only CloudFront may call it: the edge signer, or its OAC
 		InvokeMode:        pulumi.String("BUFFERED"),
 	}), opts...)
 	if err != nil {

@@ -44,7 +44,9 @@ type Transform struct {
 	EdgeBasicExecution        func(*iam.RolePolicyAttachmentArgs)
 	EdgeRolePolicy            func(*iam.RolePolicyArgs)
 	EdgeFunction              func(*lambda.FunctionArgs)
-	EdgeLogGroup              func(*cloudwatch.LogGroupArgs) // once per region, with edgeLogRetentionDays
+	EdgeLogGroup              func(*cloudwatch.LogGroupArgs)            // once per region, with edgeLogRetentionDays
+	ServerOriginAccessControl func(*cloudfront.OriginAccessControlArgs) // originAuth "oac"
+	ServerUrlPermission       func(*lambda.PermissionArgs)              // originAuth "oac": both permissions
 	InvalidatorRole           func(*iam.RoleArgs)
 	InvalidatorBasicExecution func(*iam.RolePolicyAttachmentArgs)
 	InvalidatorRolePolicy     func(*iam.RolePolicyArgs)

@@ -135,11 +135,24 @@ type site struct {
 // serveExample bundles a copy of examples/name with py's Dash and serves it on a free port until the test ends.
 func serveExample(t *testing.T, ctx context.Context, py dashPython, name string) *site {
 	t.Helper()
-	return serveExampleApp(t, ctx, py, name, "")
+	return serveExampleWith(t, ctx, py, name, "", preview.OriginAuthEdge)
 }
 
 // serveExampleApp is serveExample with an entry point (--app; "" for the default).
 func serveExampleApp(t *testing.T, ctx context.Context, py dashPython, name, app string) *site {
+	t.Helper()
+	return serveExampleWith(t, ctx, py, name, app, preview.OriginAuthEdge)
+}
+
+// serveExampleAuth is serveExample with the preview answering like the given originAuth.
+func serveExampleAuth(t *testing.T, ctx context.Context, py dashPython, name, originAuth string) *site {
+	t.Helper()
+	return serveExampleWith(t, ctx, py, name, "", originAuth)
+}
+
+// serveExampleWith bundles examples/name with an entry point (--app; "" for the default) and previews it
+// answering like the given originAuth.
+func serveExampleWith(t *testing.T, ctx context.Context, py dashPython, name, app, originAuth string) *site {
 	t.Helper()
 	src := copyExample(t, name)
 	bundleCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
@@ -150,7 +163,8 @@ func serveExampleApp(t *testing.T, ctx context.Context, py dashPython, name, app
 		t.Fatalf("bundling %s with %s (Dash %s): %v", name, py.Path, py.DashVersion, err)
 	}
 	log := &previewLog{}
-	srv, err := preview.Start(ctx, preview.Options{Dir: res.OutDir, Addr: "127.0.0.1:0", Python: py.Path, Log: log})
+	srv, err := preview.Start(ctx, preview.Options{Dir: res.OutDir, Addr: "127.0.0.1:0", Python: py.Path, Log: log,
+		OriginAuth: originAuth})
 	if err != nil {
 		t.Fatalf("previewing %s: %v", res.OutDir, err)
 	}

@@ -72,9 +72,10 @@ func TestBrowserProtected(t *testing.T) {
 				switch {
 				case r.Status >= 400:
 					t.Errorf("%s %s answered %d by %s", r.Method, r.URI, r.Status, r.Origin)
-				case strings.HasPrefix(r.Path(), "/_dash-component-suites/"):
+				case strings.HasPrefix(r.Path(), "/_dash-component-suites/") || strings.HasPrefix(r.Path(), "/_opendash/"):
 					if r.Origin != originS3 {
-						t.Errorf("%s %s answered by %s: Dash's library code belongs on S3", r.Method, r.URI, r.Origin)
+						t.Errorf("%s %s answered by %s: library code (Dash's, OpenDash's body-hash script) belongs on S3",
+							r.Method, r.URI, r.Origin)
 					}
 				case r.Origin != originServer:
 					t.Errorf("%s %s answered by %s: the app protects it, only the server may answer", r.Method, r.URI, r.Origin)

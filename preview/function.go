@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -21,19 +22,21 @@ const (
 // serveFunction answers from the server function, as the function URL behind CloudFront would, and returns
 // the origin to log ("edge" when the edge signer's limit refused the request before it reached the function).
 //
-// Status codes: 413 for a body over MaxViewerBody (edge signer) or an event over MaxPayload (function URL);
+// Status codes: 413 for a body over the mode's limit (MaxViewerBody with the edge signer, MaxPayload with OAC)
+// or an event over MaxPayload (function URL); 403 with OAC for a body without its x-amz-content-sha256;
 // 502 when the handler raises, fails to import, crashes the worker, returns more than MaxPayload or something
 // that is not a function URL response; 504 when it runs past Options.Timeout (CloudFront's origin timeout).
 func (s *Server) serveFunction(w http.ResponseWriter, r *http.Request, requestID string) string {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxViewerBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.bodyLimit()+1))
 	if err != nil {
 		http.Error(w, "could not read the request body", http.StatusBadRequest)
 		return "edge"
 	}
-	if len(body) > MaxViewerBody {
-		s.log.Printf("error: %s %s: the request body is over %d bytes; deployed, the edge signer refuses it (Lambda@Edge truncates larger bodies)", r.Method, r.URL.Path, MaxViewerBody)
-		http.Error(w, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
-		return "edge"
+	if int64(len(body)) > s.bodyLimit() {
+		return s.tooLarge(w, r)
+	}
+	if s.refusedUnsignedPayload(w, r, body) {
+		return "server"
 	}
 	event, err := json.Marshal(newEvent(r, body, eventMeta{requestID: requestID, now: time.Now()}))
 	if err != nil {
@@ -42,7 +45,9 @@ func (s *Server) serveFunction(w http.ResponseWriter, r *http.Request, requestID
 	}
 	if len(event) > MaxPayload {
 		s.log.Printf("error: %s %s: the event is %d bytes, over Lambda's %d-byte invocation limit", r.Method, r.URL.Path, len(event), MaxPayload)
-		http.Error(w, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		fmt.Fprint(w, oacBodyTooLarge)
 		return "server"
 	}
 

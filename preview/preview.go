@@ -49,6 +49,9 @@ type Options struct {
 	Timeout time.Duration
 	// StartTimeout bounds a cold start of the worker (importing the handler). 0 means DefaultStartTimeout.
 	StartTimeout time.Duration
+	// OriginAuth answers like the deployed originAuth: OriginAuthEdge ("" too; bodies up to 1 MB) or
+	// OriginAuthOAC (bodies up to 6 MB, refused without a matching x-amz-content-sha256).
+	OriginAuth string
 }
 
 // invoker runs server function invocations; *worker is the real one.
@@ -66,8 +69,10 @@ type Server struct {
 	log     *logger
 	fn      invoker // the server function: the Python worker, or a fake in tests
 	timeout time.Duration
-	ln      net.Listener
-	http    *http.Server
+	// originAuth is OriginAuthEdge or OriginAuthOAC ("" counts as edge).
+	originAuth string
+	ln         net.Listener
+	http       *http.Server
 
 	served    chan struct{} // closed when Serve has returned; serveErr is then set
 	serveErr  error
@@ -103,6 +108,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	originAuth, err := checkOriginAuth(o.OriginAuth)
+	if err != nil {
+		return nil, err
+	}
 	mismatch, err := checkPython(ctx, py, dir, m)
 	if err != nil {
 		return nil, err
@@ -115,6 +124,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		log:     &logger{w: o.Log},
 		timeout: o.Timeout,
 		served:  make(chan struct{}),
+
+		originAuth: originAuth,
 	}
 	if s.log.w == nil {
 		s.log.w = io.Discard
@@ -172,7 +183,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if want := m.Origins.Server.PythonVersion; !samePython(version, want) {
 		s.log.Printf("warning: the preview runs the server function on Python %s (%s), the Lambda image on Python %s; behaviour may differ", version, py, want)
 	}
-	s.log.Printf("open-dash preview: serving %s at %s", dir, s.URL())
+	s.log.Printf("open-dash preview: serving %s at %s (origin auth %s)", dir, s.URL(), s.originAuth)
 	return s, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/manifest"
@@ -33,10 +34,10 @@ var loadappPy string
 var accessPy string
 
 // script is what Python runs: the installed-packages helpers, the requirement check, the entry-point loader
-// and content times (both shared with the server function), the app loader and the anonymous-access checks,
-// then the extraction that uses them.
+// and content times (both shared with the server function), the app loader, the anonymous-access checks and
+// the body-hash page hook, then the extraction that uses them.
 var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(entry.Python) + "\n\n" +
-	string(contenttimes.Py) + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + extractPy
+	string(contenttimes.Py) + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + bodyhash.Source() + "\n\n" + extractPy
 
 // DefaultTimeout bounds importing the app and calling its entry point.
 const DefaultTimeout = 120 * time.Second

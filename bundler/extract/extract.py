@@ -11,7 +11,8 @@ usage: extract.py SOURCE_DIR OUT_DIR JOB_JSON
 JOB_JSON: {"publicUrl": str, "sourceMaps": bool, "versions": [distribution names to report],
            "check": [requirement lines to check before importing the app] or null,
            "specs": [requirement lines to compare with the installed versions (report's "disagree")],
-           "app": {"module": str, "attribute": str, "call": bool} (--app), "timeout": seconds}
+           "app": {"module": str, "attribute": str, "call": bool} (--app), "timeout": seconds,
+           "bodyHashScript": the body-hash script's path below the prefix, tagged into every page}
 
 It talks to the Go side through the original stdout, one JSON object per line, as soon as each thing is
 known (so Go copies files while Python still works): {"event": "requirements", ...} (then it stops if
@@ -286,6 +287,9 @@ def run(source, out_dir, job):
     ex = Extractor(app, out_dir, job.get("publicUrl") or "", bool(job.get("sourceMaps")))
     ex.warnings.extend(load_warnings)
     disable_dev_tools(app, ex.warnings)
+    if job.get("bodyHashScript"):
+        install_body_hash(app, job["bodyHashScript"])  # noqa: F821 (opendash_bodyhash.py)
+        ex.keys.add((ex.req_prefix + job["bodyHashScript"]).lstrip("/"))  # Go writes it, not the app
     index_html = ex.index()
     ex.layout_and_dependencies()
     ex.linked(index_html)

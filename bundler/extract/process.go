@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/bundler/output"
 )
@@ -55,9 +56,10 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	}
 	job, err := json.Marshal(map[string]any{
 		"publicUrl": o.PublicURL, "sourceMaps": o.SourceMaps, "versions": nonNil(o.Versions), "check": o.Check,
-		"specs":   nonNil(o.Specs),
-		"app":     map[string]any{"module": app.Module, "attribute": app.Attribute, "call": app.Call},
-		"timeout": o.Timeout.Seconds(),
+		"specs":          nonNil(o.Specs),
+		"app":            map[string]any{"module": app.Module, "attribute": app.Attribute, "call": app.Call},
+		"timeout":        o.Timeout.Seconds(),
+		"bodyHashScript": bodyhash.Path(),
 	})
 	if err != nil {
 		return nil, err

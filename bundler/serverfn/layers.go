@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/manifest"
@@ -50,6 +51,7 @@ func (b *Bundle) topLevel() (files, dirs []string) {
 	add(HandlerFile, false)
 	add(entry.PythonFile, false)
 	add(contenttimes.File, false)
+	add(bodyhash.ModuleFile, false)
 	if b.entry != (manifest.Entry{}) {
 		add(EntryFile, false)
 	}

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/manifest"
@@ -160,7 +161,7 @@ func (b *Bundle) checkRoot() error {
 		switch f.Rel {
 		case appFile:
 			hasApp = true
-		case HandlerFile, entry.PythonFile, EntryFile, PrefixFile, contenttimes.File:
+		case HandlerFile, entry.PythonFile, EntryFile, PrefixFile, contenttimes.File, bodyhash.ModuleFile:
 			return fmt.Errorf("server function: %s has a %s at its root, which clashes with the %s open-dash "+
 				"generates; rename it, or leave it out with --exclude-dirs %s",
 				b.opts.SourceDir, f.Rel, f.Rel, f.Rel)
@@ -272,7 +273,7 @@ func (b *Bundle) CopySource(dir string) (Result, error) {
 	}
 	// The generated files that depend on nothing the bundling Python says.
 	for _, g := range []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
-		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}} {
+		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()}} {
 		if err := res.write(dir, g); err != nil {
 			return res, err
 		}

@@ -28,3 +28,8 @@ const (
 	// IncludeBody must be set on the association: the body is hashed into the signature.
 	IncludeBody = true
 )
+
+// BodyTooLarge is the text of the signer's 413 for a body over the 1 MB Lambda@Edge reads (signer.py's
+// BODY_TOO_LARGE): the preview answers with the same words.
+const BodyTooLarge = "Request body too large: the Lambda@Edge signer (originAuth \"edge\") reads at most 1 MB; " +
+	"deploy with originAuth \"oac\" for bodies up to 6 MB.\n"

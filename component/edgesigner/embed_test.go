@@ -25,6 +25,8 @@ func TestEmbeddedSource(t *testing.T) {
 		{"Runtime is a Python runtime", strings.HasPrefix(Runtime, "python3.")},
 		{"standard library only", !regexp.MustCompile(`(?m)^\s*(import|from)\s+(boto3|botocore)\b`).MatchString(Source)},
 		{"no CRLF line endings", !strings.Contains(Source, "\r\n")},
+		{"BodyTooLarge is signer.py's 413 text", strings.Contains(strings.ReplaceAll(Source, "\"\n                  \"", ""),
+			strings.ReplaceAll(strings.ReplaceAll(BodyTooLarge, `"`, `\"`), "\n", `\n`))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,6 +32,9 @@ _HEADER_KEYS = {
     "x-amz-date": "X-Amz-Date",
     "x-amz-security-token": "X-Amz-Security-Token",
 }
+# The 413 answer (embed.go's BodyTooLarge repeats it for the preview).
+BODY_TOO_LARGE = ("Request body too large: the Lambda@Edge signer (originAuth \"edge\") reads at most 1 MB; "
+                  "deploy with originAuth \"oac\" for bodies up to 6 MB.\n")
 # Headers this function owns: copies sent by the viewer are dropped so they cannot ride along.
 _OWNED_HEADERS = ("authorization", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token")
 
@@ -51,7 +54,7 @@ def handler(event, context=None):
     if body.get("inputTruncated"):
         # CloudFront hands Lambda@Edge at most 1 MB of body; a signature over part of it can never verify,
         # and forwarding a cut-off body would be worse.
-        return _response("413", "Payload Too Large", "Request body too large: the limit is 1 MB.\n")
+        return _response("413", "Payload Too Large", BODY_TOO_LARGE)
     try:
         sign(request, os.environ, utcnow())
     except SignerError as err:

@@ -39,6 +39,8 @@ func TestCommandLine(t *testing.T) {
 		{"unknown command", []string{"deploy"}, 1, "", `unknown command "deploy"`},
 		{"missing source", []string{"bundle", "--source", "/no/such/app"}, 1, "", "check source: source folder /no/such/app does not exist"},
 		{"bad architecture is a wrong command line", []string{"bundle", "--source", "/no/such/app", "--architecture", "foo"}, 2, "", `--architecture "foo" is not one Lambda runs`},
+		{"preview help documents --origin-auth", []string{"preview", "--help"}, 0, "--origin-auth", ""},
+		{"bad --origin-auth", []string{"preview", "--origin-auth", "iam"}, 2, "", `--origin-auth "iam": use edge or oac`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,6 +27,8 @@ type previewOptions struct {
 	host   string
 	port   int
 	python string
+	// originAuth answers like the deployed component's originAuth (edge or oac).
+	originAuth string
 }
 
 func (o *previewOptions) addFlags(cmd *cobra.Command) {
@@ -35,6 +37,7 @@ func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.source, "source", "", "serve the bundle of this app folder, found where `open-dash bundle --source` put it")
 	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	f.IntVar(&o.port, "port", defaultPort(), "port to listen on (0 picks a free one; default from $"+PortEnv+", else 8080)")
+	f.StringVar(&o.originAuth, "origin-auth", preview.OriginAuthEdge, "answer like the deployed originAuth: edge (Lambda@Edge signer, bodies up to 1 MB) or oac (CloudFront origin access control: bodies up to 6 MB, refused with 403 without a matching x-amz-content-sha256)")
 	f.StringVar(&o.python, "python", "", "Python that runs the server function, with the app's requirements installed (default: $VIRTUAL_ENV/bin/python, else python3)")
 }
 
@@ -79,15 +82,19 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			if o.port < 0 || o.port > 65535 {
 				return usageError{fmt.Errorf("--port %d is not a TCP port", o.port)}
 			}
+			if o.originAuth != preview.OriginAuthEdge && o.originAuth != preview.OriginAuthOAC {
+				return usageError{fmt.Errorf("--origin-auth %q: use edge or oac, as the component's originAuth", o.originAuth)}
+			}
 			dir, err := o.bundleDir(cmd)
 			if err != nil {
 				return err
 			}
 			s, err := preview.Start(cmd.Context(), preview.Options{
-				Dir:    dir,
-				Addr:   net.JoinHostPort(o.host, strconv.Itoa(o.port)),
-				Python: o.python,
-				Log:    stderr,
+				Dir:        dir,
+				Addr:       net.JoinHostPort(o.host, strconv.Itoa(o.port)),
+				Python:     o.python,
+				Log:        stderr,
+				OriginAuth: o.originAuth,
 			})
 			if err != nil {
 				return err

@@ -245,6 +245,7 @@ def _load_app():
         opendash_entry.silence_servers(_server_call)
         __import__("opendash_times").install_content_times()  # Dash's URLs follow content, as in the bundle
         dash_app = opendash_entry.load(ENTRY["module"], ENTRY["attribute"], ENTRY["call"])
+        _install_body_hash(dash_app)
         _wsgi_app = getattr(dash_app, "server", dash_app)
     except (Exception, SystemExit):  # an app calling sys.exit() at import must not end the instance
         failure = traceback.format_exc()
@@ -258,6 +259,13 @@ def _load_app():
         return None
     sys.stderr.write("open-dash: app loaded in %.2f s (%s)\n" % (time.perf_counter() - started, _entry_name()))
     return _wsgi_app
+
+
+def _install_body_hash(dash_app):
+    """Pages the server renders load the body-hash script too (opendash_bodyhash.py, beside this file)."""
+    if hasattr(dash_app, "interpolate_index"):  # a Dash app, not a bare WSGI app
+        import opendash_bodyhash
+        opendash_bodyhash.install_body_hash(dash_app)
 
 
 # Lambda INIT: load the app now, with the instance's full start-up CPU, not on the first request.

@@ -478,5 +478,46 @@ class FuzzTest(HandlerCase):
         self.assertEqual(self.call(event(path="/hello"))["statusCode"], 200)
 
 
+DASH_LIKE_APP = '''
+from flask import Flask
+
+
+class Config:
+    requests_pathname_prefix = "/"
+
+
+class DashLike:
+    """Renders its pages through interpolate_index(scripts=...), as Dash does."""
+    def __init__(self):
+        self.config = Config()
+        self.server = Flask(__name__)
+        self.server.add_url_rule("/", "index", lambda: self.interpolate_index(scripts='<script src="/r.js"></script>'))
+
+    def interpolate_index(self, scripts=""):
+        return "<html><body>" + scripts + "</body></html>"
+
+
+def create_app():
+    return DashLike()
+'''
+
+
+class BodyHashTest(HandlerCase):
+    APP_SOURCE = DASH_LIKE_APP
+
+    def setUp(self):
+        super().setUp()
+        sys.path.append(os.path.dirname(INDEX))  # Lambda puts the task root, where index.py lives, on the path
+        self.addCleanup(sys.path.remove, os.path.dirname(INDEX))
+
+    def test_pages_the_server_renders_load_the_body_hash_script_first(self):
+        # opendash_bodyhash.py is beside index.py (serverfn.Write puts it there) and fills in the script path.
+        resp = self.call(event(path="/"))
+        self.assertEqual(resp["statusCode"], 200, self.stderr.getvalue())
+        body = resp["body"]
+        self.assertRegex(body, r'^<html><body><script src="/_opendash/body-hash\.[0-9a-f]{12}\.js"></script>\n'
+                               r'<script src="/r.js"></script>')
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -56,13 +56,20 @@ class Dash:
         css = os.path.join(self.config.assets_folder, "style.css")
         css_ts = _resources.asset_ts(css) if os.path.isfile(css) else 1.5
         deps_m = _dash_py.suite_modified(os.path.join(_HERE, "deps", "deps.min.js"))
-        return (f"<!DOCTYPE html><html><head><title>fake{dev}</title>"
-                f'<link rel="icon" href="{p}_favicon.ico?v={__version__}">'
-                f'<link rel="stylesheet" href="{p}assets/style.css?m={css_ts}">'
-                f'<link rel="stylesheet" href="https://cdn.example.com/x.css">'
-                f"</head><body><div id=react-entry-point></div>"
-                f'<script src="{p}_dash-component-suites/dash/deps/deps.v9_9_9m{deps_m}.min.js"></script>'
-                f"</body></html>")
+        # Every page goes through interpolate_index with these keywords, as in Dash.
+        return self.interpolate_index(
+            title=f"fake{dev}",
+            favicon=f'<link rel="icon" href="{p}_favicon.ico?v={__version__}">',
+            css=(f'<link rel="stylesheet" href="{p}assets/style.css?m={css_ts}">'
+                 f'<link rel="stylesheet" href="https://cdn.example.com/x.css">'),
+            app_entry="<div id=react-entry-point></div>",
+            scripts=f'<script src="{p}_dash-component-suites/dash/deps/deps.v9_9_9m{deps_m}.min.js"></script>',
+            metas="", config="", renderer="")
+
+    def interpolate_index(self, metas="", title="", css="", config="", scripts="", app_entry="", favicon="",
+                          renderer=""):
+        return (f"<!DOCTYPE html><html><head>{metas}<title>{title}</title>{favicon}{css}</head>"
+                f"<body>{app_entry}{config}{scripts}{renderer}</body></html>")
 
     def callback(self, output, *inputs):
         """Registers fn as the server callback of output ("id.prop") from inputs ("id.prop" each)."""
