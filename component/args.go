@@ -44,6 +44,8 @@ type DashSiteArgs struct {
 	Warmer            *bool           `pulumi:"warmer,optional"`
 	WarmerConcurrency pulumi.IntInput `pulumi:"warmerConcurrency,optional"`
 
+	Auth *AuthArgs `pulumi:"auth,optional"`
+
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
 	Transform *Transform
@@ -77,6 +79,8 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"bundle has a warmer function.")
 	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm.")
 	an.SetDefault(&a.WarmerConcurrency, DefaultWarmerConcurrency)
+	an.Describe(&a.Auth, "Sign-in in front of the whole site, checked at CloudFront's edge before its cache: "+
+		"static files and callbacks alike. Default: none, the site is public.")
 }
 
 // settings are the arguments with defaults applied and plain values checked.
@@ -115,6 +119,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	}
 	if args.DomainName == "" && args.HostedZoneId != nil {
 		return nil, fmt.Errorf("DashSite %q: hostedZoneId is set without domainName; set both or neither", name)
+	}
+	if err := args.Auth.check(name); err != nil {
+		return nil, err
 	}
 	if s.MemorySize == nil {
 		s.MemorySize = pulumi.Int(DefaultMemorySize)

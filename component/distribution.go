@@ -18,13 +18,15 @@ type behaviorSettings struct {
 	originRequestPolicyID pulumi.StringPtrInput
 	compress              bool
 	lambdaArn             pulumi.StringInput // origin-request signer; nil for S3
-	functionArn           pulumi.StringInput // viewer-request forwarded host; nil for S3
+	functionArn           pulumi.StringInput // viewer-request CloudFront Function: forwarded host, basic auth
+	viewerLambdaArn       pulumi.StringInput // viewer-request Lambda@Edge (OIDC); excludes functionArn
 }
 
 // behaviorFor maps one manifest behavior to CloudFront settings: S3 behaviors cache with the files'
 // Cache-Control; server behaviors never cache, forward everything but Host and are signed at the edge.
 func behaviorFor(b manifest.Behavior, e *edge) behaviorSettings {
 	bs := behaviorSettings{origin: b.Origin, allowedMethods: pulumi.ToStringArray(b.AllowedMethods)}
+	bs.functionArn, bs.viewerLambdaArn = e.viewerRequest(b.Origin)
 	if b.Origin == manifest.OriginS3 {
 		bs.cachePolicyID = CachingOptimizedPolicyID
 		bs.compress = true
@@ -33,7 +35,6 @@ func behaviorFor(b manifest.Behavior, e *edge) behaviorSettings {
 	bs.cachePolicyID = CachingDisabledPolicyID
 	bs.originRequestPolicyID = pulumi.String(AllViewerExceptHostHeaderPolicyID)
 	bs.lambdaArn = e.signer.QualifiedArn
-	bs.functionArn = e.forwardedHost.Arn
 	return bs
 }
 
@@ -50,14 +51,26 @@ func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrder
 		OriginRequestPolicyId: bs.originRequestPolicyID,
 		Compress:              pulumi.Bool(bs.compress),
 	}
+	lambdas := cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArray{}
+	if bs.viewerLambdaArn != nil {
+		lambdas = append(lambdas,
+			&cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArgs{
+				EventType: pulumi.String("viewer-request"),
+				LambdaArn: bs.viewerLambdaArn,
+			})
+	}
 	if bs.lambdaArn != nil {
-		args.LambdaFunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArray{
+		lambdas = append(lambdas,
 			&cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArgs{
 				EventType:   pulumi.String(edgesigner.EventType),
 				LambdaArn:   bs.lambdaArn,
 				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
-			},
-		}
+			})
+	}
+	if len(lambdas) > 0 {
+		args.LambdaFunctionAssociations = lambdas
+	}
+	if bs.functionArn != nil {
 		args.FunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
 			&cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{
 				EventType:   pulumi.String("viewer-request"),
@@ -78,14 +91,26 @@ func (bs behaviorSettings) asDefault() *cloudfront.DistributionDefaultCacheBehav
 		OriginRequestPolicyId: bs.originRequestPolicyID,
 		Compress:              pulumi.Bool(bs.compress),
 	}
+	lambdas := cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArray{}
+	if bs.viewerLambdaArn != nil {
+		lambdas = append(lambdas,
+			&cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArgs{
+				EventType: pulumi.String("viewer-request"),
+				LambdaArn: bs.viewerLambdaArn,
+			})
+	}
 	if bs.lambdaArn != nil {
-		args.LambdaFunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArray{
+		lambdas = append(lambdas,
 			&cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArgs{
 				EventType:   pulumi.String(edgesigner.EventType),
 				LambdaArn:   bs.lambdaArn,
 				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
-			},
-		}
+			})
+	}
+	if len(lambdas) > 0 {
+		args.LambdaFunctionAssociations = lambdas
+	}
+	if bs.functionArn != nil {
 		args.FunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{
 			&cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs{
 				EventType:   pulumi.String("viewer-request"),

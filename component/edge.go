@@ -1,8 +1,6 @@
 package component
 
 import (
-	_ "embed"
-
 	"github.com/opendash/opendash/component/edgesigner"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
@@ -14,17 +12,13 @@ import (
 // EdgeRegion is where Lambda@Edge functions and CloudFront's ACM certificates must live.
 const EdgeRegion = "us-east-1"
 
-// forwardedHostJS is the viewer-request CloudFront Function that keeps the viewer's host for the app.
-//
-//go:embed functions/forwarded_host.js
-var forwardedHostJS string
-
 // edge holds what runs at CloudFront's edge in front of the server function.
 type edge struct {
 	provider *aws.Provider // us-east-1, also used for the custom domain's certificate
 	signer   *lambda.Function
-	// forwardedHost copies Host to X-Forwarded-Host on viewer requests for the server behaviors.
+	// forwardedHost copies Host to X-Forwarded-Host on viewer requests for the server behaviors (auth off).
 	forwardedHost *cloudfront.Function
+	auth          *viewerAuth // nil with auth off
 }
 
 // newEdgeProvider is an AWS provider pinned to us-east-1. An explicit provider does not read the stack's
@@ -68,7 +62,12 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, server *s
 	if err != nil {
 		return nil, err
 	}
-	forwardedHost, err := cloudfront.NewFunction(ctx, name+"-forwarded-host", with(t.ForwardedHostFunction,
+	e := &edge{provider: provider, signer: signer}
+	if s.Auth != nil {
+		e.auth, err = newViewerAuth(ctx, name, e, s, opts)
+		return e, err
+	}
+	e.forwardedHost, err = cloudfront.NewFunction(ctx, name+"-forwarded-host", with(t.ForwardedHostFunction,
 		&cloudfront.FunctionArgs{
 			Comment: pulumi.String("OpenDash: copy the viewer's Host to X-Forwarded-Host"),
 			Runtime: pulumi.String("cloudfront-js-2.0"),
@@ -78,5 +77,5 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, server *s
 	if err != nil {
 		return nil, err
 	}
-	return &edge{provider: provider, signer: signer, forwardedHost: forwardedHost}, nil
+	return e, nil
 }

@@ -81,6 +81,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("hostedZoneId", "Z2FDTNDATAQYW2")
 	case "aws:cloudfront/function:Function":
 		set("arn", "arn:aws:cloudfront::"+account+":function/"+args.Name)
+	case "aws:cloudfront/keyValueStore:KeyValueStore":
+		set("arn", "arn:aws:cloudfront::"+account+":key-value-store/"+args.Name+"-kvs")
 	case "aws:cloudfront/originAccessControl:OriginAccessControl":
 		id = "E3OACEXAMPLE"
 	case "aws:iam/role:Role":

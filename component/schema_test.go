@@ -66,7 +66,7 @@ func TestInferSchema(t *testing.T) {
 		t.Errorf("component: isComponent %v, description %q, required inputs %v", res.IsComponent, res.Description, res.RequiredInputs)
 	}
 	wantInputs := []string{"source", "bundleDir", "python", "skipInstall", "excludeDirs", "architecture", "memorySize",
-		"timeout", "environment", "logRetentionDays", "priceClass", "domainName", "hostedZoneId", "warmer", "warmerConcurrency"}
+		"timeout", "environment", "logRetentionDays", "priceClass", "domainName", "hostedZoneId", "warmer", "warmerConcurrency", "auth"}
 	if len(res.InputProperties) != len(wantInputs) {
 		t.Errorf("inputs %v, want exactly %v (transform must stay out)", keys(res.InputProperties), wantInputs)
 	}
