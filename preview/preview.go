@@ -49,6 +49,9 @@ type Options struct {
 	Timeout time.Duration
 	// StartTimeout bounds a cold start of the worker (importing the handler). 0 means DefaultStartTimeout.
 	StartTimeout time.Duration
+	// BasicAuth, when set, protects every behavior as the component's auth.basic does, by running the same
+	// viewer-request CloudFront Function code: requests without one of these users answer 401.
+	BasicAuth []Credential
 }
 
 // invoker runs server function invocations; *worker is the real one.
@@ -64,7 +67,8 @@ type Server struct {
 	m       *manifest.Manifest
 	dir     string
 	log     *logger
-	fn      invoker // the server function: the Python worker, or a fake in tests
+	fn      invoker     // the server function: the Python worker, or a fake in tests
+	auth    *viewerAuth // nil without Options.BasicAuth
 	timeout time.Duration
 	ln      net.Listener
 	http    *http.Server
@@ -103,11 +107,16 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	auth, err := newViewerAuth(o.BasicAuth)
+	if err != nil {
+		return nil, err
+	}
 
 	s := &Server{
 		m:       m,
 		dir:     dir,
 		log:     &logger{w: o.Log},
+		auth:    auth,
 		timeout: o.Timeout,
 		served:  make(chan struct{}),
 	}
@@ -224,7 +233,8 @@ func (s *Server) Wait() error {
 }
 
 // ServeHTTP routes one viewer request as CloudFront would and logs it with the origin that answered:
-// s3, server, cloudfront (a method the behavior refuses) or edge (a body the edge signer refuses).
+// s3, server, cloudfront (a method the behavior refuses) or edge (an edge function answered: the signer
+// refused a body, or the viewer-request function refused the credentials).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
@@ -245,6 +255,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Header().Set("Content-Type", "text/html")
 		rec.WriteHeader(http.StatusForbidden)
 		fmt.Fprintf(rec, methodNotAllowedHTML, b.PathPattern)
+	case s.auth.answered(rec, r, b.Origin, s.log):
+		origin = "edge"
 	case b.Origin == manifest.OriginS3:
 		s.serveS3(rec, r, s3Key(r.URL.Path), requestID)
 	default:

@@ -35,6 +35,9 @@ func TestCommandLine(t *testing.T) {
 		{"unknown flag", []string{"bundle", "--sauce", "x"}, 2, "", "unknown flag: --sauce"},
 		{"unknown command", []string{"deploy"}, 1, "", `unknown command "deploy"`},
 		{"missing source", []string{"bundle", "--source", "/no/such/app"}, 1, "", "check source: source folder /no/such/app does not exist"},
+		{"preview help documents basic auth", []string{"preview", "--help"}, 0, "--basic-auth", ""},
+		{"basic auth without password", []string{"preview", "--basic-auth", "alice"}, 2, "", "--basic-auth: basic auth: want USER:PASSWORD"},
+		{"basic auth non-ASCII", []string{"preview", "--basic-auth", "alice:pässwort"}, 2, "", "printable ASCII"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

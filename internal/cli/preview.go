@@ -19,6 +19,7 @@ type previewOptions struct {
 	host   string
 	port   int
 	python string
+	basic  []string // USER:PASSWORD, repeatable
 }
 
 func (o *previewOptions) addFlags(cmd *cobra.Command) {
@@ -26,6 +27,7 @@ func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.dir, "dir", ".open-dash", "the bundle to serve (the folder holding open-dash.output.json)")
 	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	f.IntVar(&o.port, "port", 8080, "port to listen on (0 picks a free one)")
+	f.StringArrayVar(&o.basic, "basic-auth", nil, "protect every path with basic auth for USER:PASSWORD (repeatable), running the same CloudFront Function code as the component's auth.basic")
 	f.StringVar(&o.python, "python", "", "Python that runs the server function, with the app's requirements installed (default: $VIRTUAL_ENV/bin/python, else python3)")
 }
 
@@ -39,11 +41,20 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			if o.port < 0 || o.port > 65535 {
 				return usageError{fmt.Errorf("--port %d is not a TCP port", o.port)}
 			}
+			var users []preview.Credential
+			for _, b := range o.basic {
+				c, err := preview.ParseCredential(b)
+				if err != nil {
+					return usageError{fmt.Errorf("--basic-auth: %w", err)}
+				}
+				users = append(users, c)
+			}
 			s, err := preview.Start(cmd.Context(), preview.Options{
-				Dir:    o.dir,
-				Addr:   net.JoinHostPort(o.host, strconv.Itoa(o.port)),
-				Python: o.python,
-				Log:    stderr,
+				BasicAuth: users,
+				Dir:       o.dir,
+				Addr:      net.JoinHostPort(o.host, strconv.Itoa(o.port)),
+				Python:    o.python,
+				Log:       stderr,
 			})
 			if err != nil {
 				return err
