@@ -7,6 +7,7 @@ import (
 	"github.com/opendash/opendash/edgeauth"
 	"github.com/opendash/opendash/manifest"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -15,15 +16,18 @@ import (
 var forwardedHostJS = edgeauth.Source(edgeauth.Config{ForwardHost: true})
 
 // AuthArgs puts a sign-in in front of the whole site (static files and callbacks alike), at CloudFront's
-// edge.
+// edge. Set exactly one of basic and oidc.
 type AuthArgs struct {
 	Basic *BasicAuthArgs `pulumi:"basic,optional"`
+	Oidc  *OidcAuthArgs  `pulumi:"oidc,optional"`
 }
 
 func (a *AuthArgs) Annotate(an infer.Annotator) {
 	an.SetToken("index", "Auth")
 	an.Describe(&a.Basic, "HTTP basic auth: a CloudFront Function on every behavior checks the Authorization "+
 		"header against salted password hashes kept in a CloudFront KeyValueStore.")
+	an.Describe(&a.Oidc, "Sign-in with an OpenID Connect provider (Amazon Cognito, Okta, Entra ID, ...): a "+
+		"Lambda@Edge function on every behavior checks a session cookie holding the provider's signed ID token.")
 }
 
 // BasicAuthArgs are the users of basic auth.
@@ -47,8 +51,12 @@ func (a *AuthArgs) check(name string) error {
 		return nil
 	}
 	switch {
-	case a.Basic == nil:
-		return fmt.Errorf("DashSite %q: auth is set without basic; set auth.basic, or leave auth out for a public site", name)
+	case a.Basic == nil && a.Oidc == nil:
+		return fmt.Errorf("DashSite %q: auth is set with neither basic nor oidc; set one, or leave auth out for a public site", name)
+	case a.Basic != nil && a.Oidc != nil:
+		return fmt.Errorf("DashSite %q: auth sets both basic and oidc; choose one", name)
+	case a.Oidc != nil:
+		return a.Oidc.check(name)
 	case a.Basic != nil && a.Basic.Users == nil:
 		return fmt.Errorf("DashSite %q: auth.basic has no users; set auth.basic.users (name to secret password)", name)
 	case a.Basic != nil:
@@ -62,6 +70,7 @@ func (a *AuthArgs) check(name string) error {
 // viewerAuth is what runs at viewer request when auth is on.
 type viewerAuth struct {
 	server, static *cloudfront.Function // basic auth: one function per kind of behavior
+	oidc           *lambda.Function     // oidc: one Lambda@Edge function on every behavior
 }
 
 // newViewerAuth creates the basic-auth store and functions, or the OIDC edge function; nil with auth off.
@@ -69,6 +78,9 @@ func newViewerAuth(ctx *pulumi.Context, name string, e *edge, s *settings, opts 
 	switch {
 	case s.Auth == nil:
 		return nil, nil
+	case s.Auth.Oidc != nil:
+		fn, err := newOidcEdge(ctx, name, e, s, opts)
+		return &viewerAuth{oidc: fn}, err
 	}
 	basic := s.Auth.Basic
 	store, err := cloudfront.NewKeyValueStore(ctx, name+"-auth-users", &cloudfront.KeyValueStoreArgs{
@@ -134,6 +146,8 @@ func (e *edge) viewerRequest(origin string) (functionArn, lambdaArn pulumi.Strin
 		return nil, nil
 	case e.auth == nil:
 		return e.forwardedHost.Arn, nil
+	case e.auth.oidc != nil:
+		return nil, e.auth.oidc.QualifiedArn
 	case origin == manifest.OriginS3:
 		return e.auth.static.Arn, nil
 	}

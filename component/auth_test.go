@@ -136,7 +136,7 @@ func TestAuthErrors(t *testing.T) {
 		auth *AuthArgs
 		want string
 	}{
-		{"empty auth", &AuthArgs{}, "auth is set without basic"},
+		{"empty auth", &AuthArgs{}, "neither basic nor oidc"},
 		{"no users", &AuthArgs{Basic: &BasicAuthArgs{}}, "auth.basic has no users"},
 		{"bad realm", &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{"a": pulumi.String("b")}, Realm: `x"y`}}, "realm"},
 		{"empty users", &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{}}}, "auth.basic.users is empty"},

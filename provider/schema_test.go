@@ -113,7 +113,7 @@ func TestSchemaMetadata(t *testing.T) {
 		t.Errorf("want exactly one resource and no functions; resources %v", sortedKeys(s.Resources))
 	}
 	// The only types are the auth argument's, in the index module beside the component.
-	wantTypes := []string{"opendash:index:Auth", "opendash:index:BasicAuth"}
+	wantTypes := []string{"opendash:index:Auth", "opendash:index:BasicAuth", "opendash:index:OidcAuth"}
 	if got := sortedKeys(s.Types); !reflect.DeepEqual(got, wantTypes) {
 		t.Errorf("types %v, want %v", got, wantTypes)
 	}
