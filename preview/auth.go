@@ -27,6 +27,32 @@ func ParseCredential(s string) (Credential, error) {
 	return Credential{User: user, Password: password}, nil
 }
 
+// viewerCheck runs at viewer request before the request reaches its origin, as the deployed site's
+// auth does: basic auth (*viewerAuth) or OIDC sign-in (*oidcEdge).
+type viewerCheck interface {
+	// answered reports whether the check answered the viewer itself (the request stops there).
+	answered(w http.ResponseWriter, r *http.Request, origin string, log *logger) bool
+	close()
+}
+
+var (
+	_ viewerCheck = (*viewerAuth)(nil)
+	_ viewerCheck = (*oidcEdge)(nil)
+)
+
+// newViewerCheck starts what o asks for; nil without auth.
+func newViewerCheck(o Options, log *logger) (viewerCheck, error) {
+	switch {
+	case len(o.BasicAuth) > 0 && o.OIDC != nil:
+		return nil, fmt.Errorf("basic auth and OIDC are both set; choose one, as a site's auth has one kind")
+	case o.OIDC != nil:
+		return startOIDC(*o.OIDC, log)
+	case len(o.BasicAuth) > 0:
+		return newViewerAuth(o.BasicAuth)
+	}
+	return nil, nil
+}
+
 // viewerAuth runs the deployed sites' viewer-request CloudFront Function code, one variant per kind of
 // behavior as the component deploys them, over a KeyValueStore filled with the same salted hashes.
 type viewerAuth struct {
@@ -37,9 +63,6 @@ type viewerAuth struct {
 const previewSite = "preview"
 
 func newViewerAuth(creds []Credential) (*viewerAuth, error) {
-	if len(creds) == 0 {
-		return nil, nil
-	}
 	store := map[string]string{}
 	for _, c := range creds {
 		if err := edgeauth.CheckCredential(c.User, c.Password); err != nil {
@@ -60,10 +83,9 @@ func newViewerAuth(creds []Credential) (*viewerAuth, error) {
 
 // answered runs the behavior's viewer-request function and reports whether it answered the viewer itself
 // (a 401 without valid credentials; 503 when the code fails, as CloudFront answers a failing function).
+func (v *viewerAuth) close() {}
+
 func (v *viewerAuth) answered(w http.ResponseWriter, r *http.Request, origin string, log *logger) bool {
-	if v == nil {
-		return false
-	}
 	fn := v.server
 	if origin == manifest.OriginS3 {
 		fn = v.static

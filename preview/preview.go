@@ -52,6 +52,9 @@ type Options struct {
 	// BasicAuth, when set, protects every behavior as the component's auth.basic does, by running the same
 	// viewer-request CloudFront Function code: requests without one of these users answer 401.
 	BasicAuth []Credential
+	// OIDC, when set, runs the component's OIDC sign-in function (auth.oidc) in front of every behavior, in
+	// Node.js, against the given provider; the callback URL is http://<preview host>/_opendash/callback.
+	OIDC *OIDCOptions
 }
 
 // invoker runs server function invocations; *worker is the real one.
@@ -68,7 +71,7 @@ type Server struct {
 	dir     string
 	log     *logger
 	fn      invoker     // the server function: the Python worker, or a fake in tests
-	auth    *viewerAuth // nil without Options.BasicAuth
+	auth    viewerCheck // nil without Options.BasicAuth or Options.OIDC
 	timeout time.Duration
 	ln      net.Listener
 	http    *http.Server
@@ -107,21 +110,19 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth, err := newViewerAuth(o.BasicAuth)
-	if err != nil {
-		return nil, err
-	}
 
 	s := &Server{
 		m:       m,
 		dir:     dir,
 		log:     &logger{w: o.Log},
-		auth:    auth,
 		timeout: o.Timeout,
 		served:  make(chan struct{}),
 	}
 	if s.log.w == nil {
 		s.log.w = io.Discard
+	}
+	if s.auth, err = newViewerCheck(o, s.log); err != nil {
+		return nil, err
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
@@ -145,6 +146,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.ln, err = net.Listen("tcp", addr)
 	if err != nil {
+		s.closeAuth()
 		return nil, fmt.Errorf("listening on %s: %w; choose another address (port 0 picks a free one)", addr, err)
 	}
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
@@ -216,6 +218,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		// The worker first: requests waiting on it then fail fast instead of holding up the shutdown.
 		s.fn.close()
+		s.closeAuth()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if err := s.http.Shutdown(ctx); err != nil {
@@ -224,6 +227,12 @@ func (s *Server) Close() error {
 		<-s.served
 	})
 	return s.serveErr
+}
+
+func (s *Server) closeAuth() {
+	if s.auth != nil {
+		s.auth.close()
+	}
 }
 
 // Wait blocks until the preview stops (Close, or ctx given to Start cancelled) and returns why, if not asked.
@@ -255,7 +264,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Header().Set("Content-Type", "text/html")
 		rec.WriteHeader(http.StatusForbidden)
 		fmt.Fprintf(rec, methodNotAllowedHTML, b.PathPattern)
-	case s.auth.answered(rec, r, b.Origin, s.log):
+	case s.auth != nil && s.auth.answered(rec, r, b.Origin, s.log):
 		origin = "edge"
 	case b.Origin == manifest.OriginS3:
 		s.serveS3(rec, r, s3Key(r.URL.Path), requestID)

@@ -34,6 +34,9 @@ type Config struct {
 	Scopes              []string `json:"scopes"`
 	AllowedEmailDomains []string `json:"allowedEmailDomains"`
 	AllowedGroups       []string `json:"allowedGroups"`
+	// Scheme of the site's own URLs (callback, return after sign-out): empty means https, as CloudFront
+	// serves; only the local preview sets "http".
+	Scheme string `json:"scheme,omitempty"`
 }
 
 // DefaultScopes ask for the user's email, which allowed email domains need.

@@ -104,7 +104,7 @@ async function signOut(host) {
   if (!p.end_session_endpoint) {
     return respond(200, 'Signed out.', gone);
   }
-  const q = new URLSearchParams({ client_id: config.clientId, post_logout_redirect_uri: 'https://' + host + '/' });
+  const q = new URLSearchParams({ client_id: config.clientId, post_logout_redirect_uri: siteURL(host) + '/' });
   return redirect(p.end_session_endpoint + (p.end_session_endpoint.includes('?') ? '&' : '?') + q, gone);
 }
 
@@ -197,8 +197,14 @@ function localPath(uri, querystring) {
   return querystring ? path + '?' + querystring : path;
 }
 
+// siteURL is the viewer's origin: always https behind CloudFront (config.scheme is set only by the local
+// preview, which serves http).
+function siteURL(host) {
+  return (config.scheme || 'https') + '://' + host;
+}
+
 function redirectUri(host) {
-  return 'https://' + host + CALLBACK_PATH;
+  return siteURL(host) + CALLBACK_PATH;
 }
 
 function header(request, name) {
