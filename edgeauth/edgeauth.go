@@ -52,7 +52,7 @@ func Source(c Config) string {
 		}
 		cfg.Basic = &basic{Realm: realm}
 		// The documented way in: the module import first, then the handle of the one associated store.
-		sb.WriteString(KVSImport + "\nconst kvs = cf.kvs();\nconst crypto = require('crypto');\n")
+		sb.WriteString(KVSImport + "\nimport crypto from 'crypto';\nconst kvs = cf.kvs();\n")
 	}
 	js, _ := json.Marshal(cfg) // cannot fail: plain strings and bools
 	fmt.Fprintf(&sb, "var CONFIG = %s;\n", js)

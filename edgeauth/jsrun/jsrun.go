@@ -1,8 +1,8 @@
 // Package jsrun runs a CloudFront Function's code (cloudfront-js-2.0) in Go with the goja JavaScript engine,
 // so that the local preview answers viewer requests with exactly the code CloudFront runs. It provides the
 // runtime's `crypto` module (createHash, createHmac) and its `cloudfront` module's KeyValueStore (get,
-// exists) over an in-memory map. Only the documented import of the `cloudfront` module is rewritten (goja
-// has no ES modules); any other import or export is refused, so code that would need more fails here first.
+// exists) over an in-memory map. Only imports of those two modules are rewritten (goja has no ES modules);
+// any other import or export is refused, so code that would need more fails here first.
 package jsrun
 
 import (
@@ -23,8 +23,9 @@ import (
 	"github.com/dop251/goja"
 )
 
-// kvsImport is the one ES module statement CloudFront documents for the KeyValueStore helpers.
-const kvsImport = "import cf from 'cloudfront';"
+// builtinImport is an ES module import of a runtime module (`import cf from 'cloudfront';`, as CloudFront
+// documents it, or `import crypto from 'crypto';`); goja runs scripts, so it becomes a require call.
+var builtinImport = regexp.MustCompile(`(?m)^import ([A-Za-z_$][\w$]*) from '(cloudfront|crypto)';[ \t]*$`)
 
 var moduleSyntax = regexp.MustCompile(`(?m)^\s*(import|export)\b`)
 
@@ -58,10 +59,10 @@ type Function struct {
 
 // Load compiles code with kvs as the associated KeyValueStore's contents (nil: no store).
 func Load(code string, kvs map[string]string) (*Function, error) {
-	src := strings.Replace(code, kvsImport, "const cf = require('cloudfront');", 1)
+	src := builtinImport.ReplaceAllString(code, "const $1 = require('$2');")
 	if loc := moduleSyntax.FindStringIndex(src); loc != nil {
 		line := strings.Count(src[:loc[0]], "\n") + 1
-		return nil, fmt.Errorf("function code line %d: only %q is supported as a module statement", line, kvsImport)
+		return nil, fmt.Errorf("function code line %d: only imports of the runtime's modules (import cf from 'cloudfront'; import crypto from 'crypto';) are supported", line)
 	}
 	vm := goja.New()
 	f := &Function{vm: vm}

@@ -20,7 +20,7 @@ function load(source) {
     }),
   };
   const modules = { crypto, cloudfront };
-  const code = source.replace("import cf from 'cloudfront';", "const cf = require('cloudfront');");
+  const code = source.replace(/^import (\w+) from '(cloudfront|crypto)';$/gm, "const $1 = require('$2');");
   const sandbox = { require: (name) => modules[name] };
   vm.runInNewContext(code + '\n;this.handler = handler;', sandbox);
   return sandbox.handler;
