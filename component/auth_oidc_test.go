@@ -1,6 +1,7 @@
 package component
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/opendash/opendash/component/edgeoidc"
 	"github.com/opendash/opendash/component/edgesigner"
 	"github.com/opendash/opendash/manifest"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	resourceasset "github.com/pulumi/pulumi/sdk/v3/go/common/resource/asset"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -100,5 +102,46 @@ func TestOidcAuthErrors(t *testing.T) {
 	both := &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{"a": pulumi.String("b")}}, Oidc: oidcArgs().Auth.Oidc}
 	if d := deploy(t, &DashSiteArgs{BundleDir: testBundle, Auth: both}); d.err == nil || !strings.Contains(d.err.Error(), "choose one") {
 		t.Errorf("basic and oidc together: %v", d.err)
+	}
+}
+
+// TestOidcClientSecret: a confidential client's secret is stored in Secrets Manager in us-east-1, marked
+// secret, readable by the edge function's role only, and appears in no other input (the code holds its ARN).
+func TestOidcClientSecret(t *testing.T) {
+	const plain = "client-secret-7f3a-unusual"
+	args := oidcArgs()
+	args.Auth.Oidc.ClientSecret = pulumi.ToSecret(pulumi.String(plain)).(pulumi.StringOutput)
+	d := deploy(t, args)
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	arn := "arn:aws:secretsmanager:us-east-1:" + account + ":secret:site-oidc-client-secret-AbCdEf"
+	for _, typ := range []string{"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"} {
+		if c := d.one(t, typ, "site-oidc-client-secret"); !strings.Contains(c.provider, "pulumi:providers:aws::site-us-east-1") {
+			t.Errorf("%s provider = %q, want the us-east-1 provider", typ, c.provider)
+		}
+	}
+	version := d.one(t, "aws:secretsmanager/secretVersion:SecretVersion", "site-oidc-client-secret")
+	if v := version.inputs["secretString"]; !v.IsSecret() || unsecret(v).StringValue() != plain {
+		t.Errorf("secretString = %v, want the client secret as a Pulumi secret", v)
+	}
+	read := parsePolicy(t, d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").str("policy"))
+	if len(read.Statement) != 1 || jsonOf(read.Statement[0].Action) != `"secretsmanager:GetSecretValue"` || read.Statement[0].Resource != arn {
+		t.Errorf("secret read policy = %+v", read)
+	}
+	if role := d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").str("role"); role != "site-edge-auth-role-r1" {
+		t.Errorf("secret read policy on role %q, want the edge auth function's", role)
+	}
+	code := d.one(t, "aws:lambda/function:Function", "site-edge-auth").inputs["code"].ArchiveValue().Assets["config.json"]
+	if cfg := code.(*resourceasset.Asset).Text; !strings.Contains(cfg, `"clientSecretArn": "`+arn+`"`) {
+		t.Errorf("config.json = %s, want the secret's ARN", cfg)
+	}
+	for _, c := range d.children {
+		if c.typ == "aws:secretsmanager/secretVersion:SecretVersion" {
+			continue // its value is the secret, encrypted in the state
+		}
+		if all, _ := json.Marshal(unsecret(resource.NewObjectProperty(c.inputs)).Mappable()); strings.Contains(string(all), plain) {
+			t.Errorf("%s %s: the client secret in its inputs", c.typ, c.name)
+		}
 	}
 }

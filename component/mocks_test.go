@@ -81,6 +81,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("hostedZoneId", "Z2FDTNDATAQYW2")
 	case "aws:cloudfront/function:Function":
 		set("arn", "arn:aws:cloudfront::"+account+":function/"+args.Name)
+	case "aws:secretsmanager/secret:Secret":
+		set("arn", "arn:aws:secretsmanager:us-east-1:"+account+":secret:"+args.Name+"-AbCdEf")
+		id = "arn:aws:secretsmanager:us-east-1:" + account + ":secret:" + args.Name + "-AbCdEf"
 	case "aws:cloudfront/keyValueStore:KeyValueStore":
 		set("arn", "arn:aws:cloudfront::"+account+":key-value-store/"+args.Name+"-kvs")
 	case "aws:cloudfront/originAccessControl:OriginAccessControl":

@@ -34,6 +34,9 @@ type Config struct {
 	Scopes              []string `json:"scopes"`
 	AllowedEmailDomains []string `json:"allowedEmailDomains"`
 	AllowedGroups       []string `json:"allowedGroups"`
+	// ClientSecretArn is the Secrets Manager secret holding the client secret, for confidential clients; the
+	// function reads it at run time (its role must allow secretsmanager:GetSecretValue on it).
+	ClientSecretArn string `json:"clientSecretArn,omitempty"`
 	// Scheme of the site's own URLs (callback, return after sign-out): empty means https, as CloudFront
 	// serves; only the local preview sets "http".
 	Scheme string `json:"scheme,omitempty"`

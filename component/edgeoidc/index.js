@@ -5,8 +5,9 @@
 //    Host copied to X-Forwarded-Host (the server behaviors' origin request policy drops Host).
 //  - Otherwise a page navigation (Accept: text/html, GET) is sent to the provider's authorization endpoint
 //    (authorization code + PKCE S256, state, nonce kept in a short-lived cookie); anything else answers 401.
-//  - CALLBACK_PATH exchanges the code (PKCE; no client secret in code), checks state and nonce, sets the
-//    session cookie and returns to the original path (a local path only: never an open redirect).
+//  - CALLBACK_PATH exchanges the code (PKCE; a client secret, when the client has one, is read from Secrets
+//    Manager at run time, never from the code), checks state and nonce, sets the session cookie and returns
+//    to the original path (a local path only: never an open redirect).
 //  - SIGN_OUT_PATH clears the session and goes to the provider's end_session_endpoint when it has one.
 'use strict';
 const crypto = require('crypto');
@@ -22,6 +23,7 @@ const CLOCK_SKEW = 60; // seconds of clock difference tolerated on exp, iat and 
 let provider = null; // discovery document, cached per instance
 let keys = {}; // kid -> KeyObject
 let keysFetchedAt = 0;
+let clientSecret = null; // read once per instance, when config.clientSecretArn is set
 
 exports.handler = async (event) => {
   const request = event.Records[0].cf.request;
@@ -80,9 +82,16 @@ async function callback(request, host) {
     return respond(401, 'The provider refused the sign-in: ' + (q.get('error') || 'no code'), [clearFlow]);
   }
   const p = await discover();
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  const secret = await readClientSecret();
+  if (secret !== null) {
+    // client_secret_basic (RFC 6749 2.3.1): both parts form-encoded before base64.
+    const form = (x) => encodeURIComponent(x).replace(/%20/g, '+');
+    headers.authorization = 'Basic ' + Buffer.from(form(config.clientId) + ':' + form(secret)).toString('base64');
+  }
   const res = await fetch(p.token_endpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers,
     body: new URLSearchParams({
       grant_type: 'authorization_code', code: q.get('code'), redirect_uri: redirectUri(host),
       client_id: config.clientId, code_verifier: flow.v,
@@ -96,6 +105,21 @@ async function callback(request, host) {
   }
   const maxAge = Math.max(0, checked.claims.exp - now());
   return redirect(localPath(flow.r, ''), [clearFlow, cookie(SESSION, tokens.id_token, maxAge)]);
+}
+
+// readClientSecret fetches the client secret from Secrets Manager in the secret's region (the AWS SDK ships
+// with Lambda's Node.js runtime); null for a public client.
+async function readClientSecret() {
+  if (!config.clientSecretArn) {
+    return null;
+  }
+  if (clientSecret === null) {
+    const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager');
+    const sm = new SecretsManagerClient({ region: config.clientSecretArn.split(':')[3] });
+    const out = await sm.send(new GetSecretValueCommand({ SecretId: config.clientSecretArn }));
+    clientSecret = out.SecretString;
+  }
+  return clientSecret;
 }
 
 async function signOut(host) {

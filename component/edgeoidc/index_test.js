@@ -1,6 +1,7 @@
 // Tests of index.js (the OIDC Lambda@Edge function) with node:test, against the fake OpenID Connect provider
 // that edgeoidc_test.go runs: argv[2] is a folder holding index.js and config.json as deployed, argv[3] the
-// configuration's name ("any-user", or "restricted" to example.com and the group analysts).
+// configuration's name ("any-user"; "restricted" to example.com and the group analysts; "confidential", a
+// client whose secret the function reads from Secrets Manager, faked in NODE_PATH).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
@@ -174,4 +175,18 @@ test('sign-out clears the session and goes to the provider\'s end-session endpoi
   assert.strictEqual(u.origin + u.pathname, config.issuer + '/logout');
   assert.strictEqual(u.searchParams.get('post_logout_redirect_uri'), 'https://' + HOST + '/');
   assert.ok(hdr(res, 'set-cookie')[0].startsWith('opendash-session=;'));
+});
+
+test('the client secret comes from Secrets Manager, never from the package', async () => {
+  const fs = require('node:fs');
+  const calls = global.secretsManagerCalls || [];
+  if (mode !== 'confidential') {
+    assert.deepStrictEqual(calls, [], 'a public client reads no secret');
+    return;
+  }
+  assert.ok(calls.length === 1, 'read once per instance: ' + JSON.stringify(calls));
+  assert.deepStrictEqual(calls[0], { region: 'us-east-1', secretId: config.clientSecretArn });
+  for (const f of fs.readdirSync(dir)) {
+    assert.ok(!fs.readFileSync(path.join(dir, f), 'utf8').includes(process.env.FAKE_CLIENT_SECRET), f);
+  }
 });

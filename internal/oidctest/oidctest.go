@@ -31,6 +31,9 @@ type Provider struct {
 	URL string
 	// CAFile is a PEM file of the server's certificate, for NODE_EXTRA_CA_CERTS.
 	CAFile string
+	// ClientSecret, when set, makes the client confidential: the token endpoint then wants it with HTTP
+	// Basic authentication (client_secret_basic).
+	ClientSecret string
 
 	clientID   string
 	srv        *httptest.Server
@@ -86,7 +89,12 @@ func New(t *testing.T, clientID string) *Provider {
 		delete(p.codes, code) // single use: a replayed code is refused
 		p.mu.Unlock()
 		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+		user, secret, hasBasic := r.BasicAuth()
 		switch {
+		case p.ClientSecret != "" && (!hasBasic || user != p.clientID || secret != p.ClientSecret):
+			w.WriteHeader(http.StatusUnauthorized)
+			writeJSON(w, map[string]string{"error": "invalid_client"})
+			return
 		case !ok, r.PostForm.Get("grant_type") != "authorization_code", r.PostForm.Get("client_id") != p.clientID,
 			r.PostForm.Get("redirect_uri") != g.redirect, base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge:
 			w.WriteHeader(http.StatusBadRequest)
