@@ -35,7 +35,7 @@ func TestBrowserBasicAuth(t *testing.T) {
 	page := examples[0].pages[0] // single-page: a graph, a dropdown, a table, server and clientside callbacks
 	for _, py := range pythons {
 		t.Run("dash-"+py.DashVersion, func(t *testing.T) {
-			s, script := previewWithBasicAuth(t, ctx, py, "single-page", "alice:pw")
+			s, script := previewCLI(t, ctx, py, "single-page", "--basic-auth", "alice:pw")
 			dir := filepath.Join(artifacts, "dash-"+py.DashVersion, "basic-auth")
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
@@ -114,9 +114,9 @@ func TestBrowserBasicAuth(t *testing.T) {
 	}
 }
 
-// previewWithBasicAuth bundles a copy of examples/name and serves it with `open-dash preview --basic-auth`
-// (the CLI in-process) until the test ends; it returns the site and one component script's S3 key.
-func previewWithBasicAuth(t *testing.T, ctx context.Context, py dashPython, name, user string) (*site, string) {
+// previewCLI bundles a copy of examples/name and serves it with `open-dash preview` and flags (the CLI
+// in-process) until the test ends; it returns the site and one component script's S3 key.
+func previewCLI(t *testing.T, ctx context.Context, py dashPython, name string, flags ...string) (*site, string) {
 	t.Helper()
 	src := copyExample(t, name)
 	out := filepath.Join(filepath.Dir(src), bundler.OutputDirName)
@@ -140,7 +140,8 @@ func previewWithBasicAuth(t *testing.T, ctx context.Context, py dashPython, name
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan int, 1)
 	go func() {
-		done <- cli.Run(runCtx, []string{"preview", "--dir", out, "--port", "0", "--python", py.Path, "--basic-auth", user}, stdoutW, log)
+		args := append([]string{"preview", "--dir", out, "--port", "0", "--python", py.Path}, flags...)
+		done <- cli.Run(runCtx, args, stdoutW, log)
 		stdoutW.Close()
 	}()
 	t.Cleanup(func() {

@@ -96,6 +96,9 @@ func TestConfigCheck(t *testing.T) {
 			t.Errorf("Check accepted %+v", bad)
 		}
 	}
+	if !strings.Contains(source, "const ROOT_OBJECT = 'index.html';") {
+		t.Error("index.js's ROOT_OBJECT is not the component's default root object (index.html)")
+	}
 	if !strings.Contains(source, "'"+CallbackPath+"'") || !strings.Contains(source, "'"+SignOutPath+"'") {
 		t.Error("index.js and the Go constants disagree on the callback or sign-out path")
 	}

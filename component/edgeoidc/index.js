@@ -18,7 +18,8 @@ const SIGN_OUT_PATH = '/_opendash/sign-out';
 const SESSION = 'opendash-session';
 const FLOW = 'opendash-flow';
 const FLOW_MAX_AGE = 600; // seconds a sign-in may take at the provider
-const CLOCK_SKEW = 60; // seconds of clock difference tolerated on exp, iat and nbf
+const CLOCK_SKEW = 60;
+const ROOT_OBJECT = 'index.html'; // the distribution's default root object (component.RootObject) // seconds of clock difference tolerated on exp, iat and nbf
 
 let provider = null; // discovery document, cached per instance
 let keys = {}; // kid -> KeyObject
@@ -216,8 +217,13 @@ async function keyFor(kid) {
 }
 
 // localPath keeps a return path on this site: one leading '/', never '//' or '/\' (a protocol-relative URL).
+// "/" may reach the function already rewritten to the default root object (the preview does so, and we read
+// CloudFront's docs the same way); the viewer asked for "/", and a Dash router must see "/".
 function localPath(uri, querystring) {
-  const path = typeof uri === 'string' && /^\/(?![\/\\])[^\s]*$/.test(uri) ? uri : '/';
+  let path = typeof uri === 'string' && /^\/(?![\/\\])[^\s]*$/.test(uri) ? uri : '/';
+  if (path === '/' + ROOT_OBJECT) {
+    path = '/';
+  }
   return querystring ? path + '?' + querystring : path;
 }
 

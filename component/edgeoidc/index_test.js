@@ -91,6 +91,11 @@ test('the full sign-in returns to the original path and the session then passes,
   assert.deepStrictEqual(req.headers['x-forwarded-host'], [{ key: 'X-Forwarded-Host', value: HOST }]);
 });
 
+test('a sign-in started at the default root object returns to "/"', async () => {
+  const { res } = await signIn('/index.html');
+  assert.deepStrictEqual(hdr(res, 'location'), ['/']);
+});
+
 test('a replayed callback is refused (state cookie gone, code already used)', async () => {
   const { res, callback, flowCookies } = await signIn('/');
   assert.strictEqual(res.status, '302');

@@ -103,6 +103,9 @@ func New(t *testing.T, clientID string) *Provider {
 		}
 		writeJSON(w, map[string]string{"id_token": p.Token(g.variant, g.nonce), "token_type": "Bearer"})
 	})
+	mux.HandleFunc("GET /logout", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("signed out at the provider"))
+	})
 	// The test mints tokens directly to present them as session cookies.
 	mux.HandleFunc("GET /test/mint", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(p.Token(r.URL.Query().Get("variant"), "n")))
