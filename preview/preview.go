@@ -70,11 +70,12 @@ type Server struct {
 	m       *manifest.Manifest
 	dir     string
 	log     *logger
-	fn      invoker     // the server function: the Python worker, or a fake in tests
-	auth    viewerCheck // nil without Options.BasicAuth or Options.OIDC
+	fn      invoker // the server function: the Python worker, or a fake in tests
 	timeout time.Duration
 	ln      net.Listener
 	http    *http.Server
+
+	auth viewerCheck // runs at viewer request: basic auth or OIDC sign-in; nil without either
 
 	served    chan struct{} // closed when Serve has returned; serveErr is then set
 	serveErr  error

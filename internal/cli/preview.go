@@ -65,12 +65,13 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 				oidc = &o.oidc
 			}
 			s, err := preview.Start(cmd.Context(), preview.Options{
+				Dir:    o.dir,
+				Addr:   net.JoinHostPort(o.host, strconv.Itoa(o.port)),
+				Python: o.python,
+				Log:    stderr,
+
 				BasicAuth: users,
 				OIDC:      oidc,
-				Dir:       o.dir,
-				Addr:      net.JoinHostPort(o.host, strconv.Itoa(o.port)),
-				Python:    o.python,
-				Log:       stderr,
 			})
 			if err != nil {
 				return err
