@@ -89,9 +89,10 @@ func newViewerAuth(ctx *pulumi.Context, name string, e *edge, s *settings, opts 
 	if err != nil {
 		return nil, err
 	}
-	pairs := basic.Users.ToStringMapOutput().ApplyT(func(users map[string]string) ([]cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair, error) {
+	// Secret even when the passwords were given in plain text: a hash still helps guess a weak password.
+	pairs := pulumi.ToSecret(basic.Users.ToStringMapOutput().ApplyT(func(users map[string]string) ([]cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair, error) {
 		return hashedUsers(name, users)
-	}).(cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePairArrayOutput)
+	})).(cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePairArrayOutput)
 	// Exclusive: a user removed from the arguments is removed from the store.
 	keys, err := cloudfront.NewKeyvaluestoreKeysExclusive(ctx, name+"-auth-users", &cloudfront.KeyvaluestoreKeysExclusiveArgs{
 		KeyValueStoreArn:      store.Arn,

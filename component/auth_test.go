@@ -130,6 +130,19 @@ func unsecret(v resource.PropertyValue) resource.PropertyValue {
 	return v
 }
 
+// TestBasicAuthPlainPasswords: passwords given in plain text still reach the store only as secret hashes.
+func TestBasicAuthPlainPasswords(t *testing.T) {
+	d := deploy(t, &DashSiteArgs{BundleDir: testBundle, Auth: &AuthArgs{Basic: &BasicAuthArgs{
+		Users: pulumi.StringMap{"alice": pulumi.String(passwords["alice"])}}}})
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	keys := d.one(t, "aws:cloudfront/keyvaluestoreKeysExclusive:KeyvaluestoreKeysExclusive", "site-auth-users")
+	if !keys.inputs["resourceKeyValuePairs"].ContainsSecrets() {
+		t.Error("the password hashes are not marked secret")
+	}
+}
+
 func TestAuthErrors(t *testing.T) {
 	for _, c := range []struct {
 		name string
