@@ -66,6 +66,8 @@ type DashSiteArgs struct {
 	// OriginAuth is how CloudFront authenticates to the server function URL (OriginAuthEdge or OriginAuthOAC).
 	OriginAuth string `pulumi:"originAuth,optional"`
 
+	Auth *AuthArgs `pulumi:"auth,optional"`
+
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
 	Transform *Transform
@@ -126,6 +128,8 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"refuses the delete until CloudFront's replicas are gone, hours after the distribution, so `pulumi "+
 		"destroy` would fail; instead the function is left in us-east-1 (it costs nothing unused) to delete by hand later.")
 	annotateOriginAuth(a, an)
+	an.Describe(&a.Auth, "Sign-in in front of the whole site, checked at CloudFront's edge before its cache: "+
+		"static files and callbacks alike. Default: none, the site is public.")
 }
 
 // settings are the arguments with defaults applied and plain values checked.
@@ -202,6 +206,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if okWarm && okCap && warm > capped && (args.Warmer == nil || *args.Warmer) {
 		return nil, fmt.Errorf("DashSite %q: warmerConcurrency %d is above reservedConcurrency %d: the extra warm-up "+
 			"calls would only be throttled; lower warmerConcurrency or raise reservedConcurrency", name, warm, capped)
+	}
+	if err := args.Auth.check(name); err != nil {
+		return nil, err
 	}
 	if s.MemorySize == nil {
 		s.MemorySize = pulumi.Int(DefaultMemorySize)

@@ -19,7 +19,8 @@ type behaviorSettings struct {
 	compress              bool
 	responseHeaders       pulumi.StringPtrInput // response headers policy id; "" attaches none
 	lambdaArn             pulumi.StringInput    // origin-request signer; nil for S3 and with originAuth "oac"
-	functionArn           pulumi.StringInput    // viewer-request forwarded host; nil for S3
+	functionArn           pulumi.StringInput    // viewer-request CloudFront Function: forwarded host, basic auth
+	viewerLambdaArn       pulumi.StringInput    // viewer-request Lambda@Edge (OIDC); excludes functionArn
 }
 
 // behaviorFor maps one manifest behavior to CloudFront settings: S3 behaviors cache with the files'
@@ -27,6 +28,7 @@ type behaviorSettings struct {
 func behaviorFor(b manifest.Behavior, e *edge, s *settings) behaviorSettings {
 	bs := behaviorSettings{origin: b.Origin, allowedMethods: pulumi.ToStringArray(b.AllowedMethods),
 		responseHeaders: s.ResponseHeadersPolicyId.ToStringOutput().ToStringPtrOutput()}
+	bs.functionArn, bs.viewerLambdaArn = e.viewerRequest(b.Origin)
 	if b.Origin == manifest.OriginS3 {
 		bs.cachePolicyID = CachingOptimizedPolicyID
 		bs.compress = true
@@ -37,7 +39,6 @@ func behaviorFor(b manifest.Behavior, e *edge, s *settings) behaviorSettings {
 	if e.signer != nil { // originAuth "oac": CloudFront signs, no edge function
 		bs.lambdaArn = e.signer.QualifiedArn
 	}
-	bs.functionArn = e.forwardedHost.Arn
 	return bs
 }
 
@@ -55,14 +56,24 @@ func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrder
 		Compress:                pulumi.Bool(bs.compress),
 		ResponseHeadersPolicyId: bs.responseHeaders,
 	}
+	lambdas := cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArray{}
+	if bs.viewerLambdaArn != nil {
+		lambdas = append(lambdas,
+			&cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArgs{
+				EventType: pulumi.String("viewer-request"),
+				LambdaArn: bs.viewerLambdaArn,
+			})
+	}
 	if bs.lambdaArn != nil {
-		args.LambdaFunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArray{
+		lambdas = append(lambdas,
 			&cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArgs{
 				EventType:   pulumi.String(edgesigner.EventType),
 				LambdaArn:   bs.lambdaArn,
 				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
-			},
-		}
+			})
+	}
+	if len(lambdas) > 0 {
+		args.LambdaFunctionAssociations = lambdas
 	}
 	if bs.functionArn != nil {
 		args.FunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
@@ -86,14 +97,24 @@ func (bs behaviorSettings) asDefault() *cloudfront.DistributionDefaultCacheBehav
 		Compress:                pulumi.Bool(bs.compress),
 		ResponseHeadersPolicyId: bs.responseHeaders,
 	}
+	lambdas := cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArray{}
+	if bs.viewerLambdaArn != nil {
+		lambdas = append(lambdas,
+			&cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArgs{
+				EventType: pulumi.String("viewer-request"),
+				LambdaArn: bs.viewerLambdaArn,
+			})
+	}
 	if bs.lambdaArn != nil {
-		args.LambdaFunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArray{
+		lambdas = append(lambdas,
 			&cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArgs{
 				EventType:   pulumi.String(edgesigner.EventType),
 				LambdaArn:   bs.lambdaArn,
 				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
-			},
-		}
+			})
+	}
+	if len(lambdas) > 0 {
+		args.LambdaFunctionAssociations = lambdas
 	}
 	if bs.functionArn != nil {
 		args.FunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{

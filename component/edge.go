@@ -1,8 +1,6 @@
 package component
 
 import (
-	_ "embed"
-
 	"github.com/opendash/opendash/component/edgesigner"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
@@ -14,19 +12,16 @@ import (
 // EdgeRegion is where Lambda@Edge functions and CloudFront's ACM certificates must live.
 const EdgeRegion = "us-east-1"
 
-// forwardedHostJS is the viewer-request CloudFront Function that keeps the viewer's host for the app.
-//
-//go:embed functions/forwarded_host.js
-var forwardedHostJS string
-
 // edge holds what runs at CloudFront's edge in front of the server function.
 type edge struct {
 	provider *aws.Provider // us-east-1, also used for the custom domain's certificate
 	signer   *lambda.Function
-	// forwardedHost copies Host to X-Forwarded-Host on viewer requests for the server behaviors.
+	// forwardedHost copies Host to X-Forwarded-Host on viewer requests for the server behaviors (auth off).
 	forwardedHost *cloudfront.Function
 	// serverOAC signs CloudFront's requests to the function URL instead of signer (originAuth "oac").
 	serverOAC *cloudfront.OriginAccessControl
+	// auth checks every viewer request, and sets X-Forwarded-Host in place of forwardedHost (nil with auth off).
+	auth *viewerAuth
 }
 
 // newEdge creates the signer in us-east-1 once accountChecked resolves (see checkEdgeAccount).
@@ -65,11 +60,11 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, accountCh
 	if err != nil {
 		return nil, err
 	}
-	forwardedHost, err := newForwardedHost(ctx, name, s, opts)
-	if err != nil {
+	e := &edge{provider: provider, signer: signer}
+	if err := addViewerFunctions(ctx, name, e, s, opts); err != nil {
 		return nil, err
 	}
-	return &edge{provider: provider, signer: signer, forwardedHost: forwardedHost}, nil
+	return e, nil
 }
 
 // after is value once gate resolves, and fails with gate: a resource given it waits for the gate.

@@ -23,16 +23,3 @@ func TestInvalidatorPython(t *testing.T) {
 		t.Fatalf("invalidator_test.py failed: %v", err)
 	}
 }
-
-// TestForwardedHostFunction runs functions/forwarded_host_test.js, which evaluates the CloudFront Function.
-func TestForwardedHostFunction(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node not on PATH: cannot run functions/forwarded_host_test.js (install Node.js to run it)")
-	}
-	out, err := exec.Command(node, "functions/forwarded_host_test.js").CombinedOutput()
-	t.Logf("%s", out)
-	if err != nil {
-		t.Fatalf("forwarded_host_test.js failed: %v", err)
-	}
-}

@@ -90,6 +90,11 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("arn", "arn:aws:cloudfront::"+account+":function/"+args.Name)
 	case "aws:wafv2/webAcl:WebAcl":
 		set("arn", "arn:aws:wafv2:us-east-1:"+account+":global/webacl/"+args.Name+"/a1")
+	case "aws:secretsmanager/secret:Secret":
+		set("arn", "arn:aws:secretsmanager:us-east-1:"+account+":secret:"+args.Name+"-AbCdEf")
+		id = "arn:aws:secretsmanager:us-east-1:" + account + ":secret:" + args.Name + "-AbCdEf"
+	case "aws:cloudfront/keyValueStore:KeyValueStore":
+		set("arn", "arn:aws:cloudfront::"+account+":key-value-store/"+args.Name+"-kvs")
 	case "aws:cloudfront/originAccessControl:OriginAccessControl":
 		id = "E3OACEXAMPLE"
 		if args.Name == "site-server-oac" {

@@ -51,7 +51,8 @@ func resolveOriginAuth(name, mode string) (string, error) {
 // needsEdgeProvider: the us-east-1 provider serves the edge signer, the custom domain's certificate and the
 // WAF web ACL (CloudFront's live in us-east-1).
 func needsEdgeProvider(s *settings) bool {
-	return s.OriginAuth == OriginAuthEdge || s.DomainName != "" || s.WafRateLimit != nil
+	return s.OriginAuth == OriginAuthEdge || s.DomainName != "" || s.WafRateLimit != nil ||
+		(s.Auth != nil && s.Auth.Oidc != nil) // the sign-in function is a Lambda@Edge function
 }
 
 // checkOriginAuthArgs refuses the edge signer's settings when there is no signer.
@@ -93,11 +94,24 @@ func newOriginAuth(ctx *pulumi.Context, name string, provider *aws.Provider, acc
 	if err != nil {
 		return nil, err
 	}
-	forwardedHost, err := newForwardedHost(ctx, name, s, opts)
-	if err != nil {
+	e := &edge{provider: provider, serverOAC: oac}
+	if err := addViewerFunctions(ctx, name, e, s, opts); err != nil {
 		return nil, err
 	}
-	return &edge{provider: provider, forwardedHost: forwardedHost, serverOAC: oac}, nil
+	return e, nil
+}
+
+// addViewerFunctions sets up what runs at viewer request, in either originAuth mode: the sign-in check
+// (which also sets X-Forwarded-Host) when auth is on, else the forwarded-host function alone. A behavior
+// takes one function per event type, so the two are never both there.
+func addViewerFunctions(ctx *pulumi.Context, name string, e *edge, s *settings, opts []pulumi.ResourceOption) error {
+	var err error
+	if s.Auth != nil {
+		e.auth, err = newViewerAuth(ctx, name, e, s, opts)
+	} else {
+		e.forwardedHost, err = newForwardedHost(ctx, name, s, opts)
+	}
+	return err
 }
 
 // newForwardedHost is the viewer-request CloudFront Function that copies Host to X-Forwarded-Host.

@@ -68,7 +68,7 @@ func TestInferSchema(t *testing.T) {
 	wantInputs := []string{"source", "app", "bundleDir", "outDir", "python", "skipInstall", "excludeDirs", "architecture", "memorySize",
 		"timeout", "environment", "logRetentionDays", "priceClass", "responseHeadersPolicyId", "domainName", "hostedZoneId",
 		"warmer", "warmerConcurrency",
-		"deleteEdgeFunction", "reservedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions", "originAuth"}
+		"deleteEdgeFunction", "reservedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions", "originAuth", "auth"}
 	if len(res.InputProperties) != len(wantInputs) {
 		t.Errorf("inputs %v, want exactly %v (transform must stay out)", keys(res.InputProperties), wantInputs)
 	}

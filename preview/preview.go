@@ -52,6 +52,12 @@ type Options struct {
 	// OriginAuth answers like the deployed originAuth: OriginAuthEdge ("" too; bodies up to 1 MB) or
 	// OriginAuthOAC (bodies up to 6 MB, refused without a matching x-amz-content-sha256).
 	OriginAuth string
+	// BasicAuth, when set, protects every behavior as the component's auth.basic does, by running the same
+	// viewer-request CloudFront Function code: requests without one of these users answer 401.
+	BasicAuth []Credential
+	// OIDC, when set, runs the component's OIDC sign-in function (auth.oidc) in front of every behavior, in
+	// Node.js, against the given provider; the callback URL is http://<preview host>/_opendash/callback.
+	OIDC *OIDCOptions
 }
 
 // invoker runs server function invocations; *worker is the real one.
@@ -73,6 +79,8 @@ type Server struct {
 	originAuth string
 	ln         net.Listener
 	http       *http.Server
+
+	auth viewerCheck // runs at viewer request: basic auth or OIDC sign-in; nil without either
 
 	served    chan struct{} // closed when Serve has returned; serveErr is then set
 	serveErr  error
@@ -130,6 +138,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if s.log.w == nil {
 		s.log.w = io.Discard
 	}
+	if s.auth, err = newViewerCheck(o, s.log); err != nil {
+		return nil, err
+	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
 	}
@@ -152,6 +163,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.ln, err = net.Listen("tcp", addr)
 	if err != nil {
+		s.closeAuth()
 		return nil, fmt.Errorf("listening on %s: %w; choose another address (port 0 picks a free one)", addr, err)
 	}
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
@@ -223,6 +235,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		// The worker first: requests waiting on it then fail fast instead of holding up the shutdown.
 		s.fn.close()
+		s.closeAuth()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if err := s.http.Shutdown(ctx); err != nil {
@@ -233,6 +246,12 @@ func (s *Server) Close() error {
 	return s.serveErr
 }
 
+func (s *Server) closeAuth() {
+	if s.auth != nil {
+		s.auth.close()
+	}
+}
+
 // Wait blocks until the preview stops (Close, or ctx given to Start cancelled) and returns why, if not asked.
 func (s *Server) Wait() error {
 	<-s.served
@@ -240,7 +259,8 @@ func (s *Server) Wait() error {
 }
 
 // ServeHTTP routes one viewer request as CloudFront would and logs it with the origin that answered:
-// s3, server, cloudfront (a method the behavior refuses) or edge (a body the edge signer refuses).
+// s3, server, cloudfront (a method the behavior refuses) or edge (an edge function answered: the signer
+// refused a body, or the viewer-request function refused the credentials).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
@@ -261,6 +281,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Header().Set("Content-Type", "text/html")
 		rec.WriteHeader(http.StatusForbidden)
 		fmt.Fprintf(rec, methodNotAllowedHTML, b.PathPattern)
+	case s.auth != nil && s.auth.answered(rec, r, b.Origin, s.log):
+		origin = "edge"
 	case b.Origin == manifest.OriginS3:
 		s.serveS3(rec, r, s3Key(r.URL.Path), requestID)
 	default:

@@ -109,8 +109,13 @@ func TestSchemaMetadata(t *testing.T) {
 		t.Errorf("metadata: name %q, displayName %q, version %q (want %q), description %q, repository %q",
 			s.Name, s.DisplayName, s.Version, Version(), s.Description, s.Repository)
 	}
-	if len(s.Resources) != 1 || len(s.Types) != 0 || len(s.Functions) != 0 {
-		t.Errorf("want exactly one resource and no types or functions; resources %v", sortedKeys(s.Resources))
+	if len(s.Resources) != 1 || len(s.Functions) != 0 {
+		t.Errorf("want exactly one resource and no functions; resources %v", sortedKeys(s.Resources))
+	}
+	// The only types are the auth argument's, in the index module beside the component.
+	wantTypes := []string{"opendash:index:Auth", "opendash:index:BasicAuth", "opendash:index:OidcAuth"}
+	if got := sortedKeys(s.Types); !reflect.DeepEqual(got, wantTypes) {
+		t.Errorf("types %v, want %v", got, wantTypes)
 	}
 	for lang, key := range map[string]string{"nodejs": "dependencies", "python": "requires"} {
 		if _, ok := s.Language[lang][key]; !ok {

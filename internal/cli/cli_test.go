@@ -41,6 +41,11 @@ func TestCommandLine(t *testing.T) {
 		{"bad architecture is a wrong command line", []string{"bundle", "--source", "/no/such/app", "--architecture", "foo"}, 2, "", `--architecture "foo" is not one Lambda runs`},
 		{"preview help documents --origin-auth", []string{"preview", "--help"}, 0, "--origin-auth", ""},
 		{"bad --origin-auth", []string{"preview", "--origin-auth", "iam"}, 2, "", `--origin-auth "iam": use edge or oac`},
+		{"preview help documents basic auth", []string{"preview", "--help"}, 0, "--basic-auth", ""},
+		{"basic auth without password", []string{"preview", "--basic-auth", "alice"}, 2, "", "--basic-auth: basic auth: want USER:PASSWORD"},
+		{"basic auth non-ASCII", []string{"preview", "--basic-auth", "alice:pässwort"}, 2, "", "printable ASCII"},
+		{"oidc issuer alone", []string{"preview", "--oidc-issuer", "https://idp.example"}, 2, "", "go together"},
+		{"oidc and basic auth", []string{"preview", "--oidc-issuer", "https://idp.example", "--oidc-client-id", "c", "--basic-auth", "a:b"}, 2, "", "choose one"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,6 +29,8 @@ type previewOptions struct {
 	python string
 	// originAuth answers like the deployed component's originAuth (edge or oac).
 	originAuth string
+	basic      []string // USER:PASSWORD, repeatable
+	oidc       preview.OIDCOptions
 }
 
 func (o *previewOptions) addFlags(cmd *cobra.Command) {
@@ -38,6 +40,12 @@ func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	f.IntVar(&o.port, "port", defaultPort(), "port to listen on (0 picks a free one; default from $"+PortEnv+", else 8080)")
 	f.StringVar(&o.originAuth, "origin-auth", preview.OriginAuthEdge, "answer like the deployed originAuth: edge (Lambda@Edge signer, bodies up to 1 MB) or oac (CloudFront origin access control: bodies up to 6 MB, refused with 403 without a matching x-amz-content-sha256)")
+	f.StringArrayVar(&o.basic, "basic-auth", nil, "protect every path with basic auth for USER:PASSWORD (repeatable), running the same CloudFront Function code as the component's auth.basic")
+	f.StringVar(&o.oidc.Issuer, "oidc-issuer", "", "sign viewers in with this OpenID Connect provider (with --oidc-client-id), running the component's auth.oidc function in Node.js; register http://HOST:PORT/_opendash/callback at the provider")
+	f.StringVar(&o.oidc.ClientID, "oidc-client-id", "", "the public (PKCE) app client's id, with --oidc-issuer")
+	f.StringSliceVar(&o.oidc.Scopes, "oidc-scopes", nil, "scopes to ask for, with --oidc-issuer (default openid,email)")
+	f.StringSliceVar(&o.oidc.AllowedEmailDomains, "oidc-allowed-email-domains", nil, "admit only verified emails in these domains (or --oidc-allowed-groups)")
+	f.StringSliceVar(&o.oidc.AllowedGroups, "oidc-allowed-groups", nil, "admit only members of these groups (or --oidc-allowed-email-domains)")
 	f.StringVar(&o.python, "python", "", "Python that runs the server function, with the app's requirements installed (default: $VIRTUAL_ENV/bin/python, else python3)")
 }
 
@@ -85,6 +93,23 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			if o.originAuth != preview.OriginAuthEdge && o.originAuth != preview.OriginAuthOAC {
 				return usageError{fmt.Errorf("--origin-auth %q: use edge or oac, as the component's originAuth", o.originAuth)}
 			}
+			var users []preview.Credential
+			for _, b := range o.basic {
+				c, err := preview.ParseCredential(b)
+				if err != nil {
+					return usageError{fmt.Errorf("--basic-auth: %w", err)}
+				}
+				users = append(users, c)
+			}
+			var oidc *preview.OIDCOptions
+			switch {
+			case (o.oidc.Issuer == "") != (o.oidc.ClientID == ""):
+				return usageError{fmt.Errorf("--oidc-issuer and --oidc-client-id go together; set both")}
+			case o.oidc.Issuer != "" && len(users) > 0:
+				return usageError{fmt.Errorf("--basic-auth and --oidc-issuer: choose one, as a site's auth has one kind")}
+			case o.oidc.Issuer != "":
+				oidc = &o.oidc
+			}
 			dir, err := o.bundleDir(cmd)
 			if err != nil {
 				return err
@@ -95,6 +120,8 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 				Python:     o.python,
 				Log:        stderr,
 				OriginAuth: o.originAuth,
+				BasicAuth:  users,
+				OIDC:       oidc,
 			})
 			if err != nil {
 				return err

@@ -1,0 +1,147 @@
+package component
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/opendash/opendash/component/edgeoidc"
+	"github.com/opendash/opendash/component/edgesigner"
+	"github.com/opendash/opendash/manifest"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	resourceasset "github.com/pulumi/pulumi/sdk/v3/go/common/resource/asset"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const testIssuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc123"
+
+func oidcArgs() *DashSiteArgs {
+	return &DashSiteArgs{BundleDir: testBundle, Auth: &AuthArgs{Oidc: &OidcAuthArgs{
+		Issuer: pulumi.String(testIssuer),
+		// An output, as a Cognito app client's id is in the same program.
+		ClientId:            pulumi.String("client-1").ToStringOutput(),
+		AllowedEmailDomains: []string{"example.com"},
+	}}}
+}
+
+func TestOidcAuth(t *testing.T) {
+	d := deploy(t, oidcArgs())
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	m := testManifest(t)
+	c := d.one(t, "aws:lambda/function:Function", "site-edge-auth")
+	if !strings.Contains(c.provider, "pulumi:providers:aws::site-us-east-1") {
+		t.Errorf("auth function provider = %q, want the us-east-1 provider", c.provider)
+	}
+	fn := c.inputs.Mappable()
+	if fn["publish"] != true || fn["runtime"] != edgeoidc.Runtime || fn["handler"] != edgeoidc.Handler || fn["timeout"] != float64(5) {
+		t.Errorf("auth function = %v", fn)
+	}
+	if env, ok := fn["environment"]; ok {
+		t.Errorf("Lambda@Edge allows no environment; got %v", env)
+	}
+	code := c.inputs["code"]
+	if !code.IsArchive() {
+		t.Fatalf("auth code is %v, want an archive", code)
+	}
+	want := edgeoidc.Files(edgeoidc.Config{Issuer: testIssuer, ClientID: "client-1", AllowedEmailDomains: []string{"example.com"}})
+	got := map[string]string{}
+	for name, a := range code.ArchiveValue().Assets {
+		if asset, ok := a.(*resourceasset.Asset); ok {
+			got[name] = asset.Text
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("auth package = %v, want the function and its config %q", keys(got), want["config.json"])
+	}
+	trust := parsePolicy(t, d.one(t, "aws:iam/role:Role", "site-edge-auth-role").str("assumeRolePolicy"))
+	if p := jsonOf(trust.Statement[0].Principal); p != `{"Service":["edgelambda.amazonaws.com","lambda.amazonaws.com"]}` {
+		t.Errorf("auth role trust principal = %s", p)
+	}
+
+	// The viewer-request association on every behavior; the server behaviors keep their signer.
+	authArn := "arn:aws:lambda:" + region + ":" + account + ":function:site-edge-auth-f1:1"
+	signerArn := "arn:aws:lambda:" + region + ":" + account + ":function:site-edge-signer-f1:1"
+	for i, b := range behaviors(t, d) {
+		wantL := []any{map[string]any{"eventType": "viewer-request", "lambdaArn": authArn}}
+		if m.Behaviors[i].Origin == manifest.OriginServer {
+			wantL = append(wantL, map[string]any{"eventType": edgesigner.EventType, "includeBody": true, "lambdaArn": signerArn})
+		}
+		if l := b["lambdaFunctionAssociations"]; !reflect.DeepEqual(l, wantL) {
+			t.Errorf("%s: lambda associations %v, want %v", m.Behaviors[i].PathPattern, l, wantL)
+		}
+		if f, ok := b["functionAssociations"]; ok {
+			t.Errorf("%s: a CloudFront Function %v; with OIDC the viewer-request slot is the Lambda@Edge function's", m.Behaviors[i].PathPattern, f)
+		}
+	}
+	if n := len(d.ofType("aws:cloudfront/function:Function")); n != 0 {
+		t.Errorf("%d CloudFront Functions with OIDC, want none (the auth function forwards the host)", n)
+	}
+}
+
+func TestOidcAuthErrors(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		oidc *OidcAuthArgs
+		want string
+	}{
+		{"no client", &OidcAuthArgs{Issuer: pulumi.String(testIssuer)}, "needs issuer and clientId"},
+		{"no openid scope", &OidcAuthArgs{Issuer: pulumi.String(testIssuer), ClientId: pulumi.String("c"), Scopes: []string{"email"}}, `lack "openid"`},
+		{"http issuer", &OidcAuthArgs{Issuer: pulumi.String("http://idp.example"), ClientId: pulumi.String("c")}, "not an https URL"},
+		{"bad domain", &OidcAuthArgs{Issuer: pulumi.String(testIssuer), ClientId: pulumi.String("c"), AllowedEmailDomains: []string{"Example.com"}}, "lower-case domain"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := deploy(t, &DashSiteArgs{BundleDir: testBundle, Auth: &AuthArgs{Oidc: c.oidc}})
+			if d.err == nil || !strings.Contains(d.err.Error(), c.want) {
+				t.Fatalf("error = %v, want one saying %q", d.err, c.want)
+			}
+		})
+	}
+	both := &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{"a": pulumi.String("b")}}, Oidc: oidcArgs().Auth.Oidc}
+	if d := deploy(t, &DashSiteArgs{BundleDir: testBundle, Auth: both}); d.err == nil || !strings.Contains(d.err.Error(), "choose one") {
+		t.Errorf("basic and oidc together: %v", d.err)
+	}
+}
+
+// TestOidcClientSecret: a confidential client's secret is stored in Secrets Manager in us-east-1, marked
+// secret, readable by the edge function's role only, and appears in no other input (the code holds its ARN).
+func TestOidcClientSecret(t *testing.T) {
+	const plain = "client-secret-7f3a-unusual"
+	args := oidcArgs()
+	args.Auth.Oidc.ClientSecret = pulumi.ToSecret(pulumi.String(plain)).(pulumi.StringOutput)
+	d := deploy(t, args)
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	arn := "arn:aws:secretsmanager:us-east-1:" + account + ":secret:site-oidc-client-secret-AbCdEf"
+	for _, typ := range []string{"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"} {
+		if c := d.one(t, typ, "site-oidc-client-secret"); !strings.Contains(c.provider, "pulumi:providers:aws::site-us-east-1") {
+			t.Errorf("%s provider = %q, want the us-east-1 provider", typ, c.provider)
+		}
+	}
+	version := d.one(t, "aws:secretsmanager/secretVersion:SecretVersion", "site-oidc-client-secret")
+	if v := version.inputs["secretString"]; !v.IsSecret() || unsecret(v).StringValue() != plain {
+		t.Errorf("secretString = %v, want the client secret as a Pulumi secret", v)
+	}
+	read := parsePolicy(t, d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").str("policy"))
+	if len(read.Statement) != 1 || jsonOf(read.Statement[0].Action) != `"secretsmanager:GetSecretValue"` || read.Statement[0].Resource != arn {
+		t.Errorf("secret read policy = %+v", read)
+	}
+	if role := d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").str("role"); role != "site-edge-auth-role-r1" {
+		t.Errorf("secret read policy on role %q, want the edge auth function's", role)
+	}
+	code := d.one(t, "aws:lambda/function:Function", "site-edge-auth").inputs["code"].ArchiveValue().Assets["config.json"]
+	if cfg := code.(*resourceasset.Asset).Text; !strings.Contains(cfg, `"clientSecretArn": "`+arn+`"`) {
+		t.Errorf("config.json = %s, want the secret's ARN", cfg)
+	}
+	for _, c := range d.children {
+		if c.typ == "aws:secretsmanager/secretVersion:SecretVersion" {
+			continue // its value is the secret, encrypted in the state
+		}
+		if all, _ := json.Marshal(unsecret(resource.NewObjectProperty(c.inputs)).Mappable()); strings.Contains(string(all), plain) {
+			t.Errorf("%s %s: the client secret in its inputs", c.typ, c.name)
+		}
+	}
+}

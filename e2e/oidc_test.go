@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/security"
+	"github.com/chromedp/chromedp"
+	"github.com/opendash/opendash/bundler/cache"
+	"github.com/opendash/opendash/internal/oidctest"
+)
+
+// TestBrowserOIDC runs `open-dash preview --oidc-issuer ... --oidc-client-id ...` (the component's OIDC
+// sign-in function, in Node.js) on the single-page example against a fake provider: anonymous scripts and
+// callbacks answer 401; a browser opening the page is sent through the provider's sign-in and back, the app
+// renders and its callbacks work with the session cookie; after sign-out the session no longer opens anything.
+func TestBrowserOIDC(t *testing.T) {
+	t.Setenv(cache.DirEnv, t.TempDir())
+	pythons := dashPythons(t)
+	chromium := findChromium(t)
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not on PATH: the OIDC sign-in function runs on Node.js")
+	}
+	ctx := testContext(t)
+	artifacts := artifactDir(t)
+	p := oidctest.New(t, "dash-client")
+	t.Setenv("NODE_EXTRA_CA_CERTS", p.CAFile) // the function's fetches to the provider trust its test certificate
+	page := examples[0].pages[0]
+	for _, py := range pythons {
+		t.Run("dash-"+py.DashVersion, func(t *testing.T) {
+			s, script := previewCLI(t, ctx, py, "single-page", "--oidc-issuer", p.URL, "--oidc-client-id", "dash-client",
+				"--oidc-allowed-email-domains", "example.com")
+			dir := filepath.Join(artifacts, "dash-"+py.DashVersion, "oidc")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []struct{ method, path, body string }{
+				{"GET", "/" + script, ""},
+				{"POST", "/_dash-update-component", `{"output":"graph.figure","inputs":[]}`},
+			} {
+				start := s.log.mark()
+				if status, _ := send(t, ctx, c.method, s.url+c.path, c.body, ""); status != http.StatusUnauthorized {
+					t.Errorf("anonymous %s %s: %d, want 401", c.method, c.path, status)
+				}
+				for _, r := range waitLogged(t, ctx, s.log, start, 1) {
+					if r.Origin != "edge" {
+						t.Errorf("%s %s answered by %s, want the edge", r.Method, r.URI, r.Origin)
+					}
+				}
+			}
+
+			browser := startBrowser(t, ctx, chromium)
+			tb := openTab(t, browser, s.url, pageTimeout)
+			// The fake provider's certificate is the test's own.
+			if _, err := chromedp.Call(tb.ctx, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true}); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(tb.ctx, chromedp.Navigate(s.url+page.path)); err != nil {
+				t.Fatalf("loading %s: %v", page.path, err)
+			}
+			waitAll(t, tb, dir, "signed-in", s.url, page.ready)
+			_, netNow := tb.net.since(0)
+			next := mark{log: s.log.mark(), net: netNow}
+			for _, a := range page.actions {
+				if err := a.do(tb); err != nil {
+					t.Fatalf("%s: %v; the page shows %s", a.name, err, tb.bodyText())
+				}
+				waitAll(t, tb, dir, "signed-in-"+a.name, s.url, a.then)
+				var reqs []loggedRequest
+				reqs, next = settle(t, tb, s.log, next)
+				for _, r := range reqs {
+					if r.Status >= 400 || r.Origin == "edge" {
+						t.Errorf("signed in, %s: %s %s answered %d by %s", a.name, r.Method, r.URI, r.Status, r.Origin)
+					}
+				}
+			}
+			tb.screenshot(t, dir, "signed-in")
+			if url, err := chromedp.Run(tb.ctx, chromedp.Location()); err != nil || url != s.url+page.path {
+				t.Errorf("after sign-in the tab is at %q (%v), want %s", url, err, s.url+page.path)
+			}
+
+			// Sign out: the provider's end-session page, and the session cookie is gone.
+			if err := chromedp.Do(tb.ctx, chromedp.Navigate(s.url+"/_opendash/sign-out")); err != nil {
+				t.Fatalf("signing out: %v", err)
+			}
+			if url, err := chromedp.Run(tb.ctx, chromedp.Location()); err != nil || !strings.HasPrefix(url, p.URL+"/logout?") {
+				t.Errorf("sign-out went to %q (%v), want the provider's end-session endpoint", url, err)
+			}
+			cookies, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{s.url}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cookies.Cookies {
+				if c.Name == "opendash-session" {
+					t.Errorf("the session cookie outlived sign-out: %+v", c)
+				}
+			}
+		})
+	}
+}

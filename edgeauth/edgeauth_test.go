@@ -1,0 +1,182 @@
+package edgeauth_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/opendash/opendash/edgeauth"
+	"github.com/opendash/opendash/edgeauth/jsrun"
+)
+
+const site = "site"
+
+// users are the KeyValueStore's contents in every case: alice's password has a ':' (only the first splits).
+var users = map[string]string{
+	"alice": edgeauth.Hash(edgeauth.Salt(site, "alice"), "pw"),
+	"bob":   edgeauth.Hash(edgeauth.Salt(site, "bob"), "a:b c"),
+	"eve":   "v0$not$ours", // a value in an unknown format never matches
+}
+
+func basic(userPass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(userPass))
+}
+
+// authCase is one viewer request; the same table runs in goja (here) and in Node (viewer_request_test.js).
+type authCase struct {
+	Name    string            `json:"name"`
+	Config  edgeauth.Config   `json:"-"`
+	Source  string            `json:"source"`
+	Headers map[string]string `json:"headers"`
+	Status  int               `json:"status"`  // 0: the request goes on
+	Forward string            `json:"forward"` // the x-forwarded-host passed on ("" : none)
+}
+
+func cases() []authCase {
+	server := edgeauth.Config{ForwardHost: true, Basic: true, Realm: "Board"}
+	static := edgeauth.Config{Basic: true}
+	host := map[string]string{"host": "d1.cloudfront.net"}
+	with := func(extra map[string]string) map[string]string {
+		h := map[string]string{"host": "d1.cloudfront.net"}
+		for k, v := range extra {
+			h[k] = v
+		}
+		return h
+	}
+	cs := []authCase{
+		{Name: "no auth: forwards the host", Config: edgeauth.Config{ForwardHost: true}, Headers: host, Forward: "d1.cloudfront.net"},
+		{Name: "no auth: replaces a spoofed x-forwarded-host", Config: edgeauth.Config{ForwardHost: true},
+			Headers: with(map[string]string{"x-forwarded-host": "evil.test"}), Forward: "d1.cloudfront.net"},
+		{Name: "no auth: drops x-forwarded-host without host", Config: edgeauth.Config{ForwardHost: true},
+			Headers: map[string]string{"x-forwarded-host": "evil.test"}},
+		{Name: "right password", Config: server, Headers: with(map[string]string{"authorization": basic("alice:pw")}), Forward: "d1.cloudfront.net"},
+		{Name: "password with a colon and a space", Config: server, Headers: with(map[string]string{"authorization": basic("bob:a:b c")}), Forward: "d1.cloudfront.net"},
+		{Name: "static: right password, host untouched", Config: static, Headers: with(map[string]string{"authorization": basic("alice:pw"), "x-forwarded-host": "kept.test"}), Forward: "kept.test"},
+		{Name: "lower-case scheme", Config: static, Headers: with(map[string]string{"authorization": "basic " + base64.StdEncoding.EncodeToString([]byte("alice:pw"))})},
+		{Name: "missing header", Config: server, Headers: host, Status: 401},
+		{Name: "missing header on S3", Config: static, Headers: host, Status: 401},
+		{Name: "wrong password", Config: server, Headers: with(map[string]string{"authorization": basic("alice:pW")}), Status: 401},
+		{Name: "password prefix", Config: server, Headers: with(map[string]string{"authorization": basic("alice:p")}), Status: 401},
+		{Name: "another user's password", Config: server, Headers: with(map[string]string{"authorization": basic("bob:pw")}), Status: 401},
+		{Name: "unknown user", Config: server, Headers: with(map[string]string{"authorization": basic("mallory:pw")}), Status: 401},
+		{Name: "stored value in an unknown format", Config: server, Headers: with(map[string]string{"authorization": basic("eve:ours")}), Status: 401},
+		{Name: "stored hash as password", Config: server, Headers: with(map[string]string{"authorization": basic("alice:" + users["alice"])}), Status: 401},
+		{Name: "empty user", Config: server, Headers: with(map[string]string{"authorization": basic(":pw")}), Status: 401},
+		{Name: "no colon", Config: server, Headers: with(map[string]string{"authorization": basic("alicepw")}), Status: 401},
+		{Name: "bearer scheme", Config: server, Headers: with(map[string]string{"authorization": "Bearer " + base64.StdEncoding.EncodeToString([]byte("alice:pw"))}), Status: 401},
+		{Name: "not base64", Config: server, Headers: with(map[string]string{"authorization": "Basic alice:pw"}), Status: 401},
+		{Name: "truncated base64", Config: server, Headers: with(map[string]string{"authorization": strings.TrimRight(basic("alice:pw"), "=")[:13]}), Status: 401},
+		{Name: "credentials without scheme", Config: server, Headers: with(map[string]string{"authorization": base64.StdEncoding.EncodeToString([]byte("alice:pw"))}), Status: 401},
+		{Name: "control character", Config: server, Headers: with(map[string]string{"authorization": basic("alice:pw\n")}), Status: 401},
+		{Name: "empty header", Config: server, Headers: with(map[string]string{"authorization": ""}), Status: 401},
+	}
+	for i := range cs {
+		cs[i].Source = edgeauth.Source(cs[i].Config)
+	}
+	return cs
+}
+
+// TestViewerRequestGoja runs the generated function in the engine the preview uses.
+func TestViewerRequestGoja(t *testing.T) {
+	for _, c := range cases() {
+		t.Run(c.Name, func(t *testing.T) {
+			var kvs map[string]string
+			if c.Config.Basic {
+				kvs = users
+			}
+			fn, err := jsrun.Load(c.Source, kvs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := fn.Run(jsrun.Request{Method: "GET", URI: "/", Headers: c.Headers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Status != 0 {
+				if res.Response == nil || res.Response.Status != c.Status {
+					t.Fatalf("got %+v, want a %d response", res, c.Status)
+				}
+				if want := `Basic realm="` + realmOf(c.Config) + `"`; res.Response.Headers["www-authenticate"] != want {
+					t.Errorf("www-authenticate = %q, want %q", res.Response.Headers["www-authenticate"], want)
+				}
+				return
+			}
+			if res.Request == nil {
+				t.Fatalf("got response %+v, want the request passed on", res.Response)
+			}
+			if got := res.Request.Headers["x-forwarded-host"]; got != c.Forward {
+				t.Errorf("x-forwarded-host = %q, want %q", got, c.Forward)
+			}
+		})
+	}
+}
+
+func realmOf(c edgeauth.Config) string {
+	if c.Realm == "" {
+		return edgeauth.DefaultRealm
+	}
+	return c.Realm
+}
+
+// TestViewerRequestNode runs the same cases in Node with Node's own crypto, which proves the goja shim
+// and the code agree with a real JavaScript runtime's HMAC.
+func TestViewerRequestNode(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not on PATH: cannot run viewer_request_test.js (install Node.js to run it)")
+	}
+	raw, err := json.Marshal(map[string]any{"users": users, "cases": cases()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "cases.json")
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node, "testdata/viewer_request_test.js", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("viewer_request_test.js failed: %v\n%s", err, out)
+	}
+}
+
+// TestSourceLimits: CloudFront Functions take at most 10 KB of code; the module import must come first.
+func TestSourceLimits(t *testing.T) {
+	for _, c := range []edgeauth.Config{{}, {ForwardHost: true}, {Basic: true, Realm: strings.Repeat("r", 100)}, {ForwardHost: true, Basic: true}} {
+		src := edgeauth.Source(c)
+		if len(src) > 10240 {
+			t.Errorf("%+v: %d bytes, over CloudFront's 10 KB", c, len(src))
+		}
+		if c.Basic != strings.HasPrefix(src, edgeauth.KVSImport) {
+			t.Errorf("%+v: the KeyValueStore import is not the first line exactly when basic auth is on", c)
+		}
+		if src != edgeauth.Source(c) {
+			t.Errorf("%+v: not deterministic", c)
+		}
+	}
+}
+
+func TestChecks(t *testing.T) {
+	for _, c := range []struct{ user, password, realm string }{
+		{"", "pw", ""}, {"a:b", "pw", ""}, {"alice", "", ""}, {"älice", "pw", ""}, {"alice", "pässword", ""},
+		{"alice", "pw\n", ""}, {strings.Repeat("u", 501), "pw", ""},
+	} {
+		if err := edgeauth.CheckCredential(c.user, c.password); err == nil {
+			t.Errorf("CheckCredential(%q, %q) accepted", c.user, c.password)
+		}
+	}
+	if err := edgeauth.CheckCredential("alice", "p w:!~"); err != nil {
+		t.Error(err)
+	}
+	for _, realm := range []string{`a"b`, `a\b`, "a\nb", "é"} {
+		if edgeauth.CheckRealm(realm) == nil {
+			t.Errorf("CheckRealm(%q) accepted", realm)
+		}
+	}
+	if edgeauth.Salt(site, "alice") == edgeauth.Salt(site, "bob") || edgeauth.Salt(site, "alice") == edgeauth.Salt("other", "alice") {
+		t.Error("salts repeat across users or sites")
+	}
+}
