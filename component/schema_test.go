@@ -68,7 +68,7 @@ func TestInferSchema(t *testing.T) {
 	wantInputs := []string{"source", "app", "bundleDir", "python", "skipInstall", "excludeDirs", "architecture", "memorySize",
 		"timeout", "environment", "logRetentionDays", "priceClass", "responseHeadersPolicyId", "domainName", "hostedZoneId",
 		"warmer", "warmerConcurrency",
-		"deleteEdgeFunction", "reservedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions"}
+		"deleteEdgeFunction", "reservedConcurrency", "provisionedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions"}
 	if len(res.InputProperties) != len(wantInputs) {
 		t.Errorf("inputs %v, want exactly %v (transform must stay out)", keys(res.InputProperties), wantInputs)
 	}
@@ -78,7 +78,7 @@ func TestInferSchema(t *testing.T) {
 			t.Errorf("input %s missing or undocumented: %+v", name, prop)
 		}
 	}
-	for _, plain := range []string{"source", "bundleDir", "architecture", "domainName", "warmer"} {
+	for _, plain := range []string{"source", "bundleDir", "architecture", "domainName", "warmer", "provisionedConcurrency"} {
 		if !res.InputProperties[plain].Plain {
 			t.Errorf("input %s must be plain: it is needed while the program runs", plain)
 		}
