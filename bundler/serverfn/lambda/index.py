@@ -265,8 +265,8 @@ def _prime(dash_app, wsgi_app):
     """Renders the pages every visit starts with, once, so their one-time costs are paid at load.
 
     Dash sets itself up on its first request (its before_request set-up, the index's validation patterns,
-    the first JSON encoding of a figure): 10 to 30 ms that would otherwise fall on the first visitor of
-    every instance, warm or not. Only Dash's own GET routes are requested, and the layout only when it is
+    the first JSON encoding of a figure): milliseconds (3 to 12 for examples/single-page) that would
+    otherwise fall on the first visitor of every instance, warm or not. Only Dash's own GET routes are requested, and the layout only when it is
     not a function (that would be the app's code, run for a request nobody made). Answers are discarded;
     a failure here is the first visitor's to meet, so it is ignored.
     """
