@@ -112,8 +112,8 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"function is published and its alias \""+ServerAliasName+"\" gets this many provisioned instances, which the "+
 		"function URL, the edge signer and the warmer use. Requests within them never meet a cold start; more run "+
 		"on on-demand instances. Billed while deployed, used or not: about $11 a month per instance per GB of "+
-		"memory (x86_64, us-east-1; arm64 about $9), plus the requests' time at a lower rate than on demand. Turns the warmer off unless warmer is true. At most "+
-		"reservedConcurrency when that is set. Default: 0 (none).")
+		"memory (x86_64, us-east-1; arm64 about $9), plus the requests' time at a lower rate than on demand. "+
+		"Turns the warmer off unless warmer is true. At most reservedConcurrency when that is set. Default: 0 (none).")
 	an.Describe(&a.WafRateLimit, "Attach an AWS WAF web ACL that blocks an IP address sending more than this "+
 		"many requests in 5 minutes (at least 10). Costs about $6 a month plus $0.60 per million requests. "+
 		"Default: no web ACL.")
