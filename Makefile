@@ -7,7 +7,7 @@ SDKGEN  ?= tools/sdkgen
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/opendash/opendash/bundler.Version=$(VERSION)
 
-.PHONY: setup test test-sdks test-integration bench build install clean
+.PHONY: setup test test-sdks test-integration bench bench-server build install clean
 
 ## setup: download Go modules and check the Python modules the artifact tests use
 setup:
@@ -44,6 +44,15 @@ test-integration:
 bench:
 	@test -n "$(OPENDASH_TEST_PYTHON)" || (echo "set OPENDASH_TEST_PYTHON to a Python that can import dash"; exit 2)
 	$(GO) test -run '^$$' -bench BundleSinglePage -benchtime 15x -count 1 ./bundler/
+
+## bench-server: issue 11's targets for the server function of examples/single-page, medians of 15 runs:
+##        OPENDASH_TEST_PYTHON=/path/to/python make bench-server
+##        cold/floor (handler import + first index request over the app's own load and index; <= 1.1),
+##        first-after-warmer/warm (<= 3), callback-handler/flask (callback through the handler over Flask's
+##        test client; <= 1.2)
+bench-server:
+	@test -n "$(OPENDASH_TEST_PYTHON)" || (echo "set OPENDASH_TEST_PYTHON to a Python that can import dash"; exit 2)
+	$(GO) test -run '^$$' -bench ServerSinglePage -benchtime 15x -count 1 ./bundler/
 
 ## build: the open-dash CLI into bin/
 build:

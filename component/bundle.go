@@ -112,9 +112,9 @@ func (b *siteBundle) check(name string, s *settings) error {
 	return nil
 }
 
-// warmerOn reports whether the deploy includes the warmer: on by default when the bundle has one.
+// warmerOn reports whether the deploy includes the warmer: on by default when the bundle has one (see resolve).
 func (b *siteBundle) warmerOn(s *settings) bool {
-	return b.manifest.Origins.Warmer != nil && (s.warmer == nil || *s.warmer)
+	return b.manifest.Origins.Warmer != nil && s.warmerAsked()
 }
 
 // path turns a manifest path (slash-separated, relative to the bundle) into one for the deploy. It stays

@@ -36,7 +36,7 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, accountCh
 	}
 	_, err = iam.NewRolePolicy(ctx, name+"-edge-signer-invoke", with(t.EdgeRolePolicy, &iam.RolePolicyArgs{
 		Role:   role.Name,
-		Policy: policyOf(server.function.Arn, edgeInvokePolicy),
+		Policy: policyOf(server.target.Arn, edgeInvokePolicy),
 	}), opts...)
 	if err != nil {
 		return nil, err

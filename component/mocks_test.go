@@ -79,6 +79,10 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("qualifiedArn", arn+":1")
 		set("version", "1")
 		id = fn
+	case "aws:lambda/alias:Alias":
+		arn := "arn:aws:lambda:" + region + ":" + account + ":function:" + c.str("functionName") + ":" + c.str("name")
+		set("arn", arn)
+		set("invokeArn", "arn:aws:apigateway:"+region+":lambda:path/2015-03-31/functions/"+arn+"/invocations")
 	case "aws:lambda/functionUrl:FunctionUrl":
 		set("functionUrl", "https://"+urlHostName+"/")
 	case "aws:cloudfront/distribution:Distribution":

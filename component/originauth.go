@@ -149,13 +149,13 @@ func newServerPermissions(ctx *pulumi.Context, name string, server *serverFuncti
 		{"-server-url-permission", "lambda:InvokeFunctionUrl", pulumi.String("AWS_IAM")},
 		{"-server-invoke-permission", "lambda:InvokeFunction", nil},
 	} {
-		_, err := lambda.NewPermission(ctx, name+p.suffix, with(s.transform.ServerUrlPermission, &lambda.PermissionArgs{
-			Function:            server.function.Name,
+		// On the alias with provisionedConcurrency: the function URL is the alias's.
+		_, err := lambda.NewPermission(ctx, name+p.suffix, with(s.transform.ServerUrlPermission, server.target.permission(&lambda.PermissionArgs{
 			Action:              pulumi.String(p.action),
 			Principal:           pulumi.String(cloudFrontPrincipal),
 			SourceArn:           dist.Arn,
 			FunctionUrlAuthType: p.urlAuthType,
-		}), opts...)
+		})), opts...)
 		if err != nil {
 			return err
 		}

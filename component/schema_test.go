@@ -68,7 +68,7 @@ func TestInferSchema(t *testing.T) {
 	wantInputs := []string{"source", "app", "bundleDir", "outDir", "python", "skipInstall", "excludeDirs", "architecture", "memorySize",
 		"timeout", "environment", "logRetentionDays", "priceClass", "responseHeadersPolicyId", "domainName", "hostedZoneId",
 		"warmer", "warmerConcurrency",
-		"deleteEdgeFunction", "reservedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions", "originAuth", "auth"}
+		"deleteEdgeFunction", "reservedConcurrency", "provisionedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions", "originAuth", "auth"}
 	if len(res.InputProperties) != len(wantInputs) {
 		t.Errorf("inputs %v, want exactly %v (transform must stay out)", keys(res.InputProperties), wantInputs)
 	}
@@ -78,7 +78,7 @@ func TestInferSchema(t *testing.T) {
 			t.Errorf("input %s missing or undocumented: %+v", name, prop)
 		}
 	}
-	for _, plain := range []string{"source", "bundleDir", "architecture", "domainName", "warmer", "originAuth"} {
+	for _, plain := range []string{"source", "bundleDir", "architecture", "domainName", "warmer", "originAuth", "provisionedConcurrency"} {
 		if !res.InputProperties[plain].Plain {
 			t.Errorf("input %s must be plain: it is needed while the program runs", plain)
 		}

@@ -17,6 +17,10 @@ type serverFunction struct {
 	function *lambda.Function
 	url      *lambda.FunctionUrl
 	logs     *cloudwatch.LogGroup
+	// alias is set with provisioned concurrency: the URL, signer and warmer go through it.
+	alias *lambda.Alias
+	// target is what callers invoke and are granted: the alias when set, else the function.
+	target invokeTarget
 	// originDomain is the function URL's host, the CloudFront origin.
 	originDomain pulumi.StringOutput
 }
@@ -76,16 +80,28 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		Environment:   serverEnvironment(s),
 		// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
 		ReservedConcurrentExecutions: reservedConcurrency(name, s),
+		// Provisioned concurrency needs a numbered version behind an alias.
+		Publish: pulumi.Bool(provisionedServer(s)),
 	}), opts...)
 	if err != nil {
 		return nil, err
+	}
+	target := invokeTarget{Function: fn.Name, Name: fn.Name, Arn: fn.Arn}
+	var alias *lambda.Alias
+	if provisionedServer(s) {
+		if alias, err = newServerAlias(ctx, name, fn, s, opts); err != nil {
+			return nil, err
+		}
+		target = invokeTarget{Function: fn.Name, Qualifier: alias.Name, Arn: alias.Arn,
+			Name: pulumi.Sprintf("%s:%s", fn.Name, alias.Name)}
 	}
 	logs, err := newLogGroup(ctx, name+"-server-logs", fn.Name, s, t.ServerLogGroup, opts)
 	if err != nil {
 		return nil, err
 	}
 	url, err := lambda.NewFunctionUrl(ctx, name+"-server-url", with(t.ServerFunctionUrl, &lambda.FunctionUrlArgs{
-		FunctionName:      fn.Name,
+		FunctionName:      target.Function,
+		Qualifier:         target.Qualifier,
 		AuthorizationType: pulumi.String("AWS_IAM"), // only CloudFront may call it: the edge signer, or its OAC
 		InvokeMode:        pulumi.String("BUFFERED"),
 	}), opts...)
@@ -97,6 +113,8 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		function:     fn,
 		url:          url,
 		logs:         logs,
+		alias:        alias,
+		target:       target,
 		originDomain: url.FunctionUrl.ApplyT(urlHost).(pulumi.StringOutput),
 	}, nil
 }

@@ -32,27 +32,29 @@ type Transform struct {
 	WebAcl                  func(*wafv2.WebAclArgs) // with wafRateLimit
 
 	// Server function.
-	Repository                func(*ecrx.RepositoryArgs)
-	Image                     func(*ecrx.ImageArgs)
-	ServerRole                func(*iam.RoleArgs)
-	ServerBasicExecution      func(*iam.RolePolicyAttachmentArgs)
-	ServerLogGroup            func(*cloudwatch.LogGroupArgs)
-	ServerFunction            func(*lambda.FunctionArgs)
-	ServerFunctionUrl         func(*lambda.FunctionUrlArgs)
-	EdgeProvider              func(*aws.ProviderArgs)
-	EdgeRole                  func(*iam.RoleArgs)
-	EdgeBasicExecution        func(*iam.RolePolicyAttachmentArgs)
-	EdgeRolePolicy            func(*iam.RolePolicyArgs)
-	EdgeFunction              func(*lambda.FunctionArgs)
-	EdgeLogGroup              func(*cloudwatch.LogGroupArgs)            // once per region, with edgeLogRetentionDays
-	ServerOriginAccessControl func(*cloudfront.OriginAccessControlArgs) // originAuth "oac"
-	ServerUrlPermission       func(*lambda.PermissionArgs)              // originAuth "oac": both permissions
-	InvalidatorRole           func(*iam.RoleArgs)
-	InvalidatorBasicExecution func(*iam.RolePolicyAttachmentArgs)
-	InvalidatorRolePolicy     func(*iam.RolePolicyArgs)
-	InvalidatorLogGroup       func(*cloudwatch.LogGroupArgs)
-	InvalidatorFunction       func(*lambda.FunctionArgs)
-	Invalidation              func(*lambda.InvocationArgs)
+	Repository                   func(*ecrx.RepositoryArgs)
+	Image                        func(*ecrx.ImageArgs)
+	ServerRole                   func(*iam.RoleArgs)
+	ServerBasicExecution         func(*iam.RolePolicyAttachmentArgs)
+	ServerLogGroup               func(*cloudwatch.LogGroupArgs)
+	ServerFunction               func(*lambda.FunctionArgs)
+	ServerFunctionUrl            func(*lambda.FunctionUrlArgs)
+	ServerAlias                  func(*lambda.AliasArgs)                        // with provisionedConcurrency
+	ServerProvisionedConcurrency func(*lambda.ProvisionedConcurrencyConfigArgs) // with provisionedConcurrency
+	EdgeProvider                 func(*aws.ProviderArgs)
+	EdgeRole                     func(*iam.RoleArgs)
+	EdgeBasicExecution           func(*iam.RolePolicyAttachmentArgs)
+	EdgeRolePolicy               func(*iam.RolePolicyArgs)
+	EdgeFunction                 func(*lambda.FunctionArgs)
+	EdgeLogGroup                 func(*cloudwatch.LogGroupArgs)            // once per region, with edgeLogRetentionDays
+	ServerOriginAccessControl    func(*cloudfront.OriginAccessControlArgs) // originAuth "oac"
+	ServerUrlPermission          func(*lambda.PermissionArgs)              // originAuth "oac": both permissions
+	InvalidatorRole              func(*iam.RoleArgs)
+	InvalidatorBasicExecution    func(*iam.RolePolicyAttachmentArgs)
+	InvalidatorRolePolicy        func(*iam.RolePolicyArgs)
+	InvalidatorLogGroup          func(*cloudwatch.LogGroupArgs)
+	InvalidatorFunction          func(*lambda.FunctionArgs)
+	Invalidation                 func(*lambda.InvocationArgs)
 
 	// Static site sync (sync.go).
 	DeployBucket                  func(*s3.BucketV2Args)

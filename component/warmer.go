@@ -25,7 +25,7 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 	}
 	invoke, err := iam.NewRolePolicy(ctx, name+"-warmer-invoke", with(t.WarmerRolePolicy, &iam.RolePolicyArgs{
 		Role:   role.Name,
-		Policy: policyOf(server.function.Arn, warmerInvokePolicy),
+		Policy: policyOf(server.target.Arn, warmerInvokePolicy),
 	}), opts...)
 	if err != nil {
 		return nil, err
@@ -39,7 +39,7 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 		MemorySize:  pulumi.Int(128),
 		Timeout:     pulumi.Int(warmerTimeout),
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
-			warmer.EnvTargets:     server.function.Name,
+			warmer.EnvTargets:     server.target.Name, // name:alias with provisioned concurrency
 			warmer.EnvConcurrency: s.warmerConcurrency.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 		}},
 	}), opts...)

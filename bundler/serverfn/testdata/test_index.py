@@ -405,6 +405,69 @@ class FactoryEntryTest(HandlerCase):
         self.assertEqual(len(sys.modules["app"].CREATED), 1)
 
 
+DASH_LIKE_APP = """
+from flask import Flask, request
+
+SEEN = []
+
+
+class Config:
+    routes_pathname_prefix = "/app/"
+    requests_pathname_prefix = "/app/"
+
+
+class DashLike:
+    \"\"\"What the handler reads of a Dash app: .server, .config's prefixes and .layout.\"\"\"
+    def __init__(self, server, layout):
+        self.server, self.config, self.layout = server, Config(), layout
+
+
+def create_app():
+    server = Flask(__name__)
+
+    @server.get("/app/", defaults={"rest": ""})
+    @server.get("/app/<path:rest>")
+    def any_page(rest):
+        SEEN.append((request.method, request.path))
+        if rest == "_dash-dependencies":
+            raise RuntimeError("a failing route must not stop the load")
+        return "ok " + rest
+
+    return DashLike(server, LAYOUT)
+"""
+
+
+class PrimeTest(HandlerCase):
+    """The app's first requests are rendered once at load, so a warm instance's first visitor pays nothing."""
+    APP_SOURCE = DASH_LIKE_APP + "\nLAYOUT = {'static': True}\n"
+
+    def test_dash_routes_rendered_at_load(self):
+        self.assertEqual(sys.modules["app"].SEEN,
+                         [("GET", "/app/"), ("GET", "/app/_dash-dependencies"), ("GET", "/app/_dash-layout")])
+        self.assertIn("open-dash: app loaded in", self.import_log.getvalue())
+        self.assertEqual(self.call(event(path="/app/"))["body"], "ok ")
+        self.assertEqual(len(sys.modules["app"].SEEN), 4)  # a warmer or a request renders nothing more
+        self.call({"type": "warmer"})
+        self.assertEqual(len(sys.modules["app"].SEEN), 4)
+
+
+class PrimeLayoutFunctionTest(HandlerCase):
+    APP_SOURCE = DASH_LIKE_APP + "\ndef LAYOUT():\n    raise AssertionError('the app\\'s code runs only for real requests')\n"
+
+    def test_layout_function_is_not_called(self):
+        self.assertEqual([p for _, p in sys.modules["app"].SEEN], ["/app/", "/app/_dash-dependencies"])
+
+
+class PrimeUnknownPrefixTest(HandlerCase):
+    APP_SOURCE = DASH_LIKE_APP.replace('routes_pathname_prefix = "/app/"', "routes_pathname_prefix = None") + \
+        "\nLAYOUT = None\n"
+
+    def test_nothing_requested_without_a_routes_prefix(self):
+        # Not a Dash app as far as the handler can tell (a bare Flask server has no config): no route is known.
+        self.assertEqual(sys.modules["app"].SEEN, [])
+        self.assertEqual(self.call(event(path="/app/x"))["statusCode"], 200)
+
+
 def random_value(rng, depth=0):
     pool = [None, True, False, 0, -1, 2 ** 40, 3.5, float("inf"), "", "GET", "/", "%", "%zz", "\ud800",
             "a" * rng.randint(0, 20), "warmer", "=;,\r\n", "/files/%FF"]

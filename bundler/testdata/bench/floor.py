@@ -4,7 +4,9 @@ Starts, imports the app, calls create_app() and renders the index page, the layo
 through the app's own Flask test client, then exits the way extract.py does. Everything else a bundle does
 (copying, hashing, writing, the manifest) has to hide inside the margin over this.
 
-usage: floor.py SOURCE_DIR
+usage: floor.py SOURCE_DIR [PATH ...]
+PATHs (relative to the app's prefix) default to the index, the layout and the dependencies; BenchmarkServerSinglePage
+asks for the index alone, the first request of a cold start.
 """
 
 import importlib.util
@@ -24,7 +26,7 @@ def main():
     app = module.create_app()
     client = app.server.test_client()
     prefix = app.config.requests_pathname_prefix
-    for path in ("", "_dash-layout", "_dash-dependencies"):
+    for path in sys.argv[2:] or ("", "_dash-layout", "_dash-dependencies"):
         resp = client.get(prefix + path)
         if resp.status_code != 200:
             sys.exit(f"{prefix + path} answered {resp.status_code}")
