@@ -17,7 +17,7 @@ import (
 const serverIndexPage = `
 import json, sys
 sys.path.insert(0, sys.argv[1])
-import index
+import opendash_handler as index  # the generated handler, as Lambda imports it
 resp = index.handler({"rawPath": "/", "rawQueryString": "", "headers": {"host": "example.com"},
                       "requestContext": {"http": {"method": "GET"}}}, None)
 assert resp["statusCode"] == 200, resp

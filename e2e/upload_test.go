@@ -93,7 +93,7 @@ func TestBrowserExamplesOAC(t *testing.T) {
 			browser := startBrowser(t, ctx, chromium)
 			for _, ex := range examples {
 				t.Run(ex.name, func(t *testing.T) {
-					s := serveExampleAuth(t, ctx, py, ex.name, preview.OriginAuthOAC)
+					s := serveExampleWith(t, ctx, py, ex.name, ex.app, preview.OriginAuthOAC)
 					dir := filepath.Join(artifacts, "oac-dash-"+py.DashVersion, ex.name)
 					if err := os.MkdirAll(dir, 0o755); err != nil {
 						t.Fatal(err)
