@@ -34,6 +34,9 @@ type authCase struct {
 	Headers map[string]string `json:"headers"`
 	Status  int               `json:"status"`  // 0: the request goes on
 	Forward string            `json:"forward"` // the x-forwarded-host passed on ("" : none)
+	// ForwardAuth is the x-forwarded-authorization passed on ("": none): the viewer's Authorization, for an
+	// app that checks its own, since the origin gets AWS's signature in Authorization.
+	ForwardAuth string `json:"forwardAuth"`
 }
 
 func cases() []authCase {
@@ -53,6 +56,14 @@ func cases() []authCase {
 			Headers: with(map[string]string{"x-forwarded-host": "evil.test"}), Forward: "d1.cloudfront.net"},
 		{Name: "no auth: drops x-forwarded-host without host", Config: edgeauth.Config{ForwardHost: true},
 			Headers: map[string]string{"x-forwarded-host": "evil.test"}},
+		{Name: "no auth: the app's own Authorization goes on as x-forwarded-authorization", Config: edgeauth.Config{ForwardHost: true},
+			Headers: with(map[string]string{"authorization": basic("admin:s3cret")}), Forward: "d1.cloudfront.net",
+			ForwardAuth: basic("admin:s3cret")},
+		{Name: "no auth: a viewer's own x-forwarded-authorization is dropped", Config: edgeauth.Config{ForwardHost: true},
+			Headers: with(map[string]string{"x-forwarded-authorization": basic("admin:s3cret")}), Forward: "d1.cloudfront.net"},
+		{Name: "basic auth at the edge: its Authorization stays at the edge", Config: server,
+			Headers: with(map[string]string{"authorization": basic("alice:pw"), "x-forwarded-authorization": "x"}),
+			Forward: "d1.cloudfront.net"},
 		{Name: "right password", Config: server, Headers: with(map[string]string{"authorization": basic("alice:pw")}), Forward: "d1.cloudfront.net"},
 		{Name: "password with a colon and a space", Config: server, Headers: with(map[string]string{"authorization": basic("bob:a:b c")}), Forward: "d1.cloudfront.net"},
 		{Name: "static: right password, host untouched", Config: static, Headers: with(map[string]string{"authorization": basic("alice:pw"), "x-forwarded-host": "kept.test"}), Forward: "kept.test"},
@@ -110,6 +121,9 @@ func TestViewerRequestGoja(t *testing.T) {
 			}
 			if got := res.Request.Headers["x-forwarded-host"]; got != c.Forward {
 				t.Errorf("x-forwarded-host = %q, want %q", got, c.Forward)
+			}
+			if got := res.Request.Headers["x-forwarded-authorization"]; got != c.ForwardAuth {
+				t.Errorf("x-forwarded-authorization = %q, want %q", got, c.ForwardAuth)
 			}
 		})
 	}

@@ -2,7 +2,11 @@
 // edgeauth.Source puts the module imports and the CONFIG line above it, one variant per use:
 //  - CONFIG.forwardHost (server behaviors): the origin request policy AllViewerExceptHostHeader drops the
 //    viewer's Host (a Lambda function URL routes by Host), so it is copied to X-Forwarded-Host, where the app
-//    reads it. A viewer's own X-Forwarded-Host is always replaced, never trusted.
+//    reads it. A viewer's own X-Forwarded-Host is always replaced, never trusted. Likewise the viewer's
+//    Authorization is copied to X-Forwarded-Authorization: the origin gets AWS's signature in Authorization
+//    (the edge signer's, or CloudFront's OAC), so an app that checks its own credentials (dash-auth's
+//    BasicAuth, a Flask before_request) finds them there; opendash_handler.py hands them back to it as
+//    Authorization. Not with basic auth at the edge: then the header was CloudFront's, not the app's.
 //  - CONFIG.basic (auth.basic on, every behavior): the request goes on only with an Authorization header
 //    whose user is in the associated KeyValueStore and whose password matches the stored salted hash
 //    ("v1$<salt>$<hex HMAC-SHA256 of the password keyed by the salt>"); anything else answers 401. It runs
@@ -25,6 +29,12 @@ async function handler(event) {
             request.headers['x-forwarded-host'] = { value: host.value };
         } else {
             delete request.headers['x-forwarded-host'];
+        }
+        var auth = request.headers.authorization;
+        if (auth && auth.value && !CONFIG.basic) {
+            request.headers['x-forwarded-authorization'] = { value: auth.value };
+        } else {
+            delete request.headers['x-forwarded-authorization'];
         }
     }
     return request;

@@ -70,6 +70,9 @@ const (
 	FunctionURLID     = "open-dash-preview"
 	FunctionURLDomain = FunctionURLID + ".lambda-url.us-east-1.localhost"
 	previewAccountID  = "000000000000"
+	// previewSignature stands for the SigV4 Authorization header a function URL receives behind CloudFront.
+	previewSignature = "AWS4-HMAC-SHA256 Credential=OPENDASHPREVIEW/20260101/us-east-1/lambda/aws4_request, " +
+		"SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000"
 )
 
 // hopByHop headers never reach an origin: CloudFront drops them (and Go already consumed them).
@@ -116,7 +119,15 @@ func newEvent(r *http.Request, body []byte, m eventMeta) Event {
 		sourceIP = host
 	}
 	headers["host"] = FunctionURLDomain
-	headers["x-forwarded-host"] = r.Host // what the edge signer adds
+	headers["x-forwarded-host"] = r.Host // what the viewer-request function adds
+	// What CloudFront's viewer-request function and the signer (or OAC) do to Authorization: the viewer's
+	// moves to x-forwarded-authorization and the function URL gets AWS's signature, so an app reading its
+	// own credentials from the wrong header breaks here as it would there.
+	delete(headers, "x-forwarded-authorization")
+	if auth, ok := headers["authorization"]; ok {
+		headers["x-forwarded-authorization"] = auth
+	}
+	headers["authorization"] = previewSignature
 	headers["x-forwarded-proto"] = scheme
 	if _, port, err := net.SplitHostPort(r.Host); err == nil {
 		headers["x-forwarded-port"] = port

@@ -169,3 +169,35 @@ func TestEventJSONKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestEventAuthorization: as behind CloudFront, the viewer's Authorization reaches the function as
+// x-forwarded-authorization and Authorization carries a signature; a viewer's own x-forwarded-authorization
+// is never passed on.
+func TestEventAuthorization(t *testing.T) {
+	tests := []struct {
+		name, auth, forged string
+		want               string // x-forwarded-authorization; "" for none
+	}{
+		{"viewer credentials move", "Basic YWRtaW46czNjcmV0", "", "Basic YWRtaW46czNjcmV0"},
+		{"none", "", "", ""},
+		{"a forged header is dropped", "", "Basic Zm9yZ2Vk", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			if tt.auth != "" {
+				r.Header.Set("Authorization", tt.auth)
+			}
+			if tt.forged != "" {
+				r.Header.Set("X-Forwarded-Authorization", tt.forged)
+			}
+			e := newEvent(r, nil, eventMeta{requestID: "id", now: time.Unix(0, 0)})
+			if got, ok := e.Headers["x-forwarded-authorization"]; got != tt.want || ok != (tt.want != "") {
+				t.Errorf("x-forwarded-authorization = %q (present %v), want %q", got, ok, tt.want)
+			}
+			if e.Headers["authorization"] != previewSignature {
+				t.Errorf("authorization = %q, want the stand-in signature", e.Headers["authorization"])
+			}
+		})
+	}
+}

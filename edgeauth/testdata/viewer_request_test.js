@@ -42,5 +42,7 @@ for (const c of cases) {
     assert.strictEqual(out.uri, '/');
     const fwd = out.headers['x-forwarded-host'];
     assert.strictEqual(fwd ? fwd.value : '', c.forward);
+    const auth = out.headers['x-forwarded-authorization'];
+    assert.strictEqual(auth ? auth.value : '', c.forwardAuth);
   });
 }

@@ -185,6 +185,13 @@ def _environ(event):
     cookie_parts = list(cookies)
     if lower.get("cookie"):
         cookie_parts.append(lower["cookie"])
+    # Authorization at a function URL is AWS's signature (the edge signer's or CloudFront's OAC), never the
+    # viewer's: CloudFront's viewer-request function moved the viewer's to x-forwarded-authorization, and the
+    # app (dash-auth's BasicAuth, a before_request check) gets that one back as its Authorization.
+    viewer_auth = lower.pop("x-forwarded-authorization", None)
+    lower.pop("authorization", None)
+    if viewer_auth:
+        lower["authorization"] = viewer_auth
     for name, value in lower.items():
         if name in ("host", "content-length", "cookie") or not _HEADER_NAME_RE.match(name):
             continue  # names with "_" would alias real headers once dashes become underscores

@@ -40,7 +40,9 @@ def create_app():
     @server.get("/hello")
     def hello():
         return jsonify(args=request.args.to_dict(flat=False), host=request.host, url=request.url,
-                       accept=request.headers.get("Accept"), remote=request.remote_addr)
+                       accept=request.headers.get("Accept"), remote=request.remote_addr,
+                       authorization=request.headers.get("Authorization"),
+                       forwarded_auth=request.headers.get("X-Forwarded-Authorization"))
 
     @server.post("/echo")
     def echo():
@@ -195,6 +197,20 @@ class FlaskAppTest(HandlerCase):
     def test_repeated_query_keys(self):
         resp = self.call(event(path="/hello", query="a=1&a=2&b=x%20y&c"))
         self.assertEqual(self.json_of(resp)["args"], {"a": ["1", "2"], "b": ["x y"], "c": [""]})
+
+    def test_viewer_authorization_reaches_the_app(self):
+        # Behind CloudFront, Authorization is AWS's signature; the viewer's comes as x-forwarded-authorization.
+        sigv4 = "AWS4-HMAC-SHA256 Credential=AKIA/20261130/us-east-1/lambda/aws4_request, Signature=ab"
+        cases = [
+            ({"authorization": sigv4, "x-forwarded-authorization": "Basic YWRtaW46czNjcmV0"}, "Basic YWRtaW46czNjcmV0"),
+            ({"authorization": sigv4}, None),  # the app never sees AWS's signature
+            ({}, None),
+        ]
+        for headers, want in cases:
+            with self.subTest(headers=headers):
+                got = self.json_of(self.call(event(path="/hello", headers=headers)))
+                self.assertEqual(got["authorization"], want)
+                self.assertIsNone(got["forwarded_auth"])
 
     def test_two_set_cookies_are_not_folded(self):
         resp = self.call(event(path="/cookies"))
