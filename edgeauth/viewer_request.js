@@ -3,8 +3,9 @@
 //  - CONFIG.forwardHost (server behaviors): the origin request policy AllViewerExceptHostHeader drops the
 //    viewer's Host (a Lambda function URL routes by Host), so it is copied to X-Forwarded-Host, where the app
 //    reads it. A viewer's own X-Forwarded-Host is always replaced, never trusted. Likewise the viewer's
-//    Authorization is copied to X-Forwarded-Authorization: the origin gets AWS's signature in Authorization
-//    (the edge signer's, or CloudFront's OAC), so an app that checks its own credentials (dash-auth's
+//    Authorization is copied to X-Forwarded-Authorization: an origin request policy never forwards
+//    Authorization (https://repost.aws/knowledge-center/cloudfront-authorization-header), the origin gets
+//    AWS's signature there instead (the edge signer's, or CloudFront's OAC), so an app that checks its own credentials (dash-auth's
 //    BasicAuth, a Flask before_request) finds them there; opendash_handler.py hands them back to it as
 //    Authorization. Not with basic auth at the edge: then the header was CloudFront's, not the app's.
 //  - CONFIG.basic (auth.basic on, every behavior): the request goes on only with an Authorization header
