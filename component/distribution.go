@@ -44,6 +44,31 @@ func behaviorFor(b manifest.Behavior, e *edge, s *settings) behaviorSettings {
 
 var cachedMethods = pulumi.ToStringArray(manifest.MethodsRead)
 
+// association is one function on a behavior: a Lambda@Edge function (includeBody for the signer) or a
+// CloudFront Function.
+type association struct {
+	eventType   string
+	arn         pulumi.StringInput
+	includeBody bool
+}
+
+// associations lists the behavior's Lambda@Edge and CloudFront Function associations, once for the ordered and
+// the default behavior: a viewer-request sign-in function (OIDC) and the origin-request signer are Lambda@Edge;
+// the forwarded-host or basic-auth viewer-request function is a CloudFront Function.
+func (bs behaviorSettings) associations() (lambdas, functions []association) {
+	if bs.viewerLambdaArn != nil {
+		lambdas = append(lambdas, association{eventType: "viewer-request", arn: bs.viewerLambdaArn})
+	}
+	if bs.lambdaArn != nil {
+		lambdas = append(lambdas, association{eventType: edgesigner.EventType, arn: bs.lambdaArn,
+			includeBody: edgesigner.IncludeBody})
+	}
+	if bs.functionArn != nil {
+		functions = append(functions, association{eventType: "viewer-request", arn: bs.functionArn})
+	}
+	return lambdas, functions
+}
+
 func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrderedCacheBehaviorArgs {
 	args := &cloudfront.DistributionOrderedCacheBehaviorArgs{
 		PathPattern:             pulumi.String(pattern),
@@ -56,32 +81,22 @@ func (bs behaviorSettings) ordered(pattern string) *cloudfront.DistributionOrder
 		Compress:                pulumi.Bool(bs.compress),
 		ResponseHeadersPolicyId: bs.responseHeaders,
 	}
-	lambdas := cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArray{}
-	if bs.viewerLambdaArn != nil {
-		lambdas = append(lambdas,
-			&cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArgs{
-				EventType: pulumi.String("viewer-request"),
-				LambdaArn: bs.viewerLambdaArn,
-			})
-	}
-	if bs.lambdaArn != nil {
-		lambdas = append(lambdas,
-			&cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArgs{
-				EventType:   pulumi.String(edgesigner.EventType),
-				LambdaArn:   bs.lambdaArn,
-				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
-			})
-	}
+	lambdas, functions := bs.associations()
 	if len(lambdas) > 0 {
-		args.LambdaFunctionAssociations = lambdas
-	}
-	if bs.functionArn != nil {
-		args.FunctionAssociations = cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{
-			&cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{
-				EventType:   pulumi.String("viewer-request"),
-				FunctionArn: bs.functionArn,
-			},
+		arr := cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArray{}
+		for _, l := range lambdas {
+			arr = append(arr, &cloudfront.DistributionOrderedCacheBehaviorLambdaFunctionAssociationArgs{
+				EventType: pulumi.String(l.eventType), LambdaArn: l.arn, IncludeBody: includeBody(l)})
 		}
+		args.LambdaFunctionAssociations = arr
+	}
+	if len(functions) > 0 {
+		arr := cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArray{}
+		for _, f := range functions {
+			arr = append(arr, &cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs{
+				EventType: pulumi.String(f.eventType), FunctionArn: f.arn})
+		}
+		args.FunctionAssociations = arr
 	}
 	return args
 }
@@ -97,34 +112,32 @@ func (bs behaviorSettings) asDefault() *cloudfront.DistributionDefaultCacheBehav
 		Compress:                pulumi.Bool(bs.compress),
 		ResponseHeadersPolicyId: bs.responseHeaders,
 	}
-	lambdas := cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArray{}
-	if bs.viewerLambdaArn != nil {
-		lambdas = append(lambdas,
-			&cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArgs{
-				EventType: pulumi.String("viewer-request"),
-				LambdaArn: bs.viewerLambdaArn,
-			})
-	}
-	if bs.lambdaArn != nil {
-		lambdas = append(lambdas,
-			&cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArgs{
-				EventType:   pulumi.String(edgesigner.EventType),
-				LambdaArn:   bs.lambdaArn,
-				IncludeBody: pulumi.Bool(edgesigner.IncludeBody),
-			})
-	}
+	lambdas, functions := bs.associations()
 	if len(lambdas) > 0 {
-		args.LambdaFunctionAssociations = lambdas
-	}
-	if bs.functionArn != nil {
-		args.FunctionAssociations = cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{
-			&cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs{
-				EventType:   pulumi.String("viewer-request"),
-				FunctionArn: bs.functionArn,
-			},
+		arr := cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArray{}
+		for _, l := range lambdas {
+			arr = append(arr, &cloudfront.DistributionDefaultCacheBehaviorLambdaFunctionAssociationArgs{
+				EventType: pulumi.String(l.eventType), LambdaArn: l.arn, IncludeBody: includeBody(l)})
 		}
+		args.LambdaFunctionAssociations = arr
+	}
+	if len(functions) > 0 {
+		arr := cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArray{}
+		for _, f := range functions {
+			arr = append(arr, &cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs{
+				EventType: pulumi.String(f.eventType), FunctionArn: f.arn})
+		}
+		args.FunctionAssociations = arr
 	}
 	return args
+}
+
+// includeBody is set only for the signer, which hashes the body; nil elsewhere (CloudFront's default, false).
+func includeBody(a association) pulumi.BoolPtrInput {
+	if !a.includeBody {
+		return nil
+	}
+	return pulumi.Bool(true)
 }
 
 // originReadTimeout lets CloudFront wait a little longer than the server may run, so that an answer given
