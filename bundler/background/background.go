@@ -1,0 +1,31 @@
+// Package background is OpenDash's background callback manager for AWS Lambda. Python is its source,
+// shipped into the server function as opendash_background.py: the handler installs it in place of the app's
+// own manager (DiskcacheManager, CeleryManager) and runs the jobs it starts, each in an asynchronous
+// invocation of the function itself, with progress, results, errors and cancellation in a store every
+// instance shares (an S3 prefix on AWS, a folder in `open-dash preview`).
+package background
+
+import _ "embed"
+
+// PythonFile is the manager's name in the server function, beside the handler.
+const PythonFile = "opendash_background.py"
+
+// EventType is the "type" of the event that runs a job: {"type": "opendash-job", "job": ID}.
+const EventType = "opendash-job"
+
+// Environment variables the manager reads: the component sets the S3 ones, the preview the folder and URL.
+const (
+	EnvBucket    = "OPENDASH_JOBS_BUCKET"     // S3 bucket of the job store
+	EnvPrefix    = "OPENDASH_JOBS_PREFIX"     // key prefix in it ("jobs/")
+	EnvDir       = "OPENDASH_JOBS_DIR"        // a folder standing in for S3 (the preview)
+	EnvInvokeURL = "OPENDASH_JOBS_INVOKE_URL" // where the preview takes job events (instead of Lambda's Invoke)
+	EnvTimeout   = "OPENDASH_JOB_TIMEOUT"     // seconds a job may run: the function's timeout
+)
+
+// Prefix is the key prefix of job records in the bucket; the bucket's lifecycle rule expires it.
+const Prefix = "jobs/"
+
+// Python is the manager's source (standard library, plus boto3 on Lambda).
+//
+//go:embed background.py
+var Python []byte
