@@ -59,6 +59,6 @@ func TestIndexPy(t *testing.T) {
 	if _, err := mustPlan(t, testOptions(src)).Write(dst); err != nil {
 		t.Fatal(err)
 	}
-	runUnittest(t, python, filepath.Join("testdata", "test_index.py"), 23,
+	runUnittest(t, python, filepath.Join("testdata", "test_index.py"), 25,
 		"OPENDASH_INDEX_PY="+filepath.Join(dst, HandlerFile))
 }
