@@ -458,17 +458,15 @@ def _callback_maps(app):
 
 
 def background_callbacks(app):
-    """[(callback output id, the manager's class name or "")] of the app's background callbacks."""
+    """[(callback output id, its manager or None)] of the app's background callbacks, by output."""
     found = {}
     default = getattr(app, "_background_manager", None)
     for cmap in _callback_maps(app):
         for output, cb in cmap.items():
-            spec = cb.get("background") or cb.get("long") if isinstance(cb, dict) else None
-            if not spec:
-                continue
-            manager = spec.get("manager") or cb.get("manager") or default
-            found[output] = type(manager).__name__ if manager is not None else ""
-    return sorted(found.items())
+            spec = (cb.get("background") or cb.get("long")) if isinstance(cb, dict) else None
+            if spec:
+                found[output] = spec.get("manager") or cb.get("manager") or default
+    return sorted(found.items(), key=lambda item: item[0])
 
 
 def install(app, store, invoker, timeout=DEFAULT_TIMEOUT):

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opendash/opendash/bundler/background"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/manifest"
 )
@@ -33,7 +34,8 @@ var accessPy string
 
 // script is what Python runs: the installed-packages helpers, the requirement check, the entry-point loader
 // the server function shares, the app loader and the anonymous-access checks, then the extraction that uses them.
-var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(entry.Python) + "\n\n" + loadappPy + "\n\n" +
+var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(entry.Python) + "\n\n" +
+	string(background.Python) + "\n\n" + loadappPy + "\n\n" +
 	accessPy + "\n\n" + extractPy
 
 // DefaultTimeout bounds importing the app and calling its entry point.
@@ -44,19 +46,21 @@ func Script() string { return script }
 
 // Report is what extract.py writes on success.
 type Report struct {
-	Entry                  manifest.Entry    `json:"entry"` // what the server function must import
-	DashVersion            string            `json:"dashVersion"`
-	PythonVersion          string            `json:"pythonVersion"`
-	RequestsPathnamePrefix string            `json:"requestsPathnamePrefix"`
-	RoutesPathnamePrefix   string            `json:"routesPathnamePrefix"`
-	UsePages               bool              `json:"usePages"`
-	ServeLocally           bool              `json:"serveLocally"`
-	Rendered               []Rendered        `json:"rendered"`
-	Copied                 []Copied          `json:"copied"`
-	ServerRoutes           []ServerRoute     `json:"serverRoutes"`
-	Installed              map[string]string `json:"installed"`
-	MustPin                []string          `json:"mustPin"`
-	Warnings               []string          `json:"warnings"`
+	Entry                  manifest.Entry `json:"entry"` // what the server function must import
+	DashVersion            string         `json:"dashVersion"`
+	PythonVersion          string         `json:"pythonVersion"`
+	RequestsPathnamePrefix string         `json:"requestsPathnamePrefix"`
+	RoutesPathnamePrefix   string         `json:"routesPathnamePrefix"`
+	UsePages               bool           `json:"usePages"`
+	ServeLocally           bool           `json:"serveLocally"`
+	Rendered               []Rendered     `json:"rendered"`
+	Copied                 []Copied       `json:"copied"`
+	ServerRoutes           []ServerRoute  `json:"serverRoutes"`
+	// BackgroundCallbacks are the app's background callbacks, with the manager each uses.
+	BackgroundCallbacks []manifest.BackgroundCallback `json:"backgroundCallbacks"`
+	Installed           map[string]string             `json:"installed"`
+	MustPin             []string                      `json:"mustPin"`
+	Warnings            []string                      `json:"warnings"`
 	// Disagree maps each Options.Specs line the installed version does not satisfy to that version.
 	Disagree map[string]string `json:"disagree"`
 	// ImportPaths are the folders (and zips) this Python imports from, the source folder excepted, plus

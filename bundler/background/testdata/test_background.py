@@ -262,12 +262,12 @@ class InstallTest(unittest.TestCase):
         def plain(n):
             return n
 
-        self.assertEqual(bg.background_callbacks(app), [("out.children", "DiskcacheManager")])
+        self.assertEqual(bg.background_callbacks(app), [("out.children", own)])
         self.assertEqual(bg.install(app, folder_store(self), RecordingInvoker()), 1)
         cb = app.callback_map["out.children"]
         self.assertIsInstance(cb["manager"], bg.manager_class())
         self.assertIs(cb["background"]["manager"], cb["manager"])
-        self.assertEqual(bg.background_callbacks(app), [("out.children", "LambdaManager")])
+        self.assertEqual(bg.background_callbacks(app), [("out.children", cb["manager"])])
 
 
 @unittest.skipUnless(REAL_DASH, "needs a real Dash (OPENDASH_TEST_PYTHON)")
