@@ -45,6 +45,8 @@ type Transform struct {
 	EdgeRolePolicy            func(*iam.RolePolicyArgs)
 	EdgeFunction              func(*lambda.FunctionArgs)
 	EdgeLogGroup              func(*cloudwatch.LogGroupArgs) // once per region, with edgeLogRetentionDays
+	JobsBucket                func(*s3.BucketV2Args)         // with background callbacks
+	JobsFunction              func(*lambda.FunctionArgs)     // with background callbacks
 	InvalidatorRole           func(*iam.RoleArgs)
 	InvalidatorBasicExecution func(*iam.RolePolicyAttachmentArgs)
 	InvalidatorRolePolicy     func(*iam.RolePolicyArgs)

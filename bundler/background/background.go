@@ -19,6 +19,7 @@ const (
 	EnvPrefix    = "OPENDASH_JOBS_PREFIX"     // key prefix in it ("jobs/")
 	EnvDir       = "OPENDASH_JOBS_DIR"        // a folder standing in for S3 (the preview)
 	EnvInvokeURL = "OPENDASH_JOBS_INVOKE_URL" // where the preview takes job events (instead of Lambda's Invoke)
+	EnvFunction  = "OPENDASH_JOBS_FUNCTION"   // the Lambda function that runs jobs (else the function itself)
 	EnvTimeout   = "OPENDASH_JOB_TIMEOUT"     // seconds a job may run: the function's timeout
 )
 

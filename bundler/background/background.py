@@ -3,16 +3,17 @@
 Dash's own managers cannot work on Lambda: DiskcacheManager runs the job in a child process that Lambda
 freezes as soon as the request returns, and keeps results in a folder no other instance sees. The server
 function installs this manager in place of the app's (the app is unchanged):
-- starting a job stores its request (callback key, arguments, context) and invokes the server function
-  itself asynchronously with {"type": "opendash-job", "job": ID}; that invocation runs the callback to the
-  end (up to the function's timeout, past CloudFront's 60 s);
+- starting a job stores its request (callback key, arguments, context) and invokes the server function's
+  image asynchronously with {"type": "opendash-job", "job": ID} (in the jobs function the component makes
+  from it, whose timeout can pass CloudFront's 60 s); that invocation runs the callback to the end;
 - progress, set_props, the result, errors and cancellation live in a store all instances share (an S3
   prefix on Lambda; a local folder standing in for it in `open-dash preview`), so polls from any instance
   see them.
 Standard library only, plus boto3 for the S3 store and the Lambda invoker (both in Lambda's Python images).
 
 Settings (environment): OPENDASH_JOBS_BUCKET and OPENDASH_JOBS_PREFIX (S3 store) or OPENDASH_JOBS_DIR
-(folder store); OPENDASH_JOBS_INVOKE_URL (the preview's invoker; else Lambda's, on AWS_LAMBDA_FUNCTION_NAME);
+(folder store); OPENDASH_JOBS_INVOKE_URL (the preview's invoker; else Lambda's, on OPENDASH_JOBS_FUNCTION, the function
+the component makes for jobs, else AWS_LAMBDA_FUNCTION_NAME);
 OPENDASH_JOB_TIMEOUT (seconds a job may take: the function's timeout).
 """
 import asyncio
@@ -155,8 +156,9 @@ def from_environment(environ=None):
         return None
     if env.get("OPENDASH_JOBS_INVOKE_URL"):
         invoker = HTTPInvoker(env["OPENDASH_JOBS_INVOKE_URL"])
-    elif env.get("AWS_LAMBDA_FUNCTION_NAME"):
-        invoker = LambdaInvoker(env["AWS_LAMBDA_FUNCTION_NAME"])
+    elif env.get("OPENDASH_JOBS_FUNCTION") or env.get("AWS_LAMBDA_FUNCTION_NAME"):
+        # The component runs jobs in a function of their own (its timeout can pass CloudFront's 60 s).
+        invoker = LambdaInvoker(env.get("OPENDASH_JOBS_FUNCTION") or env["AWS_LAMBDA_FUNCTION_NAME"])
     else:
         return None
     return store, invoker, timeout

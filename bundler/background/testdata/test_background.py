@@ -219,23 +219,21 @@ class PartsTest(unittest.TestCase):
         cases = [
             ({}, None),
             ({"OPENDASH_JOBS_DIR": d}, None),  # a store but no way to start jobs
-            ({"OPENDASH_JOBS_DIR": d, "OPENDASH_JOBS_INVOKE_URL": "http://127.0.0.1:1/jobs"}, ("FolderStore", "HTTPInvoker", 900)),
-            ({"OPENDASH_JOBS_DIR": d, "AWS_LAMBDA_FUNCTION_NAME": "f", "OPENDASH_JOB_TIMEOUT": "300",
-              "AWS_DEFAULT_REGION": "us-east-1"}, ("FolderStore", "LambdaInvoker", 300)),
+            ({"OPENDASH_JOBS_DIR": d, "OPENDASH_JOBS_INVOKE_URL": "http://127.0.0.1:1/jobs"},
+             ("FolderStore", "HTTPInvoker", 900, None)),
+            ({"OPENDASH_JOBS_DIR": d, "AWS_LAMBDA_FUNCTION_NAME": "f", "OPENDASH_JOB_TIMEOUT": "300"},
+             ("FolderStore", "LambdaInvoker", 300, "f")),
+            ({"OPENDASH_JOBS_BUCKET": "b", "AWS_LAMBDA_FUNCTION_NAME": "f", "OPENDASH_JOBS_FUNCTION": "jobs"},
+             ("S3Store", "LambdaInvoker", 900, "jobs")),
         ]
         for env, want in cases:
             with self.subTest(env=env):
-                saved = dict(os.environ)
-                os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
-                try:
-                    got = bg.from_environment(env)
-                finally:
-                    os.environ.clear()
-                    os.environ.update(saved)
+                got = bg.from_environment(env)
                 if want is None:
                     self.assertIsNone(got)
                 else:
-                    self.assertEqual((type(got[0]).__name__, type(got[1]).__name__, got[2]), want)
+                    self.assertEqual((type(got[0]).__name__, type(got[1]).__name__, got[2],
+                                      getattr(got[1], "function_name", None)), want)
 
     def test_folder_store_writes_atomically(self):
         store = folder_store(self)
