@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,9 @@ type previewOptions struct {
 	host   string
 	port   int
 	python string
+	// Lambda's realities: how many instances, CloudFront's origin timeout, the jobs function's timeout.
+	instances           int
+	timeout, jobTimeout time.Duration
 }
 
 func (o *previewOptions) addFlags(cmd *cobra.Command) {
@@ -36,6 +40,9 @@ func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	f.IntVar(&o.port, "port", defaultPort(), "port to listen on (0 picks a free one; default from $"+PortEnv+", else 8080)")
 	f.StringVar(&o.python, "python", "", "Python that runs the server function, with the app's requirements installed (default: $VIRTUAL_ENV/bin/python, else python3)")
+	f.IntVar(&o.instances, "instances", 1, "Lambda instances to play: requests are spread over this many workers, each with its own temporary folder")
+	f.DurationVar(&o.timeout, "timeout", preview.DefaultTimeout, "CloudFront's origin timeout: a server request running longer answers 504")
+	f.DurationVar(&o.jobTimeout, "job-timeout", preview.DefaultJobTimeout, "the longest a background callback job may run (the component's backgroundTimeout)")
 }
 
 func defaultPort() int {
@@ -79,6 +86,9 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			if o.port < 0 || o.port > 65535 {
 				return usageError{fmt.Errorf("--port %d is not a TCP port", o.port)}
 			}
+			if o.instances < 1 || o.instances > 64 {
+				return usageError{fmt.Errorf("--instances %d: play 1 to 64 Lambda instances", o.instances)}
+			}
 			dir, err := o.bundleDir(cmd)
 			if err != nil {
 				return err
@@ -88,6 +98,10 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 				Addr:   net.JoinHostPort(o.host, strconv.Itoa(o.port)),
 				Python: o.python,
 				Log:    stderr,
+
+				Instances:  o.instances,
+				Timeout:    o.timeout,
+				JobTimeout: o.jobTimeout,
 			})
 			if err != nil {
 				return err
