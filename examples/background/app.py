@@ -9,7 +9,7 @@ import tempfile
 import time
 
 import diskcache
-from dash import Dash, DiskcacheManager, Input, Output, html
+from dash import Dash, DiskcacheManager, Input, Output, callback, html
 
 STEPS = 10
 STEP_SECONDS = float(os.environ.get("STEP_SECONDS", "0.5"))  # 10 steps: a 5 s job
@@ -49,8 +49,9 @@ def show_error(err):
     return "failed: %s" % str(err).splitlines()[0]
 
 
-@app.callback(Output("error", "children"), Input("fail", "n_clicks"), background=True, on_error=show_error,
-              prevent_initial_call=True)
+# dash.callback (not app.callback): registered globally, run with the app's default manager.
+@callback(Output("error", "children"), Input("fail", "n_clicks"), background=True, on_error=show_error,
+          prevent_initial_call=True)
 def fail(n_clicks):
     raise ValueError("the input %d is not accepted" % n_clicks)
 
