@@ -238,7 +238,18 @@ class _LambdaManagerMixin:
 
     def __init__(self, store, invoker, timeout=DEFAULT_TIMEOUT, cache_by=None, expire=None, clock=time.time):
         self.store, self.invoker, self.timeout, self.expire, self.clock = store, invoker, timeout, expire, clock
+        self._requests = {}  # job id -> its stored request: written once, so each poll need not read it again
         super().__init__(cache_by)
+
+    def _request(self, job):
+        request = self._requests.get(job)
+        if request is None:
+            request = _decode(self.store.get("job/%s.json" % job))
+            if request is not None:
+                if len(self._requests) >= 256:
+                    self._requests.pop(next(iter(self._requests)))
+                self._requests[job] = request
+        return request
 
     # -- Dash calls these while serving a request
 
@@ -266,7 +277,7 @@ class _LambdaManagerMixin:
         state = _decode(self.store.get("state/%s.json" % job)) or {}
         if state.get("state") in ("done", "failed", "cancelled"):
             return False
-        request = _decode(self.store.get("job/%s.json" % job))
+        request = self._request(job)
         return request is not None and self.clock() < request.get("deadline", 0)
 
     def get_progress(self, key):
@@ -314,7 +325,7 @@ class _LambdaManagerMixin:
         browser's polling ends with the error rather than never."""
         if not job or self.store.get("cancel/%s" % job) is not None:
             return self.UNDEFINED
-        request = _decode(self.store.get("job/%s.json" % job))
+        request = self._request(job)
         if request is None or self.clock() < request.get("deadline", 0):
             return self.UNDEFINED
         state = _decode(self.store.get("state/%s.json" % job)) or {}
