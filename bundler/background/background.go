@@ -1,14 +1,18 @@
 // Package background is OpenDash's background callback manager for AWS Lambda. Python is its source,
 // shipped into the server function as opendash_background.py: the handler installs it in place of the app's
 // own manager (DiskcacheManager, CeleryManager) and runs the jobs it starts, each in an asynchronous
-// invocation of the function itself, with progress, results, errors and cancellation in a store every
-// instance shares (an S3 prefix on AWS, a folder in `open-dash preview`).
+// invocation of the jobs function (the server's image), with progress, results, errors and cancellation in
+// a store every instance shares. StorePython (opendash_jobstore.py) holds the stores (an S3 prefix on AWS, a
+// folder in `open-dash preview`) and the invokers (Lambda's asynchronous Invoke, the preview's endpoint).
 package background
 
 import _ "embed"
 
-// PythonFile is the manager's name in the server function, beside the handler.
-const PythonFile = "opendash_background.py"
+// PythonFile and StoreFile are the manager's and the store's names in the server function, beside the handler.
+const (
+	PythonFile = "opendash_background.py"
+	StoreFile  = "opendash_jobstore.py"
+)
 
 // EventType is the "type" of the event that runs a job: {"type": "opendash-job", "job": ID}.
 const EventType = "opendash-job"
@@ -26,7 +30,13 @@ const (
 // Prefix is the key prefix of job records in the bucket; the bucket's lifecycle rule expires it.
 const Prefix = "jobs/"
 
-// Python is the manager's source (standard library, plus boto3 on Lambda).
+// Python is the manager's source (standard library only: the extraction prepends it to find the app's
+// background callbacks).
 //
 //go:embed background.py
 var Python []byte
+
+// StorePython is the store's and invokers' source (standard library, plus boto3 on Lambda).
+//
+//go:embed jobstore.py
+var StorePython []byte

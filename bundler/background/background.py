@@ -9,27 +9,21 @@ function installs this manager in place of the app's (the app is unchanged):
 - progress, set_props, the result, errors and cancellation live in a store all instances share (an S3
   prefix on Lambda; a local folder standing in for it in `open-dash preview`), so polls from any instance
   see them.
-Standard library only, plus boto3 for the S3 store and the Lambda invoker (both in Lambda's Python images).
-
-Settings (environment): OPENDASH_JOBS_BUCKET and OPENDASH_JOBS_PREFIX (S3 store) or OPENDASH_JOBS_DIR
-(folder store); OPENDASH_JOBS_INVOKE_URL (the preview's invoker; else Lambda's, on OPENDASH_JOBS_FUNCTION, the function
-the component makes for jobs, else AWS_LAMBDA_FUNCTION_NAME);
-OPENDASH_JOB_TIMEOUT (seconds a job may take: the function's timeout).
+The store and the invoker (and the settings that choose them) are opendash_jobstore.py's; this module is
+standard library only, and the bundle's extraction uses its background_callbacks to report the app's.
 """
 import asyncio
 import contextvars
 import inspect
 import json
-import os
 import sys
 import threading
 import time
 import traceback
-import urllib.request
 import uuid
 
 EVENT_TYPE = "opendash-job"
-DEFAULT_TIMEOUT = 900  # Lambda's maximum; the component sets the function's real one
+DEFAULT_TIMEOUT = 900  # Lambda's maximum; the component sets the jobs function's real one
 # An async invocation waits in Lambda's queue before it starts; past this a job that never started is failed.
 START_GRACE = 120
 # A job stops this long before the function's deadline, so it can still record the timeout.
@@ -39,137 +33,6 @@ CANCEL_CHECK_S = 1.0
 
 class Stopped(Exception):
     """Raised inside a job's set_progress once the job is cancelled or out of time."""
-
-
-# ---------------------------------------------------------------- stores: get/put/delete of small blobs
-
-
-class FolderStore:
-    """A folder standing in for S3 (the preview): atomic writes, so a reader never sees half a value."""
-
-    def __init__(self, folder):
-        self.folder = folder
-        os.makedirs(folder, exist_ok=True)
-
-    def _path(self, name):
-        return os.path.join(self.folder, *name.split("/"))
-
-    def get(self, name):
-        try:
-            with open(self._path(name), "rb") as fh:
-                return fh.read()
-        except FileNotFoundError:
-            return None
-
-    def put(self, name, data):
-        path = self._path(name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = "%s.%s.tmp" % (path, uuid.uuid4().hex)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-
-    def delete(self, name):
-        try:
-            os.remove(self._path(name))
-        except FileNotFoundError:
-            pass
-
-    def __repr__(self):
-        return "folder %s" % self.folder
-
-
-class S3Store:
-    """An S3 prefix in a private bucket; the bucket's lifecycle rule expires what jobs leave behind.
-    S3 reads are strongly consistent after writes, so a poll sees the latest progress."""
-
-    def __init__(self, bucket, prefix="jobs/", client=None):
-        self._client, self.bucket, self.prefix = client, bucket, prefix
-
-    @property
-    def client(self):
-        if self._client is None:  # made on first use: boto3 is in every Lambda Python image, not everywhere
-            import boto3
-
-            self._client = boto3.client("s3")
-        return self._client
-
-    def get(self, name):
-        try:
-            return self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read()
-        except self.client.exceptions.NoSuchKey:
-            return None
-
-    def put(self, name, data):
-        self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data)
-
-    def delete(self, name):
-        self.client.delete_object(Bucket=self.bucket, Key=self.prefix + name)
-
-    def __repr__(self):
-        return "s3://%s/%s" % (self.bucket, self.prefix)
-
-
-# ---------------------------------------------------------------- invokers: start {"type": "opendash-job"}
-
-
-class LambdaInvoker:
-    """Invokes this very function asynchronously (InvocationType=Event): Lambda queues the event and runs
-    it on an instance of its own, which may outlive the request that started it."""
-
-    def __init__(self, function_name, client=None):
-        self.client, self.function_name = client, function_name
-
-    def invoke(self, event):
-        if self.client is None:
-            import boto3
-
-            self.client = boto3.client("lambda")
-        self.client.invoke(FunctionName=self.function_name, InvocationType="Event",
-                           Payload=json.dumps(event).encode("utf-8"))
-
-
-class HTTPInvoker:
-    """The preview's stand-in for Lambda's async invoke: POSTs the event, the preview queues it for its job
-    worker and answers 202 at once."""
-
-    def __init__(self, url):
-        self.url = url
-
-    def invoke(self, event):
-        req = urllib.request.Request(self.url, data=json.dumps(event).encode("utf-8"), method="POST",
-                                     headers={"content-type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            resp.read()
-
-
-def from_environment(environ=None):
-    """(store, invoker, timeout) from the settings the component or the preview gives the function, or None
-    when background jobs are not configured."""
-    env = os.environ if environ is None else environ
-    timeout = _number(env.get("OPENDASH_JOB_TIMEOUT"), DEFAULT_TIMEOUT)
-    if env.get("OPENDASH_JOBS_DIR"):
-        store = FolderStore(env["OPENDASH_JOBS_DIR"])
-    elif env.get("OPENDASH_JOBS_BUCKET"):
-        store = S3Store(env["OPENDASH_JOBS_BUCKET"], env.get("OPENDASH_JOBS_PREFIX", "jobs/"))
-    else:
-        return None
-    if env.get("OPENDASH_JOBS_INVOKE_URL"):
-        invoker = HTTPInvoker(env["OPENDASH_JOBS_INVOKE_URL"])
-    elif env.get("OPENDASH_JOBS_FUNCTION") or env.get("AWS_LAMBDA_FUNCTION_NAME"):
-        # The component runs jobs in a function of their own (its timeout can pass CloudFront's 60 s).
-        invoker = LambdaInvoker(env.get("OPENDASH_JOBS_FUNCTION") or env["AWS_LAMBDA_FUNCTION_NAME"])
-    else:
-        return None
-    return store, invoker, timeout
-
-
-def _number(value, default):
-    try:
-        n = float(value)
-    except (TypeError, ValueError):
-        return default
-    return n if n > 0 else default
 
 
 # ---------------------------------------------------------------- Dash's interface, per Dash line

@@ -28,8 +28,12 @@ func TestManagerPy(t *testing.T) {
 	if err := exec.Command(python, "-c", "import flask").Run(); err != nil {
 		t.Skipf("%s with Flask is needed for the manager's tests: %v", python, err)
 	}
-	module := filepath.Join(t.TempDir(), PythonFile)
+	dir := t.TempDir()
+	module := filepath.Join(dir, PythonFile)
 	if err := os.WriteFile(module, Python, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, StoreFile), StorePython, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(python, filepath.Join("testdata", "test_background.py"), "-v")

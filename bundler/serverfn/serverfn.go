@@ -2,7 +2,7 @@
 // behind a function URL. The folder it writes holds a copy of the app source, requirements.txt pinned to
 // the bundling Python's installed versions, opendash_handler.py (the handler, a name no app uses: the
 // user's own index.py is just their module), opendash_entry.py (the loader it shares with the extraction),
-// opendash_background.py (the background callback manager for Lambda),
+// opendash_background.py and opendash_jobstore.py (the background callback manager for Lambda),
 // opendash-app.json (the entry point the bundle resolved) and a Dockerfile.
 //
 // Use it in two steps: Plan walks the source and fails early (before any Python runs) on what would break
@@ -161,7 +161,7 @@ func (b *Bundle) checkRoot() error {
 		switch f.Rel {
 		case appFile:
 			hasApp = true
-		case HandlerFile, entry.PythonFile, background.PythonFile, EntryFile, PrefixFile:
+		case HandlerFile, entry.PythonFile, background.PythonFile, background.StoreFile, EntryFile, PrefixFile:
 			return fmt.Errorf("server function: %s has a %s at its root, which clashes with the %s open-dash "+
 				"generates; rename it, or leave it out with --exclude-dirs %s",
 				b.opts.SourceDir, f.Rel, f.Rel, f.Rel)
@@ -273,7 +273,8 @@ func (b *Bundle) CopySource(dir string) (Result, error) {
 	}
 	// The generated files that depend on nothing the bundling Python says.
 	for _, g := range []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
-		{background.PythonFile, background.Python}, {DockerignoreFile, dockerignore}} {
+		{background.PythonFile, background.Python}, {background.StoreFile, background.StorePython},
+		{DockerignoreFile, dockerignore}} {
 		if err := res.write(dir, g); err != nil {
 			return res, err
 		}

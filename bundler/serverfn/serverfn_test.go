@@ -41,15 +41,16 @@ func TestWriteLayoutAndModes(t *testing.T) {
 	want := []string{
 		". drwxr-xr-x", ".dockerignore -rw-r--r--", "Dockerfile -rw-r--r--", "app.py -rw-r--r--",
 		"assets drwxr-xr-x", "assets/app.css -rw-r--r--", "opendash_background.py -rw-r--r--",
-		"opendash_entry.py -rw-r--r--", "opendash_handler.py -rw-r--r--", "requirements.txt -rw-r--r--", "scripts drwxr-xr-x", "scripts/run.sh -rwxr-xr-x",
+		"opendash_entry.py -rw-r--r--", "opendash_handler.py -rw-r--r--", "opendash_jobstore.py -rw-r--r--",
+		"requirements.txt -rw-r--r--", "scripts drwxr-xr-x", "scripts/run.sh -rwxr-xr-x",
 	}
 	// t.TempDir is 0700 and is not ours to normalise.
 	keys[0] = ". drwxr-xr-x"
 	if !slices.Equal(keys, want) {
 		t.Errorf("written tree:\n got %q\nwant %q", keys, want)
 	}
-	if res.Files != 9 {
-		t.Errorf("Result.Files = %d, want 9", res.Files)
+	if res.Files != 10 {
+		t.Errorf("Result.Files = %d, want 10", res.Files)
 	}
 	if tree["opendash_handler.py -rw-r--r--"] != string(indexPy) {
 		t.Error("opendash_handler.py differs from the embedded handler")

@@ -3,17 +3,18 @@ the Lambda invoker against a stand-in client, and the manager's whole job life (
 error, cancel, timeout) with the job run by a second manager standing in for another Lambda instance.
 With the stand-in Dash the manager is driven as Dash drives it; with a real Dash (OPENDASH_TEST_PYTHON) a
 background callback also runs through Dash's own /_dash-update-component."""
-import importlib.util
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
 import unittest
 
-spec = importlib.util.spec_from_file_location("opendash_background", os.environ["OPENDASH_BACKGROUND_PY"])
-bg = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bg)
+# The manager and, beside it, the store module, as the server function has them.
+sys.path.insert(0, os.path.dirname(os.environ["OPENDASH_BACKGROUND_PY"]))
+import opendash_background as bg  # noqa: E402
+import opendash_jobstore as jobstore  # noqa: E402
 
 import dash  # noqa: E402  (the stand-in, or a real Dash)
 from dash.exceptions import PreventUpdate  # noqa: E402
@@ -49,7 +50,7 @@ class StubLambdaClient:
 def folder_store(test):
     d = tempfile.TemporaryDirectory()
     test.addCleanup(d.cleanup)
-    return bg.FolderStore(os.path.join(d.name, "jobs"))
+    return jobstore.FolderStore(os.path.join(d.name, "jobs"))
 
 
 def s3_store(test):
@@ -62,7 +63,7 @@ def s3_store(test):
 
     client = boto3.client("s3", region_name="us-east-1")
     client.create_bucket(Bucket="jobs-bucket")
-    return bg.S3Store("jobs-bucket", "jobs/", client=client)
+    return jobstore.S3Store("jobs-bucket", "jobs/", client=client)
 
 
 STORES = {"folder": folder_store, "s3": s3_store}
@@ -210,7 +211,7 @@ class ManagerTest(unittest.TestCase):
 class PartsTest(unittest.TestCase):
     def test_lambda_invoker_is_asynchronous(self):
         client = StubLambdaClient()
-        bg.LambdaInvoker("my-fn", client=client).invoke({"type": "opendash-job", "job": "ab12"})
+        jobstore.LambdaInvoker("my-fn", client=client).invoke({"type": "opendash-job", "job": "ab12"})
         self.assertEqual(client.calls, [{"FunctionName": "my-fn", "InvocationType": "Event",
                                          "Payload": b'{"type": "opendash-job", "job": "ab12"}'}])
 
@@ -228,7 +229,7 @@ class PartsTest(unittest.TestCase):
         ]
         for env, want in cases:
             with self.subTest(env=env):
-                got = bg.from_environment(env)
+                got = jobstore.from_environment(env)
                 if want is None:
                     self.assertIsNone(got)
                 else:

@@ -271,9 +271,10 @@ JOB_EVENT = "opendash-job"
 def _install_jobs(dash_app):
     try:
         import opendash_background
+        import opendash_jobstore
     except ImportError:
         return
-    settings = opendash_background.from_environment()
+    settings = opendash_jobstore.from_environment()
     if settings:
         count = opendash_background.install(dash_app, *settings)
         if count:

@@ -89,7 +89,7 @@ def event(method="GET", path="/", query="", headers=None, cookies=None, body=Non
     return e
 
 
-USER_MODULES = ("app", "index", "opendash_entry", "opendash_background")
+USER_MODULES = ("app", "index", "opendash_entry", "opendash_background", "opendash_jobstore")
 
 
 class HandlerCase(unittest.TestCase):
@@ -102,7 +102,7 @@ class HandlerCase(unittest.TestCase):
         for name, text in dict({"app.py": self.APP_SOURCE}, **self.FILES).items():
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(text)
-        for generated in ("opendash_entry.py", "opendash_background.py"):
+        for generated in ("opendash_entry.py", "opendash_background.py", "opendash_jobstore.py"):
             shutil.copy(os.path.join(os.path.dirname(INDEX), generated), self.dir)
         if self.ENTRY is not None:
             with open(os.path.join(self.dir, "opendash-app.json"), "w") as f:
