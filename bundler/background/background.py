@@ -125,7 +125,9 @@ class _LambdaManagerMixin:
         request = {"callback": job_fn.key, "cacheKey": key, "args": args, "context": _encodable_context(context),
                    "created": now, "deadline": now + START_GRACE + self.timeout}
         self.store.put("job/%s.json" % job, _encode(request))
-        self.store.delete("result/%s.json" % key)  # a new run of the same inputs must not see the last one's
+        if self.cache_by is None:  # a new run of the same inputs must not see an unread result of the last
+            self.store.delete("result/%s.json" % key)
+        # With cache_by, as with Dash's managers, a stored result of the same key is the answer at once.
         self.store.delete("progress/%s.json" % key)
         try:
             self.invoker.invoke({"type": EVENT_TYPE, "job": job})

@@ -191,6 +191,16 @@ class ManagerTest(unittest.TestCase):
         self.assertFalse(later.job_running(job))
         self.assertIn("never started", later.get_result("ck-slow", job)[front.error_key]["msg"])
 
+    def test_cache_by_keeps_results(self):
+        store = folder_store(self)
+        key = self._register(slow)
+        front = self.make(store, cache_by=[lambda: "v1"])
+        first = front.call_job_fn("ck-cached", front.func_registry[key], [1], {})
+        self.assertEqual(self.make(store).run_job(first)["state"], "done")
+        self.assertEqual(front.get_result("ck-cached", first), "done 1")
+        again = front.call_job_fn("ck-cached", front.func_registry[key], [1], {})
+        self.assertEqual(front.get_result("ck-cached", again), "done 1", "a cached result answers at once")
+
     def test_invoke_failure_is_the_callbacks_error(self):
         store = folder_store(self)
         key = self._register(slow)
