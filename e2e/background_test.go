@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,6 +25,10 @@ func TestBrowserBackgroundCallbacks(t *testing.T) {
 	ctx := testContext(t)
 	for _, py := range pythons {
 		t.Run("dash-"+py.DashVersion, func(t *testing.T) {
+			if out, err := exec.Command(py.Path, "-c", "import diskcache, multiprocess, psutil").CombinedOutput(); err != nil {
+				t.Skipf("examples/background uses DiskcacheManager, which needs diskcache, multiprocess and psutil in %s "+
+					"(Debian: apt-get install -y python3-diskcache python3-multiprocess python3-psutil): %s", py.Path, out)
+			}
 			browser := startBrowser(t, ctx, chromium)
 			src := copyExample(t, "background")
 			bundleCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
