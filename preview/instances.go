@@ -104,13 +104,19 @@ func (s *Server) startInstances(py, serverDir, handlerFile string, startTimeout 
 			return nil, err
 		}
 		extra = s.jobs.env()
-		jobCfg := cfg
-		if jobCfg.env, err = instanceEnv(serverDir, tmp, "jobs", append(extra, "AWS_LAMBDA_FUNCTION_NAME=open-dash-preview-jobs")); err != nil {
-			s.closeInstances()
-			return nil, err
+		// The jobs function's instances: as many as serve requests, each started by its first job.
+		jobWorkers := make([]*worker, max(o.Instances, 1))
+		for i := range jobWorkers {
+			c := cfg
+			name := fmt.Sprintf("jobs-%d", i)
+			if c.env, err = instanceEnv(serverDir, tmp, name, append(extra, "AWS_LAMBDA_FUNCTION_NAME=open-dash-preview-jobs")); err != nil {
+				s.closeInstances()
+				return nil, err
+			}
+			jobWorkers[i] = newWorker(c, handlerFile, startTimeout)
 		}
-		s.jobs.fn = newPool([]*worker{newWorker(jobCfg, handlerFile, startTimeout)})
-		s.log.Printf("background callbacks: jobs run in a worker of their own (the jobs function), their state in %s (standing in for S3)", s.jobs.store)
+		s.jobs.fn = newPool(jobWorkers)
+		s.log.Printf("background callbacks: jobs run in workers of their own (the jobs function), their state in %s (standing in for S3)", s.jobs.store)
 	}
 	workers := make([]*worker, max(o.Instances, 1))
 	for i := range workers {
