@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -143,6 +144,7 @@ func TestBundleFakeDash(t *testing.T) {
 	}
 	for _, f := range []string{"server-functions/default/app.py", "server-functions/default/data/table.csv",
 		"server-functions/default/opendash_handler.py", "server-functions/default/opendash_entry.py",
+		"server-functions/default/opendash_background.py", "server-functions/default/opendash_jobstore.py",
 		"server-functions/default/opendash-app.json", "server-functions/default/Dockerfile", "warmer-function/index.py"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing %s", f)
@@ -522,5 +524,30 @@ func TestCacheKeyFollowsApp(t *testing.T) {
 	appendFile(t, filepath.Join(src, "other.py"), "from app import app\n")
 	if res, err = bundle(t, src, Options{App: "other:app"}); err == nil || res != nil {
 		t.Fatalf("another --app reused the cached bundle (want the no-layout error): %v", err)
+	}
+}
+
+// TestBundleBackgroundCallbacks: the manifest lists the background callbacks with their managers, and a
+// cache inside the app's folder (read-only on Lambda) is a warning naming it and the fix.
+func TestBundleBackgroundCallbacks(t *testing.T) {
+	fakeDash(t)
+	res, err := bundle(t, fixture(t, "background"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []manifest.BackgroundCallback{{Output: "other.children", Manager: "DiskcacheManager"},
+		{Output: "result.children", Manager: "DiskcacheManager"}}
+	if got := res.Manifest.App.BackgroundCallbacks; !slices.Equal(got, want) {
+		t.Errorf("backgroundCallbacks = %+v, want %+v", got, want)
+	}
+	var warned bool
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "DiskcacheManager keeps its cache in cache, inside the app's folder") &&
+			strings.Contains(w, "tempfile.gettempdir()") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning about the cache inside the app folder: %q", res.Warnings)
 	}
 }

@@ -145,3 +145,38 @@ func pythonOutput(t *testing.T, py, code string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// TestIntegrationBackgroundCallbacks: with real Dash (and diskcache), the bundle lists the background
+// callbacks of examples/background with their manager, and a copy whose cache sits in the app's folder (as
+// Dash's own examples write it, diskcache.Cache("./cache")) is a warning naming that folder.
+func TestIntegrationBackgroundCallbacks(t *testing.T) {
+	py := realDash(t)
+	if out, err := exec.Command(py, "-c", "import diskcache, multiprocess, psutil").CombinedOutput(); err != nil {
+		t.Skipf("DiskcacheManager needs diskcache, multiprocess and psutil in %s: %s", py, out)
+	}
+	src := example(t, "background")
+	app := filepath.Join(src, "app.py")
+	code, err := os.ReadFile(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inFolder := strings.Replace(string(code), `os.path.join(tempfile.gettempdir(), "background-example")`, `"./cache"`, 1)
+	if inFolder == string(code) {
+		t.Fatal("examples/background/app.py no longer makes its cache where this test expects")
+	}
+	if err := os.WriteFile(app, []byte(inFolder), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Bundle(context.Background(), Options{SourceDir: src, Python: py, SkipInstall: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []manifest.BackgroundCallback{{Output: "error.children", Manager: "DiskcacheManager"},
+		{Output: "result.children", Manager: "DiskcacheManager"}}
+	if got := res.Manifest.App.BackgroundCallbacks; len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("backgroundCallbacks = %+v, want %+v", got, want)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "DiskcacheManager keeps its cache in cache, inside the app's folder") {
+		t.Errorf("no warning about ./cache: %q", res.Warnings)
+	}
+}

@@ -36,6 +36,7 @@ func writeManifest(_ context.Context, b *build) error {
 			UsePages:               r.UsePages,
 			ServeLocally:           r.ServeLocally,
 			Entry:                  r.Entry,
+			BackgroundCallbacks:    r.BackgroundCallbacks,
 		},
 		Origins: manifest.Origins{
 			S3: manifest.S3Origin{Dir: AssetsDir},

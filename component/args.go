@@ -69,6 +69,8 @@ type DashSiteArgs struct {
 
 	Auth *AuthArgs `pulumi:"auth,optional"`
 
+	BackgroundTimeout pulumi.IntInput `pulumi:"backgroundTimeout,optional"`
+
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
 	Transform *Transform
@@ -125,6 +127,10 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.WafRateLimit, "Attach an AWS WAF web ACL that blocks an IP address sending more than this "+
 		"many requests in 5 minutes (at least 10). Costs about $6 a month plus $0.60 per million requests. "+
 		"Default: no web ACL.")
+	an.Describe(&a.BackgroundTimeout, "Timeout in seconds, 1 to 900, of the jobs function that runs the app's "+
+		"background callbacks (created only when the bundle has some): a job longer than this ends with an error "+
+		"in the browser. Each job is billed for the time it runs.")
+	an.SetDefault(&a.BackgroundTimeout, DefaultBackgroundTimeout)
 	an.Describe(&a.EdgeLogRetentionDays, "Create the Lambda@Edge signer's log groups "+
 		"(/aws/lambda/us-east-1.<function>) with this retention, in days, in every region of edgeLogRegions. "+
 		"Without it Lambda@Edge creates them on first use in each region that runs the function, keeps the "+
@@ -147,6 +153,7 @@ type settings struct {
 	// timeout and warmerConcurrency fail when they resolve out of range (Timeout and WarmerConcurrency
 	// may come from other resources, so they are checked again once known).
 	timeout, warmerConcurrency pulumi.IntOutput
+	backgroundTimeout          pulumi.IntOutput
 }
 
 // resolve checks the plain arguments and fills defaults; name prefixes error messages.
@@ -212,6 +219,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if err := checkPlainInt(name, args.WafRateLimit, wafRateLimitRange); err != nil {
 		return nil, err
 	}
+	if err := checkPlainInt(name, args.BackgroundTimeout, backgroundTimeoutRange); err != nil {
+		return nil, err
+	}
 	if err := checkProvisioned(name, args); err != nil {
 		return nil, err
 	}
@@ -242,7 +252,11 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if s.WarmerConcurrency == nil {
 		s.WarmerConcurrency = pulumi.Int(DefaultWarmerConcurrency)
 	}
+	if s.BackgroundTimeout == nil {
+		s.BackgroundTimeout = pulumi.Int(DefaultBackgroundTimeout)
+	}
 	s.timeout = checkedInt(name, s.Timeout, timeoutRange)
+	s.backgroundTimeout = checkedInt(name, s.BackgroundTimeout, backgroundTimeoutRange)
 	s.warmerConcurrency = checkedInt(name, s.WarmerConcurrency, warmerConcurrencyRange)
 	return s, nil
 }

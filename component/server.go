@@ -68,6 +68,14 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	if err != nil {
 		return nil, err
 	}
+	var jobs *backgroundJobs
+	var jobsEnv pulumi.StringMap
+	if len(b.manifest.App.BackgroundCallbacks) > 0 {
+		if jobs, err = newBackgroundJobs(ctx, name, b, s, image, role, opts); err != nil {
+			return nil, err
+		}
+		jobsEnv = jobs.serverEnv()
+	}
 	fn, err := lambda.NewFunction(ctx, name+"-server", with(t.ServerFunction, &lambda.FunctionArgs{
 		Description:   pulumi.String("OpenDash " + name + ": the Dash app"),
 		PackageType:   pulumi.String("Image"),
@@ -77,7 +85,7 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		Architectures: pulumi.StringArray{pulumi.String(origin.Architecture)},
 		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
 		Timeout:       s.timeout.ToIntPtrOutput(),
-		Environment:   serverEnvironment(s),
+		Environment:   serverEnvironment(s, jobsEnv),
 		// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
 		ReservedConcurrentExecutions: reservedConcurrency(name, s),
 		// Provisioned concurrency needs a numbered version behind an alias.
@@ -98,6 +106,11 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	logs, err := newLogGroup(ctx, name+"-server-logs", fn.Name, s, t.ServerLogGroup, opts)
 	if err != nil {
 		return nil, err
+	}
+	if jobs != nil {
+		if err := jobs.grant(ctx, name, role, opts); err != nil {
+			return nil, err
+		}
 	}
 	url, err := lambda.NewFunctionUrl(ctx, name+"-server-url", with(t.ServerFunctionUrl, &lambda.FunctionUrlArgs{
 		FunctionName:      target.Function,
@@ -126,23 +139,28 @@ func urlHost(u string) string {
 	return host
 }
 
-// serverEnvironment is the user's variables plus DOMAIN_NAME when a custom domain is set. Without one the
-// app reads the host from X-Forwarded-Host: the distribution's own domain here would be a dependency cycle.
-// A DOMAIN_NAME the user sets wins.
-func serverEnvironment(s *settings) lambda.FunctionEnvironmentPtrInput {
-	fixed := map[string]string{}
+// serverEnvironment is the user's variables plus DOMAIN_NAME when a custom domain is set, plus the
+// background job settings (jobs, nil without background callbacks). Without a custom domain the app reads
+// the host from X-Forwarded-Host: the distribution's own domain here would be a dependency cycle. A
+// variable the user sets wins.
+func serverEnvironment(s *settings, jobs pulumi.StringMap) lambda.FunctionEnvironmentPtrInput {
+	fixed := pulumi.StringMap{}
 	if s.DomainName != "" {
-		fixed["DOMAIN_NAME"] = s.DomainName
+		fixed["DOMAIN_NAME"] = pulumi.String(s.DomainName)
+	}
+	for k, v := range jobs {
+		fixed[k] = v
 	}
 	if s.Environment == nil {
 		if len(fixed) == 0 {
 			return nil
 		}
-		return &lambda.FunctionEnvironmentArgs{Variables: pulumi.ToStringMap(fixed)}
+		return &lambda.FunctionEnvironmentArgs{Variables: fixed}
 	}
-	vars := s.Environment.ToStringMapOutput().ApplyT(func(user map[string]string) map[string]string {
-		out := make(map[string]string, len(fixed)+len(user))
-		for k, v := range fixed {
+	vars := pulumi.All(fixed.ToStringMapOutput(), s.Environment.ToStringMapOutput()).ApplyT(func(a []any) map[string]string {
+		ours, user := a[0].(map[string]string), a[1].(map[string]string)
+		out := make(map[string]string, len(ours)+len(user))
+		for k, v := range ours {
 			out[k] = v
 		}
 		for k, v := range user {

@@ -49,6 +49,8 @@ type Transform struct {
 	EdgeLogGroup                 func(*cloudwatch.LogGroupArgs)            // once per region, with edgeLogRetentionDays
 	ServerOriginAccessControl    func(*cloudfront.OriginAccessControlArgs) // originAuth "oac"
 	ServerUrlPermission          func(*lambda.PermissionArgs)              // originAuth "oac": both permissions
+	JobsBucket                   func(*s3.BucketV2Args)                    // with background callbacks
+	JobsFunction                 func(*lambda.FunctionArgs)                // with background callbacks
 	InvalidatorRole              func(*iam.RoleArgs)
 	InvalidatorBasicExecution    func(*iam.RolePolicyAttachmentArgs)
 	InvalidatorRolePolicy        func(*iam.RolePolicyArgs)

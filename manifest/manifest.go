@@ -84,6 +84,26 @@ type App struct {
 	ServeLocally         bool   `json:"serveLocally"`
 	// Entry is how the server function gets the app: exactly what the bundle imported.
 	Entry Entry `json:"entry"`
+	// BackgroundCallbacks are the app's background callbacks (`background=True`), sorted by output. When
+	// there are any, the server function runs them with OpenDash's manager: each job in an asynchronous
+	// invocation of the function itself, its state in a job store (S3) the component creates.
+	BackgroundCallbacks []BackgroundCallback `json:"backgroundCallbacks,omitempty"`
+}
+
+// BackgroundCallback is one background callback as the bundle found it.
+type BackgroundCallback struct {
+	Output  string `json:"output"`  // Dash's callback id, e.g. "result.children" or "..a.b...c.d.."
+	Manager string `json:"manager"` // the app's manager class (DiskcacheManager, CeleryManager); "" if none
+}
+
+// LambdaNote says what happens to a background callback on AWS Lambda, for the bundle's summary.
+func (b BackgroundCallback) LambdaNote() string {
+	own := "the app's manager"
+	if b.Manager != "" {
+		own = "the app's " + b.Manager
+	}
+	return fmt.Sprintf("background callback %s: on AWS Lambda OpenDash's manager replaces %s: each job runs in "+
+		"an asynchronous invocation of the server function (up to its timeout), progress and results in S3", b.Output, own)
 }
 
 // Entry is the app's entry point as resolved while bundling (`--app`, else create_app(), else the

@@ -187,3 +187,17 @@ func TestReadRoundTrip(t *testing.T) {
 		t.Fatalf("unknown field error = %v", err)
 	}
 }
+
+func TestBackgroundCallbackLambdaNote(t *testing.T) {
+	for _, tc := range []struct {
+		cb   BackgroundCallback
+		want string
+	}{
+		{BackgroundCallback{Output: "out.children", Manager: "DiskcacheManager"}, "background callback out.children: on AWS Lambda OpenDash's manager replaces the app's DiskcacheManager"},
+		{BackgroundCallback{Output: "x.y"}, "replaces the app's manager: each job runs in an asynchronous invocation"},
+	} {
+		if got := tc.cb.LambdaNote(); !strings.Contains(got, tc.want) {
+			t.Errorf("%+v: %q does not contain %q", tc.cb, got, tc.want)
+		}
+	}
+}

@@ -58,6 +58,11 @@ type Options struct {
 	// OIDC, when set, runs the component's OIDC sign-in function (auth.oidc) in front of every behavior, in
 	// Node.js, against the given provider; the callback URL is http://<preview host>/_opendash/callback.
 	OIDC *OIDCOptions
+	// Instances is how many Lambda instances (workers) serve requests, each with its own temporary folder;
+	// requests go to the one idle longest. 0 means 1.
+	Instances int
+	// JobTimeout bounds one background callback job (the jobs function's timeout). 0 means DefaultJobTimeout.
+	JobTimeout time.Duration
 }
 
 // invoker runs server function invocations; *worker is the real one.
@@ -81,6 +86,9 @@ type Server struct {
 	http       *http.Server
 
 	auth viewerCheck // runs at viewer request: basic auth or OIDC sign-in; nil without either
+
+	jobs *jobs  // background callback jobs; nil when the bundle has none
+	tmp  string // the instances' temporary folders and the local job store, removed by Close
 
 	served    chan struct{} // closed when Serve has returned; serveErr is then set
 	serveErr  error
@@ -148,14 +156,12 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if startTimeout <= 0 {
 		startTimeout = DefaultStartTimeout
 	}
-	w := newWorker(processConfig{
-		python:  py,
-		dir:     serverDir,
-		handler: m.Origins.Server.Handler,
-		env:     workerEnv(serverDir),
-		log:     s.log,
-	}, handlerFile, startTimeout)
-	s.fn = w
+	pool, err := s.startInstances(py, serverDir, handlerFile, startTimeout, o)
+	if err != nil {
+		s.closeAuth()
+		return nil, err
+	}
+	s.fn = pool
 
 	addr := o.Addr
 	if addr == "" {
@@ -163,6 +169,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.ln, err = net.Listen("tcp", addr)
 	if err != nil {
+		s.closeInstances()
 		s.closeAuth()
 		return nil, fmt.Errorf("listening on %s: %w; choose another address (port 0 picks a free one)", addr, err)
 	}
@@ -184,7 +191,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	for _, warning := range warnings {
 		s.log.Printf("warning: %s", warning)
 	}
-	version, err := w.start(ctx)
+	version, err := pool.start(ctx)
 	if err != nil {
 		s.Close()
 		if ctx.Err() != nil {
@@ -233,8 +240,8 @@ func (s *Server) URL() string {
 // Close stops the worker (and everything it started) and the HTTP server. It is safe to call more than once.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		// The worker first: requests waiting on it then fail fast instead of holding up the shutdown.
-		s.fn.close()
+		// The workers first: requests waiting on them then fail fast instead of holding up the shutdown.
+		s.closeInstances()
 		s.closeAuth()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

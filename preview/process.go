@@ -75,7 +75,7 @@ type process struct {
 }
 
 func startProcess(c processConfig) (*process, error) {
-	cmd := exec.Command(c.python, "-c", workerScript, c.handler, fmt.Sprint(eventsFD), fmt.Sprint(repliesFD))
+	cmd := exec.Command(c.python, "-c", readonlyScript+"\n"+workerScript, c.handler, fmt.Sprint(eventsFD), fmt.Sprint(repliesFD))
 	cmd.Dir = c.dir
 	cmd.Env = c.env
 	if err := isolate(cmd); err != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opendash/opendash/bundler/background"
 	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
@@ -34,10 +35,11 @@ var loadappPy string
 var accessPy string
 
 // script is what Python runs: the installed-packages helpers, the requirement check, the entry-point loader
-// and content times (both shared with the server function), the app loader, the anonymous-access checks and
-// the body-hash page hook, then the extraction that uses them.
+// and content times (both shared with the server function), the background-callback detection, the app loader,
+// the anonymous-access checks and the body-hash page hook, then the extraction that uses them.
 var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(entry.Python) + "\n\n" +
-	string(contenttimes.Py) + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + bodyhash.Source() + "\n\n" + extractPy
+	string(contenttimes.Py) + "\n\n" + string(background.Python) + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" +
+	bodyhash.Source() + "\n\n" + extractPy
 
 // DefaultTimeout bounds importing the app and calling its entry point.
 const DefaultTimeout = 120 * time.Second
@@ -47,19 +49,21 @@ func Script() string { return script }
 
 // Report is what extract.py writes on success.
 type Report struct {
-	Entry                  manifest.Entry    `json:"entry"` // what the server function must import
-	DashVersion            string            `json:"dashVersion"`
-	PythonVersion          string            `json:"pythonVersion"`
-	RequestsPathnamePrefix string            `json:"requestsPathnamePrefix"`
-	RoutesPathnamePrefix   string            `json:"routesPathnamePrefix"`
-	UsePages               bool              `json:"usePages"`
-	ServeLocally           bool              `json:"serveLocally"`
-	Rendered               []Rendered        `json:"rendered"`
-	Copied                 []Copied          `json:"copied"`
-	ServerRoutes           []ServerRoute     `json:"serverRoutes"`
-	Installed              map[string]string `json:"installed"`
-	MustPin                []string          `json:"mustPin"`
-	Warnings               []string          `json:"warnings"`
+	Entry                  manifest.Entry `json:"entry"` // what the server function must import
+	DashVersion            string         `json:"dashVersion"`
+	PythonVersion          string         `json:"pythonVersion"`
+	RequestsPathnamePrefix string         `json:"requestsPathnamePrefix"`
+	RoutesPathnamePrefix   string         `json:"routesPathnamePrefix"`
+	UsePages               bool           `json:"usePages"`
+	ServeLocally           bool           `json:"serveLocally"`
+	Rendered               []Rendered     `json:"rendered"`
+	Copied                 []Copied       `json:"copied"`
+	ServerRoutes           []ServerRoute  `json:"serverRoutes"`
+	// BackgroundCallbacks are the app's background callbacks, with the manager each uses.
+	BackgroundCallbacks []manifest.BackgroundCallback `json:"backgroundCallbacks"`
+	Installed           map[string]string             `json:"installed"`
+	MustPin             []string                      `json:"mustPin"`
+	Warnings            []string                      `json:"warnings"`
 	// Disagree maps each Options.Specs line the installed version does not satisfy to that version.
 	Disagree map[string]string `json:"disagree"`
 	// ImportPaths are the folders (and zips) this Python imports from, the source folder excepted, plus

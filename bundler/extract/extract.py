@@ -20,8 +20,8 @@ something is missing: pip must run first), {"event": "loaded", ...} once the app
 {"event": "copy", ...} per file to copy, and last
 {"event": "report", "ok": true, ...} or {"event": "report", "ok": false, "error": {...}}. The app's own
 prints go to stderr. distributions and import_paths come from installed.py, check_requirements from
-requirements.py, Failure and load_app from loadapp.py, the Access mixin from access.py: Go prepends them to
-this script.
+requirements.py, Failure and load_app from loadapp.py, the Access mixin from access.py, background_callbacks
+from the background callback manager (bundler/background): Go prepends them to this script.
 """
 
 import hashlib
@@ -309,6 +309,7 @@ def run(source, out_dir, job):
     if not app.config.serve_locally:
         ex.warnings.append("serve_locally=False: Dash's scripts load from a public CDN, not from your "
                            "CloudFront distribution; browsers need access to that CDN")
+    background = background_report(app, source, ex.warnings)
     installed, must_pin = distributions(app, job.get("versions") or [])
     return {
         "ok": True,
@@ -322,6 +323,7 @@ def run(source, out_dir, job):
         "rendered": ex.rendered,
         "copied": ex.copied,
         "serverRoutes": ex.server_routes,
+        "backgroundCallbacks": background,
         "installed": installed,
         "mustPin": must_pin,
         "disagree": disagreements(job.get("specs") or [], installed),  # noqa: F821 (requirements.py)
@@ -329,6 +331,29 @@ def run(source, out_dir, job):
         "importPaths": import_paths(source),
         "executable": os.path.realpath(sys.executable),
     }
+
+
+def background_report(app, source, warnings):
+    """The app's background callbacks with their managers' class names (the manifest's
+    app.backgroundCallbacks). Warns when a manager keeps its cache inside the app's folder: the server
+    function's folder is read-only on Lambda, so creating that cache fails when the app starts."""
+    found, warned = [], set()
+    src = os.path.realpath(source)
+    for output, manager in background_callbacks(app):  # noqa: F821 (background.py)
+        name = type(manager).__name__ if manager is not None else ""
+        found.append({"output": output, "manager": name})
+        directory = getattr(getattr(manager, "handle", None), "directory", None)
+        if not isinstance(directory, str) or id(manager) in warned:
+            continue
+        real = os.path.realpath(directory)
+        if real == src or real.startswith(src + os.sep):
+            warned.add(id(manager))
+            warnings.append("%s keeps its cache in %s, inside the app's folder: on AWS Lambda that folder is "
+                            "read-only, so creating the cache fails when the app starts; put it under the temporary "
+                            "folder, e.g. diskcache.Cache(os.path.join(tempfile.gettempdir(), \"dash-cache\")) "
+                            "(on Lambda OpenDash runs background callbacks with its own manager anyway)"
+                            % (name, os.path.relpath(real, src).replace(os.sep, "/")))
+    return found
 
 
 def check(lines):

@@ -6,9 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/opendash/opendash/bundler/bodyhash"
-	"github.com/opendash/opendash/bundler/contenttimes"
-	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/manifest"
 )
 
@@ -48,10 +45,11 @@ func (b *Bundle) topLevel() (files, dirs []string) {
 			add(first, nested)
 		}
 	}
-	add(HandlerFile, false)
-	add(entry.PythonFile, false)
-	add(contenttimes.File, false)
-	add(bodyhash.ModuleFile, false)
+	for _, g := range shippedFiles() {
+		if g.name != DockerignoreFile { // Docker reads it; the image does not need it
+			add(g.name, false)
+		}
+	}
 	if b.entry != (manifest.Entry{}) {
 		add(EntryFile, false)
 	}

@@ -59,6 +59,6 @@ func TestIndexPy(t *testing.T) {
 	if _, err := mustPlan(t, testOptions(src)).Write(dst); err != nil {
 		t.Fatal(err)
 	}
-	runUnittest(t, python, filepath.Join("testdata", "test_index.py"), 24,
+	runUnittest(t, python, filepath.Join("testdata", "test_index.py"), 25,
 		"OPENDASH_INDEX_PY="+filepath.Join(dst, HandlerFile), "PYTHONPATH="+dst) // as Lambda: the task root on the path
 }

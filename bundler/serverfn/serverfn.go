@@ -2,6 +2,7 @@
 // behind a function URL. The folder it writes holds a copy of the app source, requirements.txt pinned to
 // the bundling Python's installed versions, opendash_handler.py (the handler, a name no app uses: the
 // user's own index.py is just their module), opendash_entry.py (the loader it shares with the extraction),
+// opendash_background.py and opendash_jobstore.py (the background callback manager for Lambda),
 // opendash-app.json (the entry point the bundle resolved) and a Dockerfile.
 //
 // Use it in two steps: Plan walks the source and fails early (before any Python runs) on what would break
@@ -18,6 +19,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/opendash/opendash/bundler/background"
 	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
@@ -161,15 +163,16 @@ func (b *Bundle) checkRoot() error {
 		switch f.Rel {
 		case appFile:
 			hasApp = true
-		case HandlerFile, entry.PythonFile, EntryFile, PrefixFile, contenttimes.File, bodyhash.ModuleFile:
-			return fmt.Errorf("server function: %s has a %s at its root, which clashes with the %s open-dash "+
-				"generates; rename it, or leave it out with --exclude-dirs %s",
-				b.opts.SourceDir, f.Rel, f.Rel, f.Rel)
 		case DockerfileName, DockerignoreFile:
 			b.warnings = append(b.warnings, fmt.Sprintf("server function: the app's %s is replaced by the one "+
 				"open-dash generates for AWS Lambda (your source keeps its own; only the server function's copy "+
 				"differs)", f.Rel))
 			continue
+		}
+		if reserved(f.Rel) {
+			return fmt.Errorf("server function: %s has a %s at its root, which clashes with the %s open-dash "+
+				"generates; rename it, or leave it out with --exclude-dirs %s",
+				b.opts.SourceDir, f.Rel, f.Rel, f.Rel)
 		}
 		kept = append(kept, f)
 	}
@@ -271,9 +274,7 @@ func (b *Bundle) CopySource(dir string) (Result, error) {
 		res.SourceSHA256[f.Rel] = d.SHA256
 		res.noteChange(f, info)
 	}
-	// The generated files that depend on nothing the bundling Python says.
-	for _, g := range []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
-		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()}} {
+	for _, g := range shippedFiles() {
 		if err := res.write(dir, g); err != nil {
 			return res, err
 		}
@@ -301,6 +302,28 @@ func (b *Bundle) Finish(dir string) (Result, error) {
 type generatedFile struct {
 	name string
 	data []byte
+}
+
+// shippedFiles are the generated files that depend on nothing the bundling Python says: CopySource writes
+// them, the image's app layers copy them (layers.go), and an app's own file of the same name is refused.
+func shippedFiles() []generatedFile {
+	return []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
+		{background.PythonFile, background.Python}, {background.StoreFile, background.StorePython},
+		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()}}
+}
+
+// reserved reports whether a root file name is one open-dash generates beside the app (the Dockerfile and
+// .dockerignore excepted: an app's own are replaced, with a warning).
+func reserved(name string) bool {
+	if name == EntryFile || name == PrefixFile {
+		return true
+	}
+	for _, g := range shippedFiles() {
+		if g.name == name && name != DockerignoreFile {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Result) write(dir string, g generatedFile) error {

@@ -118,6 +118,9 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 						fmt.Fprintf(stderr, "server route: %s: served by your app, not S3\n", r.Reason)
 					}
 				}
+				for _, b := range res.Manifest.App.BackgroundCallbacks {
+					fmt.Fprintf(stderr, "%s\n", b.LambdaNote())
+				}
 				fmt.Fprintf(stderr, "Bundled %d files (%s; static site %d files, %s) into %s in %s\n",
 					res.Files, bundler.HumanBytes(res.Bytes), res.StaticFiles, bundler.HumanBytes(res.StaticBytes), res.OutDir,
 					roundDuration(time.Since(start)))

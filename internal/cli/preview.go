@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +32,9 @@ type previewOptions struct {
 	originAuth string
 	basic      []string // USER:PASSWORD, repeatable
 	oidc       preview.OIDCOptions
+	// Lambda's realities: how many instances, CloudFront's origin timeout, the jobs function's timeout.
+	instances           int
+	timeout, jobTimeout time.Duration
 }
 
 func (o *previewOptions) addFlags(cmd *cobra.Command) {
@@ -47,6 +51,9 @@ func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f.StringSliceVar(&o.oidc.AllowedEmailDomains, "oidc-allowed-email-domains", nil, "admit only verified emails in these domains (or --oidc-allowed-groups)")
 	f.StringSliceVar(&o.oidc.AllowedGroups, "oidc-allowed-groups", nil, "admit only members of these groups (or --oidc-allowed-email-domains)")
 	f.StringVar(&o.python, "python", "", "Python that runs the server function, with the app's requirements installed (default: $VIRTUAL_ENV/bin/python, else python3)")
+	f.IntVar(&o.instances, "instances", 1, "Lambda instances to play: requests are spread over this many workers, each with its own temporary folder")
+	f.DurationVar(&o.timeout, "timeout", preview.DefaultTimeout, "CloudFront's origin timeout: a server request running longer answers 504")
+	f.DurationVar(&o.jobTimeout, "job-timeout", preview.DefaultJobTimeout, "the longest a background callback job may run (the component's backgroundTimeout)")
 }
 
 func defaultPort() int {
@@ -110,6 +117,9 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			case o.oidc.Issuer != "":
 				oidc = &o.oidc
 			}
+			if o.instances < 1 || o.instances > 64 {
+				return usageError{fmt.Errorf("--instances %d: play 1 to 64 Lambda instances", o.instances)}
+			}
 			dir, err := o.bundleDir(cmd)
 			if err != nil {
 				return err
@@ -122,6 +132,9 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 				OriginAuth: o.originAuth,
 				BasicAuth:  users,
 				OIDC:       oidc,
+				Instances:  o.instances,
+				Timeout:    o.timeout,
+				JobTimeout: o.jobTimeout,
 			})
 			if err != nil {
 				return err

@@ -21,6 +21,7 @@ func TestPreviewCommandLine(t *testing.T) {
 	}{
 		{"--dir and --source", []string{"preview", "--dir", "x", "--source", "y"}, 2, "pass --dir or --source, not both"},
 		{"bad port", []string{"preview", "--port", "70000"}, 2, "is not a TCP port"},
+		{"no instances", []string{"preview", "--instances", "0"}, 2, "play 1 to 64 Lambda instances"},
 		{"no bundle anywhere", []string{"preview"}, 1, "bundle your app first"},
 		{"source never bundled", []string{"preview", "--source", empty}, 1, "no bundle of " + empty},
 	}

@@ -7,14 +7,37 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 
 # Printed at import: the preview must treat stdout as the app's, never as its protocol.
 print('{"ready": {"python": "not the protocol"}}')
 
 
 def handler(event, context):
+    if event.get("type") == "opendash-job":  # an asynchronous self-invocation (background callback job)
+        time.sleep(0.5)
+        done = {"pid": os.getpid(), "tmp": tempfile.gettempdir(), "function": os.environ["AWS_LAMBDA_FUNCTION_NAME"]}
+        with open(os.path.join(os.environ["OPENDASH_JOBS_DIR"], event["job"]), "w") as fh:
+            json.dump(done, fh)
+        return {"ok": True}
     path = event["rawPath"]
+    query = event.get("queryStringParameters") or {}
+    if path == "/write":  # into the function's own folder: read-only on Lambda
+        try:
+            with open(query["file"], "w") as fh:
+                fh.write("x")
+        except OSError as err:
+            return {"statusCode": 500, "body": "write failed: %s" % err}
+        return {"statusCode": 200, "body": "written"}
+    if path == "/tmp":
+        return {"statusCode": 200, "body": json.dumps({"pid": os.getpid(), "tmp": tempfile.gettempdir()})}
+    if path == "/start-job":
+        body = json.dumps({"type": "opendash-job", "job": query["job"]}).encode()
+        req = urllib.request.Request(os.environ["OPENDASH_JOBS_INVOKE_URL"], data=body, method="POST")
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return {"statusCode": 200, "body": str(resp.status)}
     query = event.get("queryStringParameters") or {}
     if path == "/raise":
         raise ValueError("boom from the fake app")

@@ -92,7 +92,7 @@ def event(method="GET", path="/", query="", headers=None, cookies=None, body=Non
     return e
 
 
-USER_MODULES = ("app", "index", "opendash_entry")
+USER_MODULES = ("app", "index", "opendash_entry", "opendash_background", "opendash_jobstore")
 
 
 class HandlerCase(unittest.TestCase):
@@ -105,7 +105,8 @@ class HandlerCase(unittest.TestCase):
         for name, text in dict({"app.py": self.APP_SOURCE}, **self.FILES).items():
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(text)
-        shutil.copy(os.path.join(os.path.dirname(INDEX), "opendash_entry.py"), self.dir)
+        for generated in ("opendash_entry.py", "opendash_background.py", "opendash_jobstore.py"):
+            shutil.copy(os.path.join(os.path.dirname(INDEX), generated), self.dir)
         if self.ENTRY is not None:
             with open(os.path.join(self.dir, "opendash-app.json"), "w") as f:
                 json.dump(self.ENTRY, f)
@@ -295,6 +296,17 @@ class FlaskAppTest(HandlerCase):
                 resp = self.call(ev)
                 self.assertEqual(resp["statusCode"], 400, resp)
                 self.assertIn("bad event", self.json_of(resp)["error"])
+
+
+class JobEventTest(HandlerCase):
+    def test_job_event_is_not_a_request(self):
+        # No job store configured: the handler reaches the manager module, which has nothing installed.
+        resp = self.call({"type": "opendash-job", "job": "abc123"})
+        self.assertNotIn("statusCode", resp)
+        self.assertIn("no background callback manager", resp["error"])
+
+    def test_job_event_with_a_bad_id(self):
+        self.assertIn("no valid job id", self.call({"type": "opendash-job", "job": "../x"})["error"])
 
 
 class WarmerTest(HandlerCase):

@@ -7,6 +7,7 @@ import flask
 
 from ._components import Input, Output  # noqa: F401 (dash.Input, dash.Output: "id.prop" strings)
 from . import dash as _dash_py, resources as _resources  # where Dash reads file times for URLs
+from .background_callback.managers import BaseBackgroundCallbackManager, DiskcacheManager  # noqa: F401
 
 __version__ = "9.9.9"
 page_registry = {}
@@ -31,6 +32,8 @@ class Dash:
         self.layout = None  # as in Dash: the app sets it
         self.registered_paths = {}
         self._callbacks = {}
+        self.callback_map = {}  # background callbacks, in Dash's shape: {output: {"background", "manager"}}
+        self._background_manager = _ignored.get("background_callback_manager")
         self._dev_tools = {"ui": debug_tools, "serve_dev_bundles": debug_tools}
         self._routes(prefix, extra_route)
 
@@ -71,10 +74,15 @@ class Dash:
         return (f"<!DOCTYPE html><html><head>{metas}<title>{title}</title>{favicon}{css}</head>"
                 f"<body>{app_entry}{config}{scripts}{renderer}</body></html>")
 
-    def callback(self, output, *inputs):
-        """Registers fn as the server callback of output ("id.prop") from inputs ("id.prop" each)."""
+    def callback(self, output, *inputs, background=False, manager=None, progress=None):
+        """Registers fn as the server callback of output ("id.prop") from inputs ("id.prop" each); a
+        background one is also registered with the managers, as Dash does (it is not served here)."""
         def register(fn):
             self._callbacks[output] = (fn, inputs)
+            if background:
+                spec = {"manager": manager} if manager else {}
+                spec["key"] = BaseBackgroundCallbackManager.register_func(fn, progress is not None, output)
+                self.callback_map[output] = {"background": spec, "manager": manager}
             return fn
         return register
 

@@ -1,0 +1,5 @@
+"""Fake dash.exceptions."""
+
+
+class PreventUpdate(Exception):
+    pass

@@ -1,0 +1,76 @@
+# OpenDash preview: the server function's folder is read-only, as /var/task is on AWS Lambda.
+# Run by the preview before worker.py when OPENDASH_READONLY_ROOT names the folder: an audit hook refuses
+# every write into it (open for writing, mkdir, rename, remove, chmod, a new SQLite database) with the error
+# Lambda gives, OSError(EROFS), and reports the path and the fix once per path on stderr.
+def _opendash_readonly(root):
+    import errno
+    import os
+    import sys
+
+    root = os.path.realpath(root)
+    writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+    # Events that change the file system, and which of their arguments are paths.
+    path_args = {"os.mkdir": (0,), "os.rename": (0, 1), "os.remove": (0,), "os.rmdir": (0,), "os.chmod": (0,),
+                 "os.truncate": (0,), "os.symlink": (1,), "os.link": (1,), "os.utime": (0,),
+                 "shutil.rmtree": (0,), "sqlite3.connect": (0,)}
+    reported = set()
+    busy = []
+
+    def inside(path):
+        if isinstance(path, int) or path is None:
+            return None
+        try:
+            name = os.fsdecode(path)
+        except TypeError:
+            return None
+        if name in ("", ":memory:") or name.startswith("file:"):
+            return None
+        real = os.path.realpath(name)
+        if real == root or real.startswith(root + os.sep):
+            return real
+        return None
+
+    def refuse(real):
+        if real not in reported:
+            reported.add(real)
+            sys.stderr.write("open-dash preview: the app writes %s inside the server function's folder, which is "
+                             "read-only on AWS Lambda (/var/task): refused with OSError EROFS, as Lambda does. Write "
+                             "under the temporary folder instead (tempfile.gettempdir(), /tmp on Lambda)\n"
+                             % os.path.relpath(real, root))
+        raise OSError(errno.EROFS, "Read-only file system", real)
+
+    def hook(event, args):
+        if busy:
+            return
+        if event == "open":
+            path, mode, flags = (tuple(args) + (None, None, 0))[:3]
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                mode is None and isinstance(flags, int) and flags & writes)
+            if not writing:
+                return
+            indices = (0,)
+        elif event in path_args:
+            indices = path_args[event]
+        else:
+            return
+        busy.append(1)
+        try:
+            found = [inside(args[i]) for i in indices if i < len(args)]
+        finally:
+            busy.pop()
+        for real in found:
+            if real:
+                refuse(real)
+
+    sys.addaudithook(hook)
+
+
+def _opendash_readonly_install():
+    import os
+
+    root = os.environ.get("OPENDASH_READONLY_ROOT")
+    if root:
+        _opendash_readonly(root)
+
+
+_opendash_readonly_install()
