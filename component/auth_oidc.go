@@ -99,7 +99,9 @@ func newOidcEdge(ctx *pulumi.Context, name string, e *edge, s *settings, opts []
 		Publish:     pulumi.Bool(true), // CloudFront needs a numbered version
 		MemorySize:  pulumi.Int(128),
 		Timeout:     pulumi.Int(5), // the viewer-request maximum
-	}, plus(opts, pulumi.Provider(e.provider), pulumi.DependsOn(deps))...)
+		// Kept on delete unless deleteEdgeFunction, like the signer: Lambda refuses the delete while CloudFront
+		// still has replicas, hours after the distribution lets go, which would fail `pulumi destroy`.
+	}, plus(opts, pulumi.Provider(e.provider), pulumi.DependsOn(deps), pulumi.RetainOnDelete(!s.DeleteEdgeFunction))...)
 }
 
 // clientSecret is the Secrets Manager secret holding the OIDC client secret.

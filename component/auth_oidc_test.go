@@ -145,3 +145,22 @@ func TestOidcClientSecret(t *testing.T) {
 		}
 	}
 }
+
+// The OIDC sign-in function is a Lambda@Edge function like the signer: kept on delete unless
+// deleteEdgeFunction, so `pulumi destroy` is not held up by CloudFront's replicas; in oac mode too.
+func TestOidcAuthRetainedOnDelete(t *testing.T) {
+	for _, tt := range []struct {
+		originAuth string
+		del        bool
+	}{{OriginAuthEdge, false}, {OriginAuthEdge, true}, {OriginAuthOAC, false}, {OriginAuthOAC, true}} {
+		args := oidcArgs()
+		args.OriginAuth, args.DeleteEdgeFunction = tt.originAuth, tt.del
+		d := deploy(t, args)
+		if d.err != nil {
+			t.Fatalf("%s, deleteEdgeFunction %v: %v", tt.originAuth, tt.del, d.err)
+		}
+		if got := d.one(t, "aws:lambda/function:Function", "site-edge-auth").retainOnDelete; got != !tt.del {
+			t.Errorf("%s, deleteEdgeFunction %v: retainOnDelete = %v", tt.originAuth, tt.del, got)
+		}
+	}
+}

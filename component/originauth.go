@@ -61,7 +61,7 @@ func checkOriginAuthArgs(name string, s *settings) error {
 		return nil
 	}
 	var set []string
-	if s.DeleteEdgeFunction {
+	if s.DeleteEdgeFunction && (s.Auth == nil || s.Auth.Oidc == nil) { // the OIDC sign-in is one too
 		set = append(set, "deleteEdgeFunction")
 	}
 	if s.EdgeLogRetentionDays != nil {
