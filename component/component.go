@@ -146,7 +146,9 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 		if err := newAliasRecords(ctx, name, dist, s, children); err != nil {
 			return nil, err
 		}
-		site.Url = pulumi.String("https://" + s.DomainName).ToStringOutput()
+		// Derived from the distribution (not a bare constant): the URL is live once the distribution is, and an
+		// output tied to a resource is one Pulumi waits for.
+		site.Url = dist.DomainName.ApplyT(func(string) string { return "https://" + s.DomainName }).(pulumi.StringOutput)
 	} else {
 		site.Url = pulumi.Sprintf("https://%s", dist.DomainName)
 	}

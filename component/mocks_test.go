@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/manifest"
@@ -204,6 +205,9 @@ func deployOpts(t *testing.T, m *mocks, args *DashSiteArgs, siteOpts func(ctx *p
 	t.Helper()
 	d := &deployment{outputs: map[string]any{}}
 	var mu sync.Mutex
+	// RunErr waits for applies on outputs of resources, not on outputs made from plain values: count each
+	// collection, and wait for them after the program (never inside it, where a failed mock would hang it).
+	var pending sync.WaitGroup
 	d.err = pulumi.RunErr(func(ctx *pulumi.Context) error {
 		var opts []pulumi.ResourceOption
 		if siteOpts != nil {
@@ -222,8 +226,9 @@ func deployOpts(t *testing.T, m *mocks, args *DashSiteArgs, siteOpts func(ctx *p
 			"imageUri": site.ImageUri, "warmerFunctionName": site.WarmerFunctionName,
 		}
 		for k, v := range outs {
-			// RunErr waits for applies, so the outputs are all in once it returns.
+			pending.Add(1)
 			pulumi.ToOutput(v).ApplyT(func(x any) any {
+				defer pending.Done()
 				mu.Lock()
 				defer mu.Unlock()
 				if p, ok := x.(*string); ok {
@@ -239,8 +244,23 @@ func deployOpts(t *testing.T, m *mocks, args *DashSiteArgs, siteOpts func(ctx *p
 		}
 		return nil
 	}, append([]pulumi.RunOption{pulumi.WithMocks("project", "stack", m)}, runOpts...)...)
+	if d.err == nil {
+		waitFor(t, &pending, 30*time.Second)
+	}
 	d.children = m.children
 	return d
+}
+
+// waitFor waits for wg, failing the test after limit (an output that never resolved).
+func waitFor(t *testing.T, wg *sync.WaitGroup, limit time.Duration) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		t.Errorf("a component output never resolved within %s", limit)
+	}
 }
 
 // copyBundle copies the test bundle to a temporary folder and lets mutate change its manifest.
