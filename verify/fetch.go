@@ -45,6 +45,12 @@ type answer struct {
 // never retried.
 type fetcher struct {
 	client *http.Client
+	auth   *siteAuth // nil: no credentials
+}
+
+// siteAuth is the Authorization header sent to the site's own scheme and host, and nowhere else.
+type siteAuth struct {
+	scheme, host, header string
 }
 
 // newClient is the standard client with timeouts on every stage; redirects are reported, never followed.
@@ -102,6 +108,9 @@ func (f *fetcher) once(ctx context.Context, method, url string, body []byte, hea
 		req.Header.Set("Accept-Encoding", AcceptEncoding)
 	}
 	req.Header.Set("User-Agent", "open-dash-verify")
+	if a := f.auth; a != nil && req.URL.Scheme == a.scheme && req.URL.Host == a.host {
+		req.Header.Set("Authorization", a.header)
+	}
 	resp, err := f.client.Do(req)
 	if err != nil {
 		return nil, err

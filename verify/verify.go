@@ -7,6 +7,7 @@ package verify
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -49,6 +50,9 @@ type Options struct {
 	// BucketURL, when set, is the bucket's S3 URL (https://<bucket>.s3.<region>.amazonaws.com): a key the bundle
 	// holds must answer 403.
 	BucketURL string
+	// BasicAuth, "USER:PASSWORD", signs in to a site behind the component's auth.basic: sent with every request
+	// to the site itself (its scheme and host only: never to the function URL, the bucket or plain http).
+	BasicAuth string
 	// Concurrency is how many requests are in flight at once; 0 means DefaultConcurrency.
 	Concurrency int
 	// Timeout bounds each request; 0 means DefaultTimeout.
@@ -153,6 +157,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		m:    m,
 		site: strings.TrimSuffix(site.String(), "/"),
 		f:    &fetcher{client: newClient(o.Client, o.Timeout, o.Concurrency)},
+	}
+	if o.BasicAuth != "" {
+		if user, _, ok := strings.Cut(o.BasicAuth, ":"); !ok || user == "" {
+			return nil, fmt.Errorf("basic auth %q: want USER:PASSWORD", o.BasicAuth)
+		}
+		r.f.auth = &siteAuth{scheme: site.Scheme, host: site.Host,
+			header: "Basic " + base64.StdEncoding.EncodeToString([]byte(o.BasicAuth))}
 	}
 	if r.o.httpURL == "" && site.Scheme == "https" {
 		r.o.httpURL = "http://" + site.Hostname() + "/"

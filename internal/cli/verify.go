@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,9 @@ import (
 
 func init() { extraCommands = append(extraCommands, newVerify) }
 
+// VerifyBasicAuthEnv holds USER:PASSWORD for `open-dash verify` when --basic-auth is not given.
+const VerifyBasicAuthEnv = "OPENDASH_VERIFY_BASIC_AUTH"
+
 // verifyOptions are the flags of `open-dash verify`.
 type verifyOptions struct {
 	dir         string
@@ -20,6 +24,7 @@ type verifyOptions struct {
 	bucketURL   string
 	concurrency int
 	json        bool
+	basicAuth   string
 }
 
 func (o *verifyOptions) addFlags(cmd *cobra.Command) {
@@ -27,6 +32,7 @@ func (o *verifyOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.dir, "dir", ".open-dash", "the bundle that was deployed (the folder holding open-dash.output.json)")
 	f.StringVar(&o.functionURL, "function-url", "", "the server function's URL: unsigned requests must be refused (pulumi stack output serverFunctionUrl)")
 	f.StringVar(&o.bucketURL, "bucket-url", "", "the bucket's S3 URL, https://<bucket>.s3.<region>.amazonaws.com: it must refuse anonymous reads")
+	f.StringVar(&o.basicAuth, "basic-auth", "", "USER:PASSWORD of a site behind auth.basic, sent to the site only (also $OPENDASH_VERIFY_BASIC_AUTH, to keep it out of shell history)")
 	f.IntVar(&o.concurrency, "concurrency", verify.DefaultConcurrency, "requests in flight at once")
 	f.BoolVar(&o.json, "json", false, "print every check and its result as JSON on stdout")
 }
@@ -53,6 +59,13 @@ Exit code 0 when every check passes, 1 otherwise, 2 for a wrong command line.`,
 			}
 			opts := verify.Options{
 				URL: args[0], Dir: o.dir, FunctionURL: o.functionURL, BucketURL: o.bucketURL, Concurrency: o.concurrency,
+				BasicAuth: o.basicAuth,
+			}
+			if opts.BasicAuth == "" {
+				opts.BasicAuth = os.Getenv(VerifyBasicAuthEnv)
+			}
+			if opts.BasicAuth != "" && !strings.Contains(opts.BasicAuth, ":") {
+				return usageError{fmt.Errorf("--basic-auth: want USER:PASSWORD")}
 			}
 			if !o.json {
 				opts.Log = stderr

@@ -21,6 +21,7 @@ func TestVerifyCommandLine(t *testing.T) {
 		{"URL required", []string{"verify"}, 2, "verify takes the site's URL"},
 		{"one URL only", []string{"verify", "https://a", "https://b"}, 2, "got 2 arguments"},
 		{"concurrency at least 1", []string{"verify", "https://a", "--concurrency", "0"}, 2, "--concurrency 0"},
+		{"basic auth needs a colon", []string{"verify", "https://a", "--basic-auth", "alice"}, 2, "--basic-auth: want USER:PASSWORD"},
 		{"no bundle", []string{"verify", "https://a", "--dir", "/no/such/bundle"}, 1, "no manifest here"},
 	}
 	for _, tt := range tests {
