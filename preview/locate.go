@@ -54,7 +54,7 @@ func Missing(cwd string) error {
 	found := bundlesIn(cwd, 3)
 	if len(found) == 0 {
 		return fmt.Errorf("no bundle in %s, nor in the folders below it"+
-			"\n  hint: bundle your app first: open-dash bundle --source APP_FOLDER, then open-dash preview --source APP_FOLDER",
+			"\n  hint: bundle your app first: open-dash bundle --source APP_FOLDER, then pass --source APP_FOLDER",
 			filepath.Join(cwd, DefaultDir))
 	}
 	var lines []string

@@ -40,6 +40,11 @@ func TestBasicAuthSite(t *testing.T) {
 	if rep.OK {
 		t.Fatal("verify passed a site that answers 401 to every request without credentials")
 	}
+	for _, c := range rep.Failures() {
+		if !strings.Contains(c.Problem, "asks for credentials") || !strings.Contains(c.Fix, "--basic-auth") {
+			t.Errorf("%s: problem %q, fix %q; want the credentials named, and --basic-auth", FailureLine(c), c.Problem, c.Fix)
+		}
+	}
 	o.BasicAuth = user + ":" + password
 	if rep, err = Run(context.Background(), o); err != nil {
 		t.Fatal(err)

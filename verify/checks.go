@@ -120,6 +120,10 @@ func (r *runner) checkUnknownPath(ctx context.Context) (Check, error) {
 	if problem, fix := notFromServer(a); problem != "" {
 		return fail(c, problem, fix), nil
 	}
+	if a.status == http.StatusUnauthorized {
+		problem, fix := diagnose(a)
+		return fail(c, problem, fix), nil
+	}
 	if a.status != http.StatusOK || !strings.HasPrefix(a.header.Get("Content-Type"), "text/html") {
 		return fail(c, fmt.Sprintf("answered %d %s, not Dash's index page (Dash answers unknown paths with it)", a.status, a.header.Get("Content-Type")),
 			"the default behavior (*) must reach the server function; check the app's own catch-all routes and the server function's logs"), nil
@@ -152,7 +156,8 @@ func (r *runner) checkPostRefused(ctx context.Context, path string) (Check, erro
 		return c, r.siteError(path, err)
 	}
 	c.Status = a.status
-	if a.status != http.StatusForbidden && a.status != http.StatusMethodNotAllowed {
+	// 401 is a refusal too: a sign-in check at the edge may answer before CloudFront's method check.
+	if a.status != http.StatusForbidden && a.status != http.StatusMethodNotAllowed && a.status != http.StatusUnauthorized {
 		return fail(c, fmt.Sprintf("a POST to a static path answered %d instead of being refused (403)", a.status),
 			"the behavior for this path must allow only GET and HEAD, as the manifest says: deploy the bundle's behaviors"), nil
 	}
@@ -205,6 +210,9 @@ func notFromServer(a *answer) (problem, fix string) {
 func diagnose(a *answer) (problem, fix string) {
 	body := snippet(a.body)
 	switch {
+	case a.status == http.StatusUnauthorized:
+		return fmt.Sprintf("answered 401: the site asks for credentials (WWW-Authenticate: %q)", a.header.Get("WWW-Authenticate")),
+			"pass --basic-auth USER:PASSWORD (a site behind auth.basic, or an app that checks its own); verify cannot sign in through OIDC"
 	case a.status == http.StatusForbidden && strings.Contains(body, "Forbidden") && strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "json"):
 		return "the server function's URL refused the request (403 Forbidden): the edge signer did not sign it, or its role may not invoke the function",
 			"check the Lambda@Edge signer's logs (/aws/lambda/us-east-1.<name>, in the region nearest you) and that its role allows lambda:InvokeFunctionUrl and lambda:InvokeFunction on the server function"

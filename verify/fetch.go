@@ -104,6 +104,12 @@ func (f *fetcher) once(ctx context.Context, method, url string, body []byte, hea
 	for k, v := range header {
 		req.Header[k] = v
 	}
+	if body != nil && req.Header.Get("X-Amz-Content-Sha256") == "" {
+		// What the bundle's body-hash script adds in browsers: with originAuth "oac" Lambda refuses a body
+		// without it; behind the edge signer it is recomputed, so it is harmless.
+		sum := sha256.Sum256(body)
+		req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+	}
 	if req.Header.Get("Accept-Encoding") == "" {
 		req.Header.Set("Accept-Encoding", AcceptEncoding)
 	}

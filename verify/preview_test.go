@@ -31,8 +31,15 @@ func bundleWith(t *testing.T, src, python string) string {
 // servePreview runs `open-dash preview` of dir on a free port until the test ends.
 func servePreview(t *testing.T, dir, python string) string {
 	t.Helper()
+	return servePreviewAs(t, dir, python, preview.OriginAuthEdge)
+}
+
+// servePreviewAs is servePreview answering like the given originAuth.
+func servePreviewAs(t *testing.T, dir, python, originAuth string) string {
+	t.Helper()
 	var log syncLog
-	s, err := preview.Start(context.Background(), preview.Options{Dir: dir, Addr: "127.0.0.1:0", Python: python, Log: &log})
+	s, err := preview.Start(context.Background(), preview.Options{Dir: dir, Addr: "127.0.0.1:0", Python: python, Log: &log,
+		OriginAuth: originAuth})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +71,18 @@ func withFakeDash(t *testing.T) {
 func TestPreviewOfFakeDashBundle(t *testing.T) {
 	withFakeDash(t)
 	dir := bundleWith(t, "testdata/apps/callback", "python3")
+
+	t.Run("intact, originAuth oac", func(t *testing.T) {
+		// Lambda behind OAC refuses a POST body without its x-amz-content-sha256: verify sends it, as the
+		// page's body-hash script does, so its callback round trip passes.
+		rep, err := Run(context.Background(), Options{URL: servePreviewAs(t, dir, "python3", preview.OriginAuthOAC), Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK {
+			t.Fatalf("failures against the oac preview:\n%s", describe(rep.Failures()))
+		}
+	})
 
 	t.Run("intact", func(t *testing.T) {
 		rep, err := Run(context.Background(), Options{URL: servePreview(t, dir, "python3"), Dir: dir})

@@ -66,17 +66,23 @@ func defaultPort() int {
 // bundleDir picks the bundle: --dir, else the bundle of --source, else ./.open-dash (with a message naming
 // the bundles nearby when it is missing).
 func (o *previewOptions) bundleDir(cmd *cobra.Command) (string, error) {
+	return pickBundle(cmd, o.dir, o.source)
+}
+
+// pickBundle is how preview and verify find a bundle: --dir, else the bundle of --source, else ./.open-dash
+// (with a message naming the bundles nearby when it is missing).
+func pickBundle(cmd *cobra.Command, dir, source string) (string, error) {
 	dirSet := cmd.Flags().Changed("dir")
 	switch {
-	case dirSet && o.source != "":
+	case dirSet && source != "":
 		return "", usageError{errors.New("pass --dir or --source, not both")}
-	case o.source != "":
-		return preview.ForSource(o.source)
+	case source != "":
+		return preview.ForSource(source)
 	case dirSet:
-		return o.dir, nil
+		return dir, nil
 	}
-	if _, err := os.Stat(filepath.Join(o.dir, manifest.FileName)); err == nil {
-		return o.dir, nil
+	if _, err := os.Stat(filepath.Join(dir, manifest.FileName)); err == nil {
+		return dir, nil
 	}
 	cwd, err := os.Getwd()
 	if err != nil {
@@ -89,7 +95,7 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 	o := &previewOptions{}
 	cmd := &cobra.Command{
 		Use:   "preview [--source APP_FOLDER | --dir .open-dash] [--port 8080]",
-		Short: "Serve a bundle locally exactly as CloudFront routes it: static files from assets/, the rest through index.py",
+		Short: "Serve a bundle locally exactly as CloudFront routes it: static files from assets/, the rest through the server function",
 		Example: `  open-dash preview --source ./my-app
   open-dash preview --dir ./my-app-bundle --port 0`,
 		Args: cobra.NoArgs,

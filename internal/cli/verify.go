@@ -20,6 +20,7 @@ const VerifyBasicAuthEnv = "OPENDASH_VERIFY_BASIC_AUTH"
 // verifyOptions are the flags of `open-dash verify`.
 type verifyOptions struct {
 	dir         string
+	source      string
 	functionURL string
 	bucketURL   string
 	concurrency int
@@ -30,6 +31,7 @@ type verifyOptions struct {
 func (o *verifyOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "dir", ".open-dash", "the bundle that was deployed (the folder holding open-dash.output.json)")
+	f.StringVar(&o.source, "source", "", "check against the bundle of this app folder, found where open-dash bundle --source put it")
 	f.StringVar(&o.functionURL, "function-url", "", "the server function's URL: unsigned requests must be refused (pulumi stack output serverFunctionUrl)")
 	f.StringVar(&o.bucketURL, "bucket-url", "", "the bucket's S3 URL, https://<bucket>.s3.<region>.amazonaws.com: it must refuse anonymous reads")
 	f.StringVar(&o.basicAuth, "basic-auth", "", "USER:PASSWORD of a site behind auth.basic, sent to the site only (also $OPENDASH_VERIFY_BASIC_AUTH, to keep it out of shell history)")
@@ -58,7 +60,7 @@ Exit code 0 when every check passes, 1 otherwise, 2 for a wrong command line.`,
 				return usageError{fmt.Errorf("--concurrency %d: give at least 1", o.concurrency)}
 			}
 			opts := verify.Options{
-				URL: args[0], Dir: o.dir, FunctionURL: o.functionURL, BucketURL: o.bucketURL, Concurrency: o.concurrency,
+				URL: args[0], FunctionURL: o.functionURL, BucketURL: o.bucketURL, Concurrency: o.concurrency,
 				BasicAuth: o.basicAuth,
 			}
 			if opts.BasicAuth == "" {
@@ -67,6 +69,11 @@ Exit code 0 when every check passes, 1 otherwise, 2 for a wrong command line.`,
 			if opts.BasicAuth != "" && !strings.Contains(opts.BasicAuth, ":") {
 				return usageError{fmt.Errorf("--basic-auth: want USER:PASSWORD")}
 			}
+			dir, err := pickBundle(cmd, o.dir, o.source)
+			if err != nil {
+				return err
+			}
+			opts.Dir = dir
 			if !o.json {
 				opts.Log = stderr
 				if isTerminal(stderr) {

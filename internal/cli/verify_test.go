@@ -22,6 +22,7 @@ func TestVerifyCommandLine(t *testing.T) {
 		{"one URL only", []string{"verify", "https://a", "https://b"}, 2, "got 2 arguments"},
 		{"concurrency at least 1", []string{"verify", "https://a", "--concurrency", "0"}, 2, "--concurrency 0"},
 		{"basic auth needs a colon", []string{"verify", "https://a", "--basic-auth", "alice"}, 2, "--basic-auth: want USER:PASSWORD"},
+		{"--dir or --source", []string{"verify", "https://a", "--dir", "x", "--source", "y"}, 2, "pass --dir or --source, not both"},
 		{"no bundle", []string{"verify", "https://a", "--dir", "/no/such/bundle"}, 1, "no manifest here"},
 	}
 	for _, tt := range tests {
