@@ -103,7 +103,8 @@ func (b BackgroundCallback) LambdaNote() string {
 		own = "the app's " + b.Manager
 	}
 	return fmt.Sprintf("background callback %s: on AWS Lambda OpenDash's manager replaces %s: each job runs in "+
-		"an asynchronous invocation of the server function (up to its timeout), progress and results in S3", b.Output, own)
+		"an asynchronous invocation of the jobs function (up to backgroundTimeout, 15 minutes at most), progress "+
+		"and results in S3", b.Output, own)
 }
 
 // Entry is the app's entry point as resolved while bundling (`--app`, else create_app(), else the

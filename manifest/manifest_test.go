@@ -194,7 +194,7 @@ func TestBackgroundCallbackLambdaNote(t *testing.T) {
 		want string
 	}{
 		{BackgroundCallback{Output: "out.children", Manager: "DiskcacheManager"}, "background callback out.children: on AWS Lambda OpenDash's manager replaces the app's DiskcacheManager"},
-		{BackgroundCallback{Output: "x.y"}, "replaces the app's manager: each job runs in an asynchronous invocation"},
+		{BackgroundCallback{Output: "x.y"}, "replaces the app's manager: each job runs in an asynchronous invocation of the jobs function"},
 	} {
 		if got := tc.cb.LambdaNote(); !strings.Contains(got, tc.want) {
 			t.Errorf("%+v: %q does not contain %q", tc.cb, got, tc.want)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -55,9 +56,18 @@ func (o *bundleOptions) addFlags(cmd *cobra.Command) {
 func (o *bundleOptions) validate() error {
 	switch o.architecture {
 	case serverfn.ArchX86, serverfn.ArchARM64:
-		return nil
+	default:
+		return fmt.Errorf("--architecture %q is not one Lambda runs: use %s or %s", o.architecture, serverfn.ArchX86, serverfn.ArchARM64)
 	}
-	return fmt.Errorf("--architecture %q is not one Lambda runs: use %s or %s", o.architecture, serverfn.ArchX86, serverfn.ArchARM64)
+	if o.publicURL != "" {
+		// Dash Pages writes it before page paths in og:url and twitter:url: anything but an absolute http(s)
+		// URL makes broken metadata.
+		u, err := url.Parse(o.publicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("--public-url %q is not an absolute http(s) URL: give the site's address, e.g. https://dash.example.com", o.publicURL)
+		}
+	}
+	return nil
 }
 
 func (o *bundleOptions) libraryOptions(progress io.Writer) bundler.Options {

@@ -39,6 +39,7 @@ func TestCommandLine(t *testing.T) {
 		{"unknown command", []string{"deploy"}, 1, "", `unknown command "deploy"`},
 		{"missing source", []string{"bundle", "--source", "/no/such/app"}, 1, "", "check source: source folder /no/such/app does not exist"},
 		{"bad architecture is a wrong command line", []string{"bundle", "--source", "/no/such/app", "--architecture", "foo"}, 2, "", `--architecture "foo" is not one Lambda runs`},
+		{"public URL must be absolute", []string{"bundle", "--source", "/no/such/app", "--public-url", "notaurl"}, 2, "", `--public-url "notaurl" is not an absolute http(s) URL`},
 		{"preview help documents --origin-auth", []string{"preview", "--help"}, 0, "--origin-auth", ""},
 		{"bad --origin-auth", []string{"preview", "--origin-auth", "iam"}, 2, "", `--origin-auth "iam": use edge or oac`},
 		{"preview help documents basic auth", []string{"preview", "--help"}, 0, "--basic-auth", ""},

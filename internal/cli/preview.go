@@ -40,9 +40,9 @@ type previewOptions struct {
 func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.dir, "dir", preview.DefaultDir, "the bundle to serve (the folder holding open-dash.output.json)")
-	f.StringVar(&o.source, "source", "", "serve the bundle of this app folder, found where `open-dash bundle --source` put it")
+	f.StringVar(&o.source, "source", "", "serve the bundle of this app folder, found where open-dash bundle --source put it")
 	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
-	f.IntVar(&o.port, "port", defaultPort(), "port to listen on (0 picks a free one; default from $"+PortEnv+", else 8080)")
+	f.IntVar(&o.port, "port", defaultPort(), "port to listen on (0 picks a free one; $"+PortEnv+" sets the default)")
 	f.StringVar(&o.originAuth, "origin-auth", preview.OriginAuthEdge, "answer like the deployed originAuth: edge (Lambda@Edge signer, bodies up to 1 MB) or oac (CloudFront origin access control: bodies up to 6 MB, refused with 403 without a matching x-amz-content-sha256)")
 	f.StringArrayVar(&o.basic, "basic-auth", nil, "protect every path with basic auth for USER:PASSWORD (repeatable), running the same CloudFront Function code as the component's auth.basic")
 	f.StringVar(&o.oidc.Issuer, "oidc-issuer", "", "sign viewers in with this OpenID Connect provider (with --oidc-client-id), running the component's auth.oidc function in Node.js; register http://HOST:PORT/_opendash/callback at the provider")
@@ -54,6 +54,18 @@ func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f.IntVar(&o.instances, "instances", 1, "Lambda instances to play: requests are spread over this many workers, each with its own temporary folder")
 	f.DurationVar(&o.timeout, "timeout", preview.DefaultTimeout, "CloudFront's origin timeout: a server request running longer answers 504")
 	f.DurationVar(&o.jobTimeout, "job-timeout", preview.DefaultJobTimeout, "the longest a background callback job may run (the component's backgroundTimeout)")
+}
+
+// checkPortEnv refuses a $OPENDASH_PREVIEW_PORT that is not a port (defaultPort would ignore it silently).
+func checkPortEnv() error {
+	v, set := os.LookupEnv(PortEnv)
+	if !set || v == "" {
+		return nil
+	}
+	if p, err := strconv.Atoi(v); err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("$%s=%q is not a port (0 to 65535; 0 picks a free one)", PortEnv, v)
+	}
+	return nil
 }
 
 func defaultPort() int {
@@ -102,6 +114,11 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.port < 0 || o.port > 65535 {
 				return usageError{fmt.Errorf("--port %d is not a TCP port", o.port)}
+			}
+			if !cmd.Flags().Changed("port") {
+				if err := checkPortEnv(); err != nil {
+					return usageError{err}
+				}
 			}
 			if o.originAuth != preview.OriginAuthEdge && o.originAuth != preview.OriginAuthOAC {
 				return usageError{fmt.Errorf("--origin-auth %q: use edge or oac, as the component's originAuth", o.originAuth)}

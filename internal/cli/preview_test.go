@@ -36,6 +36,21 @@ func TestPreviewCommandLine(t *testing.T) {
 	}
 }
 
+// TestPreviewPortEnv: a $OPENDASH_PREVIEW_PORT that is not a port is a wrong command line, not ignored.
+func TestPreviewPortEnv(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, v := range []string{"abc", "70000", "-1"} {
+		t.Setenv(PortEnv, v)
+		if code, _, stderr := run("preview"); code != 2 || !strings.Contains(stderr, "is not a port") {
+			t.Errorf("%s=%s: exit %d, stderr %q; want 2 and the variable named", PortEnv, v, code, stderr)
+		}
+	}
+	t.Setenv(PortEnv, "abc")
+	if code, _, stderr := run("preview", "--port", "0"); strings.Contains(stderr, "is not a port") {
+		t.Errorf("--port given: the variable must not matter (exit %d, %q)", code, stderr)
+	}
+}
+
 // TestPreviewFindsTheBundle: bundle with --source, then `preview --source` (and plain `preview` from the
 // folder above, which names what to pass) serve the bundle where bundle put it.
 func TestPreviewFindsTheBundle(t *testing.T) {

@@ -38,7 +38,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "open-dash",
 		Short: "Bundle a Plotly Dash app for a fast, private, serverless AWS deployment",
-		Long: `open-dash turns a Dash app (a folder with app.py defining create_app()) into .open-dash/:
+		Long: `open-dash turns a Dash app (a folder whose app.py defines create_app() or a module-level app, or the
+module --app names) into .open-dash/:
 a static site for S3 and CloudFront, a container Lambda that runs the app, a warmer and a manifest.
 Deploy it with the OpenDash Pulumi component, or try it locally with 'open-dash preview'.`,
 		SilenceUsage:  true,
