@@ -314,7 +314,7 @@ func TestBundleErrors(t *testing.T) {
 		{name: "several apps", source: fixtureFn("several"), wantApp: "several_apps", want: []string{"several dash.Dash apps (first, second)", "--app app:first or --app app:second"}},
 		{name: "classic layout without --app", source: fixtureFn("classic"), wantApp: "no_layout", want: []string{"app.py makes the app (app:app) but sets no layout", "index.py sets it", "--app index:app"}},
 		{name: "blocks at import", source: fixtureFn("blocking"), opts: Options{Timeout: time.Second}, wantApp: "timeout", want: []string{"importing app and calling its entry point took longer than 1 s", "File \"app.py\", line 8, in wait_for_data", "time.sleep(3600)", "--timeout"}},
-		{name: "create_app raises", source: fixtureFn("raises"), wantApp: "create_app_raised", want: []string{"create_app() in", "Traceback", "ValueError: settings file missing: boom", "load_settings"}},
+		{name: "create_app raises", source: fixtureFn("raises"), wantApp: "create_app_raised", want: []string{"create_app() in app.py raised: ValueError: settings file missing: boom (app.py, line", "Traceback", "load_settings"}},
 		{name: "not a Dash app", source: fixtureFn("not_dash"), wantApp: "not_dash", want: []string{"returned builtins.int, not a dash.Dash"}},
 		{name: "syntax error", source: fixtureFn("syntax_error"), wantApp: "syntax", want: []string{"syntax error in", "app.py:1"}},
 		{name: "python not found", source: fixtureFn("good"), opts: Options{Python: "/nonexistent/python3"}, want: []string{"/nonexistent/python3", "not found", "--python"}},
@@ -354,6 +354,10 @@ func TestBundleErrors(t *testing.T) {
 			var appErr *extract.AppError
 			if tt.wantApp != "" && (!errors.As(err, &appErr) || appErr.Kind != tt.wantApp) {
 				t.Errorf("error kind: got %v, want AppError %s", err, tt.wantApp)
+			}
+			// An app's traceback starts at the app: OpenDash's own frames say nothing to its author.
+			if appErr != nil && strings.Contains(appErr.Traceback, "opendash_extract") {
+				t.Errorf("the traceback shows OpenDash's frames:\n%s", appErr.Traceback)
 			}
 			if parent != "" && before != "" {
 				if after := snapshot(t, parent); after != before {

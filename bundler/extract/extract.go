@@ -150,6 +150,9 @@ type AppError struct {
 	Traceback string
 }
 
+// Hint is how to fix the problem, "" when the message says it.
+func (e *AppError) Hint() string { return hints[e.Kind] }
+
 func (e *AppError) Error() string {
 	msg := e.Message
 	if hint := hints[e.Kind]; hint != "" {

@@ -68,13 +68,31 @@ def import_entry(source, name):
         return importlib.import_module(name)
     except SyntaxError as exc:
         at = f"{exc.filename}:{exc.lineno}" if exc.filename else name
-        raise Failure("syntax", f"syntax error in {at}: {exc.msg}", traceback.format_exc())
+        # The file, line and caret say it all; the frames above them are importlib's and OpenDash's.
+        raise Failure("syntax", f"syntax error in {at}: {exc.msg}", "".join(traceback.format_exception_only(type(exc), exc)))
     except ModuleNotFoundError as exc:
         if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
             raise Failure("no_module", f"--app {name}: there is no module {name} in {source}")
-        raise Failure("import_app", f"importing {name} failed", traceback.format_exc())
+        raise app_failure("import_app", f"importing {name} failed")
     except BaseException:  # the app's own import failed: show its traceback, whatever it raised
-        raise Failure("import_app", f"importing {name} failed", traceback.format_exc())
+        raise app_failure("import_app", f"importing {name} failed")
+
+
+def app_failure(kind, what):
+    """A Failure for the exception the app just raised: the exception and the app's line that raised it in the
+    message, the traceback from the app's first frame on (OpenDash's and importlib's frames before it say
+    nothing to the user). The app's folder is the working directory while bundling."""
+    exc_type, exc, tb = sys.exc_info()
+    te = traceback.TracebackException(exc_type, exc, tb)
+    root = os.path.realpath(os.getcwd()) + os.sep
+    ours = [i for i, fr in enumerate(te.stack) if os.path.realpath(fr.filename).startswith(root)]
+    at = ""
+    if ours:
+        last = te.stack[ours[-1]]
+        at = f" ({os.path.relpath(last.filename).replace(os.sep, '/')}, line {last.lineno})"
+        te.stack = traceback.StackSummary.from_list(list(te.stack)[ours[0]:])
+    summary = "".join(te.format_exception_only()).strip().splitlines()[-1]
+    return Failure(kind, f"{what}: {summary}{at}", "".join(te.format()))
 
 
 def dash_apps(module, dash_cls):
@@ -122,7 +140,7 @@ def resolve(module, module_name, attribute, call, dash_cls, flask_cls):
         try:
             app = app()
         except BaseException:
-            raise Failure("create_app_raised", f"{entry['attribute']}() in {file} raised", traceback.format_exc())
+            raise app_failure("create_app_raised", f"{entry['attribute']}() in {file} raised")
         if not isinstance(app, dash_cls):
             raise Failure("not_dash", f"{entry['attribute']}() in {file} returned {type_name(app)}, not a dash.Dash")
     return app, entry

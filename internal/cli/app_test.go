@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,5 +48,27 @@ func TestBundleAppAndTimeoutFlags(t *testing.T) {
 				t.Errorf("entry = %s, want %s", m.App.Entry, tt.want)
 			}
 		})
+	}
+}
+
+// TestBundleJSONAppError: with --json an error in the app gives its exception and line in the message, the
+// fix in the hint and the app's traceback on its own, starting at the app.
+func TestBundleJSONAppError(t *testing.T) {
+	withFakeDash(t)
+	src := filepath.Join(t.TempDir(), "raises")
+	if err := os.CopyFS(src, os.DirFS("../../bundler/testdata/apps/raises")); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ := run("bundle", "--json", "--source", src, "--skip-install")
+	var got jsonError
+	if err := json.Unmarshal([]byte(stdout), &got); code != 1 || err != nil {
+		t.Fatalf("exit %d, stdout %q (%v); want 1 and a JSON error", code, stdout, err)
+	}
+	e := got.Error
+	if e.Step != "extract app" || !strings.Contains(e.Message, "ValueError: settings file missing: boom (app.py, line") ||
+		!strings.Contains(e.Hint, "fix it and bundle again") || strings.Contains(e.Hint, "Traceback") ||
+		!strings.HasPrefix(e.Traceback, "Traceback") || !strings.Contains(e.Traceback, "load_settings") ||
+		strings.Contains(e.Traceback, "opendash_extract") {
+		t.Errorf("error object = %+v", e)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/bundler/extract"
 )
 
 // jsonError is what --json prints on stdout when a command fails, so scripts never parse stderr.
@@ -18,6 +19,8 @@ type jsonError struct {
 		Step    string `json:"step"` // the bundle step that failed, or "command line"
 		Message string `json:"message"`
 		Hint    string `json:"hint"` // how to fix it; "" when the message itself says so
+		// Traceback is the Python traceback of an error in the app (from the app's first frame on).
+		Traceback string `json:"traceback,omitempty"`
 	} `json:"error"`
 }
 
@@ -50,7 +53,10 @@ func printJSONError(w io.Writer, err error) {
 		out.Error.Step = step.Step
 		msg = step.Err.Error()
 	}
-	if i := strings.LastIndex(msg, hintMarker); i >= 0 {
+	var app *extract.AppError
+	if errors.As(err, &app) {
+		msg, out.Error.Hint, out.Error.Traceback = app.Message, app.Hint(), app.Traceback
+	} else if i := strings.LastIndex(msg, hintMarker); i >= 0 {
 		msg, out.Error.Hint = msg[:i], strings.TrimSpace(msg[i+len(hintMarker):])
 	}
 	out.Error.Message = msg
