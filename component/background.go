@@ -42,7 +42,6 @@ type backgroundJobs struct {
 func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *settings, image *ecrx.Image,
 	role *iam.Role, opts []pulumi.ResourceOption) (*backgroundJobs, error) {
 	t := &s.transform
-	origin := b.manifest.Origins.Server
 	bucket, err := s3.NewBucketV2(ctx, name+"-jobs", with(t.JobsBucket, &s3.BucketV2Args{
 		ForceDestroy: pulumi.Bool(true), // only short-lived job records
 	}), opts...)
@@ -77,17 +76,8 @@ func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		background.EnvPrefix:  pulumi.String(background.Prefix),
 		background.EnvTimeout: s.backgroundTimeout.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 	}
-	fn, err := lambda.NewFunction(ctx, name+"-jobs", with(t.JobsFunction, &lambda.FunctionArgs{
-		Description:   pulumi.String("OpenDash " + name + ": the Dash app's background callback jobs"),
-		PackageType:   pulumi.String("Image"),
-		ImageUri:      image.ImageUri,
-		ImageConfig:   &lambda.FunctionImageConfigArgs{Commands: pulumi.StringArray{pulumi.String(origin.Handler)}},
-		Role:          role.Arn,
-		Architectures: pulumi.StringArray{pulumi.String(origin.Architecture)},
-		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
-		Timeout:       s.backgroundTimeout.ToIntPtrOutput(),
-		Environment:   serverEnvironment(s, env),
-	}), opts...)
+	fn, err := lambda.NewFunction(ctx, name+"-jobs", with(t.JobsFunction, imageFunctionArgs(
+		"OpenDash "+name+": the Dash app's background callback jobs", b, s, image, role, s.backgroundTimeout, env)), opts...)
 	if err != nil {
 		return nil, err
 	}

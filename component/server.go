@@ -76,21 +76,12 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		}
 		jobsEnv = jobs.serverEnv()
 	}
-	fn, err := lambda.NewFunction(ctx, name+"-server", with(t.ServerFunction, &lambda.FunctionArgs{
-		Description:   pulumi.String("OpenDash " + name + ": the Dash app"),
-		PackageType:   pulumi.String("Image"),
-		ImageUri:      image.ImageUri,
-		ImageConfig:   &lambda.FunctionImageConfigArgs{Commands: pulumi.StringArray{pulumi.String(origin.Handler)}},
-		Role:          role.Arn,
-		Architectures: pulumi.StringArray{pulumi.String(origin.Architecture)},
-		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
-		Timeout:       s.timeout.ToIntPtrOutput(),
-		Environment:   serverEnvironment(s, jobsEnv),
-		// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
-		ReservedConcurrentExecutions: reservedConcurrency(name, s),
-		// Provisioned concurrency needs a numbered version behind an alias.
-		Publish: pulumi.Bool(provisionedServer(s)),
-	}), opts...)
+	args := imageFunctionArgs("OpenDash "+name+": the Dash app", b, s, image, role, s.timeout, jobsEnv)
+	// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
+	args.ReservedConcurrentExecutions = reservedConcurrency(name, s)
+	// Provisioned concurrency needs a numbered version behind an alias.
+	args.Publish = pulumi.Bool(provisionedServer(s))
+	fn, err := lambda.NewFunction(ctx, name+"-server", with(t.ServerFunction, args), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +124,25 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 }
 
 // urlHost turns "https://<id>.lambda-url.<region>.on.aws/" into its host.
+// imageFunctionArgs are the arguments of a Lambda function that runs the bundle's server image: the server
+// function and the background jobs function share the image, handler, role, architecture, memory and
+// environment, and differ in timeout and their own settings.
+func imageFunctionArgs(description string, b *siteBundle, s *settings, image *ecrx.Image, role *iam.Role,
+	timeout pulumi.IntInput, env pulumi.StringMap) *lambda.FunctionArgs {
+	origin := b.manifest.Origins.Server
+	return &lambda.FunctionArgs{
+		Description:   pulumi.String(description),
+		PackageType:   pulumi.String("Image"),
+		ImageUri:      image.ImageUri,
+		ImageConfig:   &lambda.FunctionImageConfigArgs{Commands: pulumi.StringArray{pulumi.String(origin.Handler)}},
+		Role:          role.Arn,
+		Architectures: pulumi.StringArray{pulumi.String(origin.Architecture)},
+		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
+		Timeout:       timeout.ToIntOutput().ToIntPtrOutput(),
+		Environment:   serverEnvironment(s, env),
+	}
+}
+
 func urlHost(u string) string {
 	u = strings.TrimPrefix(u, "https://")
 	host, _, _ := strings.Cut(u, "/")
