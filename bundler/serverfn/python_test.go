@@ -51,7 +51,12 @@ func runUnittest(t *testing.T, python, file string, min int, env ...string) {
 }
 
 // TestIndexPy runs the handler that Write produces against a real Flask app.
-func TestIndexPy(t *testing.T) {
+func TestIndexPy(t *testing.T) { runHandlerTests(t, "test_index.py", 25) }
+
+// runHandlerTests writes a server function with Write and runs testdata/file (at least min tests) against
+// its handler, with the function's folder on the path as Lambda's task root is.
+func runHandlerTests(t *testing.T, file string, min int) {
+	t.Helper()
 	python := pythonFor(t, "flask")
 	src := t.TempDir()
 	writeTree(t, src, map[string]string{"app.py": "x"})
@@ -59,6 +64,6 @@ func TestIndexPy(t *testing.T) {
 	if _, err := mustPlan(t, testOptions(src)).Write(dst); err != nil {
 		t.Fatal(err)
 	}
-	runUnittest(t, python, filepath.Join("testdata", "test_index.py"), 25,
-		"OPENDASH_INDEX_PY="+filepath.Join(dst, HandlerFile), "PYTHONPATH="+dst) // as Lambda: the task root on the path
+	runUnittest(t, python, filepath.Join("testdata", file), min,
+		"OPENDASH_INDEX_PY="+filepath.Join(dst, HandlerFile), "PYTHONPATH="+dst)
 }
