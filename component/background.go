@@ -48,13 +48,7 @@ func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	if err != nil {
 		return nil, err
 	}
-	pab, err := s3.NewBucketPublicAccessBlock(ctx, name+"-jobs-public-access", &s3.BucketPublicAccessBlockArgs{
-		Bucket:                bucket.ID(),
-		BlockPublicAcls:       pulumi.Bool(true),
-		BlockPublicPolicy:     pulumi.Bool(true),
-		IgnorePublicAcls:      pulumi.Bool(true),
-		RestrictPublicBuckets: pulumi.Bool(true),
-	}, opts...)
+	pab, err := blockPublicAccess(ctx, name+"-jobs-public-access", bucket, nil, opts)
 	if err != nil {
 		return nil, err
 	}

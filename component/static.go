@@ -29,14 +29,7 @@ func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings,
 	// since 2023 (kept so that a Transform cannot silently lose them). Each is a bucket-level change, and S3
 	// answers concurrent ones with OperationAborted ("A conflicting conditional operation is currently in
 	// progress"), so they run one after another; the bucket policy (newBucketPolicy) comes last.
-	pab, err := s3.NewBucketPublicAccessBlock(ctx, name+"-assets-public-access", with(t.BucketPublicAccessBlock,
-		&s3.BucketPublicAccessBlockArgs{
-			Bucket:                bucket.ID(),
-			BlockPublicAcls:       pulumi.Bool(true),
-			BlockPublicPolicy:     pulumi.Bool(true),
-			IgnorePublicAcls:      pulumi.Bool(true),
-			RestrictPublicBuckets: pulumi.Bool(true),
-		}), opts...)
+	pab, err := blockPublicAccess(ctx, name+"-assets-public-access", bucket, t.BucketPublicAccessBlock, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +74,19 @@ func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings,
 		return nil, err
 	}
 	return site, nil
+}
+
+// blockPublicAccess blocks every kind of public access to bucket (OpenDash's buckets are all private: the
+// site's, read by CloudFront only, the deploy staging bucket, the background jobs bucket).
+func blockPublicAccess(ctx *pulumi.Context, resourceName string, bucket *s3.BucketV2,
+	transform func(*s3.BucketPublicAccessBlockArgs), opts []pulumi.ResourceOption) (*s3.BucketPublicAccessBlock, error) {
+	return s3.NewBucketPublicAccessBlock(ctx, resourceName, with(transform, &s3.BucketPublicAccessBlockArgs{
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
+	}), opts...)
 }
 
 // newBucketPolicy is created after the distribution: it names the distribution's ARN.

@@ -64,14 +64,7 @@ func newSiteSync(ctx *pulumi.Context, name string, b *siteBundle, bucket *s3.Buc
 	if err != nil {
 		return nil, err
 	}
-	_, err = s3.NewBucketPublicAccessBlock(ctx, name+"-deploy-public-access", with(t.DeployBucketPublicAccessBlock,
-		&s3.BucketPublicAccessBlockArgs{
-			Bucket:                staging.ID(),
-			BlockPublicAcls:       pulumi.Bool(true),
-			BlockPublicPolicy:     pulumi.Bool(true),
-			IgnorePublicAcls:      pulumi.Bool(true),
-			RestrictPublicBuckets: pulumi.Bool(true),
-		}), opts...)
+	_, err = blockPublicAccess(ctx, name+"-deploy-public-access", staging, t.DeployBucketPublicAccessBlock, opts)
 	if err != nil {
 		return nil, err
 	}
