@@ -48,9 +48,10 @@ func TestFunctionFolderIsReadOnly(t *testing.T) {
 		if resp.StatusCode != 500 || !strings.Contains(string(body), "Read-only file system") {
 			t.Errorf("write %s: %d %s, want 500 with EROFS", tc.file, resp.StatusCode, body)
 		}
-		if !strings.Contains(log.String(), tc.want) || !strings.Contains(log.String(), "tempfile.gettempdir()") {
-			t.Errorf("log does not report %q with the fix:\n%s", tc.want, log)
-		}
+		// The worker's stderr reaches the log on its own, after the response: wait for the line.
+		eventually(t, "the log to report "+tc.want+" with the fix", func() bool {
+			return strings.Contains(log.String(), tc.want) && strings.Contains(log.String(), "tempfile.gettempdir()")
+		})
 	}
 	entries, _ := os.ReadDir(filepath.Join(s.dir, "server-functions", "default"))
 	if len(entries) != 1 {
