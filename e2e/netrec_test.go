@@ -96,11 +96,21 @@ func (n *netRecorder) failures() []string {
 	var out []string
 	all, _ := n.since(0)
 	for _, r := range all {
+		if r.abandoned() {
+			continue
+		}
 		if r.Failed != "" || r.Status >= 400 {
 			out = append(out, fmt.Sprintf("%s %s: status %d %s", r.Method, r.URL, r.Status, r.Failed))
 		}
 	}
 	return out
+}
+
+// abandoned reports a request the server answered successfully but the page itself dropped before reading the
+// answer (net::ERR_ABORTED): Dash's renderer aborts a background callback's poll in flight when the job is
+// cancelled. Any error status, and any request that got no answer, still counts as failed.
+func (r *netRequest) abandoned() bool {
+	return r.Failed == "net::ERR_ABORTED" && r.Status > 0 && r.Status < 400
 }
 
 func (n *netRecorder) uncaught() []string {

@@ -109,3 +109,22 @@ func TestSameRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestFailuresIgnoreOnlyAbandonedAnswers: a successful answer the page dropped (a cancelled background job's
+// poll) is not a failure; an error status, or an abort before any answer, is.
+func TestFailuresIgnoreOnlyAbandonedAnswers(t *testing.T) {
+	n := newNetRecorder("http://127.0.0.1:1")
+	n.reqs = []*netRequest{
+		{Method: "POST", URL: "/poll", Status: 204, Failed: "net::ERR_ABORTED", Done: true},
+		{Method: "POST", URL: "/cancel", Status: 200, Failed: "net::ERR_ABORTED", Done: true},
+		{Method: "POST", URL: "/no-answer", Failed: "net::ERR_ABORTED", Done: true},
+		{Method: "GET", URL: "/error", Status: 500, Failed: "net::ERR_ABORTED", Done: true},
+		{Method: "GET", URL: "/refused", Failed: "net::ERR_CONNECTION_REFUSED", Done: true},
+		{Method: "GET", URL: "/ok", Status: 200, Done: true},
+	}
+	got := n.failures()
+	if len(got) != 3 || !strings.Contains(got[0], "/no-answer") || !strings.Contains(got[1], "/error") ||
+		!strings.Contains(got[2], "/refused") {
+		t.Errorf("failures = %q, want /no-answer, /error and /refused only", got)
+	}
+}
