@@ -57,6 +57,8 @@ func Real(t testing.TB) string {
 	config := fmt.Sprintf(`version: 0.1
 log:
   level: warn
+  accesslog:
+    disabled: true
 storage:
   filesystem:
     rootdirectory: %s
@@ -84,7 +86,7 @@ http:
 		logFile.Close()
 		if t.Failed() {
 			if data, err := os.ReadFile(logFile.Name()); err == nil {
-				t.Logf("docker-registry log:\n%s", tail(string(data), 40))
+				t.Logf("docker-registry log:\n%s", tail(string(data), 10))
 			}
 		}
 	})
