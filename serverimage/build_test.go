@@ -132,6 +132,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	os.Chmod(filepath.Join(f.dir, "app.py"), 0o600) // a stricter umask: the image normalises modes
 	opts := f.options(t, "x86_64")
 	opts.Env = append(opts.Env, "TZ=Pacific/Kiritimati", "TMPDIR="+t.TempDir(), "PYTHONHASHSEED=123")
+	opts.NoCache = true // pip and the compiler run again
 	second := mustBuild(t, opts)
 	if first.Digest != second.Digest {
 		for i := range first.Layers {
@@ -268,5 +269,51 @@ func TestBuildOnPinnedAndOCIBases(t *testing.T) {
 				t.Errorf("layer media type %s, want %s", got, c.layer)
 			}
 		})
+	}
+}
+
+// The dependencies layer is kept and reused while its inputs are the same; anything pip reads changes it.
+func TestDependenciesLayerIsKept(t *testing.T) {
+	f := newFixture(t, imagetest.InProcess(t, nil), nil)
+	build := func(change func(*BuildOptions)) (*Image, string) {
+		opts := f.options(t, "x86_64")
+		var log bytes.Buffer
+		opts.Log = &log
+		if change != nil {
+			change(&opts)
+		}
+		return mustBuild(t, opts), log.String()
+	}
+	first, log := build(nil)
+	if strings.Contains(log, "reused") {
+		t.Fatalf("a first build reused a layer:\n%s", log)
+	}
+	writeFiles(t, f.dir, map[string]string{"app.py": "import tinylib\n\ndef answer():\n    return 'edited'\n"})
+	edited, log := build(nil)
+	if !strings.Contains(log, "reused the layer of an earlier build") || edited.Layers[0].Digest != first.Layers[0].Digest {
+		t.Errorf("a code edit ran pip again:\n%s", log)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(*BuildOptions)
+	}{
+		{"NoCache", func(o *BuildOptions) { o.NoCache = true }},
+		{"another pip setting", func(o *BuildOptions) { o.Env = append(o.Env, "PIP_PRE=1") }},
+		{"another architecture", func(o *BuildOptions) { o.Architecture = "arm64" }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, log := build(c.change); strings.Contains(log, "reused") {
+				t.Errorf("reused the kept layer:\n%s", log)
+			}
+		})
+	}
+	// A damaged entry is rebuilt, to the same layer.
+	blobs, _ := filepath.Glob(filepath.Join(f.cache, "*.tar.gz"))
+	for _, b := range blobs {
+		os.WriteFile(b, []byte("damaged"), 0o644)
+	}
+	again, log := build(nil)
+	if strings.Contains(log, "reused") || again.Layers[0].Digest != first.Layers[0].Digest {
+		t.Errorf("a damaged kept layer: rebuilt %s, first %s\n%s", again.Layers[0].Digest, first.Layers[0].Digest, log)
 	}
 }

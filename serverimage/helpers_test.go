@@ -24,6 +24,7 @@ import (
 type fixture struct {
 	dir   string // the server function folder
 	wheel string // the wheelhouse
+	cache string // kept dependency layers
 	base  imagetest.Base
 	host  string // the registry
 }
@@ -55,7 +56,7 @@ var (
 func newFixture(t testing.TB, host string, files map[string]string) *fixture {
 	t.Helper()
 	_, minor := testPython(t)
-	f := &fixture{dir: filepath.Join(t.TempDir(), "default"), wheel: t.TempDir(), host: host}
+	f := &fixture{dir: filepath.Join(t.TempDir(), "default"), wheel: t.TempDir(), host: host, cache: t.TempDir()}
 	if files == nil {
 		files = map[string]string{
 			"opendash_handler.py": "import app\n\ndef handler(event, context=None):\n    return {'statusCode': 200, 'body': app.answer()}\n",
@@ -91,7 +92,7 @@ func writeFiles(t testing.TB, dir string, files map[string]string) {
 func (f *fixture) options(t testing.TB, arch string) BuildOptions {
 	py, minor := testPython(t)
 	return BuildOptions{Dir: f.dir, Architecture: arch, PythonVersion: minor, BaseImage: f.base.Ref,
-		Python: py, Env: imagetest.Wheelhouse(t, f.wheel)}
+		Python: py, Env: imagetest.Wheelhouse(t, f.wheel), CacheDir: f.cache}
 }
 
 func mustBuild(t testing.TB, opts BuildOptions) *Image {

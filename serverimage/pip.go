@@ -69,6 +69,7 @@ type pythonInfo struct {
 	Path    string
 	Version string `json:"version"` // "3.11"
 	Pip     string `json:"pip"`     // pip's version, "" without pip
+	Full    string `json:"full"`    // sys.version: the compiler that writes the bytecode
 }
 
 const probePython = `import json, sys
@@ -77,7 +78,7 @@ try:
     v = pip.__version__
 except Exception:
     v = ""
-print(json.dumps({"version": "%d.%d" % sys.version_info[:2], "pip": v}))`
+print(json.dumps({"version": "%d.%d" % sys.version_info[:2], "pip": v, "full": sys.version}))`
 
 // checkPython finds the bundling Python and checks it is the image's minor version: the bytecode it
 // writes loads only in the same CPython minor (a .pyc of another one is ignored, and /var/task is
@@ -153,6 +154,9 @@ func (b *build) installDeps(ctx context.Context) error {
 		return fmt.Errorf("%s has no pip, which installs the image's dependencies\n  hint: install pip into it "+
 			"(python -m ensurepip), or pass another Python with --python", b.py.Path)
 	}
+	if reused, err := b.reuseDeps(reqFile); err != nil || reused {
+		return err
+	}
 	target := filepath.Join(b.tmp, "site-packages")
 	cmd := exec.CommandContext(ctx, b.py.Path, pipArgs(target, reqFile, b.opts.Architecture, b.minor)...)
 	cmd.Dir = b.opts.Dir // relative paths in requirements.txt resolve as in the Dockerfile (WORKDIR /var/task)
@@ -173,6 +177,30 @@ func (b *build) installDeps(ctx context.Context) error {
 	b.site = target
 	b.note = fmt.Sprintf("%d distributions for %s", len(dists), b.targetName())
 	return nil
+}
+
+// reuseDeps looks for the dependencies layer of an earlier build with the same inputs (depscache.go).
+func (b *build) reuseDeps(reqFile string) (bool, error) {
+	dir, err := b.depsCacheDir()
+	if err != nil {
+		b.logf("  note: the dependencies layer is not kept for later builds: %v", err)
+		return false, nil
+	}
+	key, err := b.depsKey(reqFile)
+	if err != nil {
+		return false, err
+	}
+	b.depsHash = key
+	if b.opts.NoCache {
+		return false, nil
+	}
+	l, err := loadDeps(dir, key)
+	if err != nil || l == nil {
+		return false, err
+	}
+	b.deps = l
+	b.note = fmt.Sprintf("reused the layer of an earlier build (same requirements, target, Python, pip and PIP_* settings; %s)", dir)
+	return true, nil
 }
 
 // targetName says what pip installed for: "CPython 3.11 on linux/arm64 (manylinux, glibc 2.26)".

@@ -80,20 +80,8 @@ func WriteRecord(bundleDir string, r Report) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tmp, err := os.CreateTemp(dir, ".server-image-*.json")
-	if err != nil {
-		return "", fmt.Errorf("recording the image build: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("recording the image build: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
 	path := filepath.Join(dir, RecordFile)
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := writeAtomic(path, append(data, '\n')); err != nil {
 		return "", fmt.Errorf("recording the image build: %w", err)
 	}
 	return path, nil

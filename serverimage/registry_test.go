@@ -42,17 +42,22 @@ type env struct {
 	registry  string
 	base      imagetest.Base
 	wheels    string
+	cache     string // kept dependency layers
 }
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
-	registry := imagetest.Real(t) // skips without docker-registry
+	return setupOn(t, imagetest.Real(t)) // skips without docker-registry
+}
+
+func setupOn(t testing.TB, registry string) *env {
+	t.Helper()
 	out, err := exec.Command("python3", "-c", "import sys, pip, flask; print(sys.executable); print('%d.%d' % sys.version_info[:2])").Output()
 	if err != nil {
 		t.Skipf("python3 with pip and Flask is needed (the builder runs pip; the stand-in Dash runs on Flask): %v", err)
 	}
 	lines := strings.Fields(string(out))
-	e := &env{py: lines[0], minor: lines[1], registry: registry, wheels: t.TempDir()}
+	e := &env{py: lines[0], minor: lines[1], registry: registry, wheels: t.TempDir(), cache: t.TempDir()}
 	fake, _ := filepath.Abs("../bundler/testdata/fakedash")
 	imagetest.FakeDashWheels(t, e.wheels, fake)
 	abi := "cp" + strings.ReplaceAll(e.minor, ".", "")
@@ -66,7 +71,7 @@ func setup(t *testing.T) *env {
 }
 
 // bundleExample bundles examples/<name> with the stand-in Dash into a fresh folder.
-func bundleExample(t *testing.T, e *env, example, app string) string {
+func bundleExample(t testing.TB, e *env, example, app string) string {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), example)
 	if err := os.CopyFS(src, os.DirFS(filepath.Join("..", "examples", example))); err != nil {
@@ -84,7 +89,9 @@ func bundleExample(t *testing.T, e *env, example, app string) string {
 	return res.OutDir
 }
 
-func (e *env) build(t *testing.T, bundle, arch string, extraEnv ...string) *serverimage.Image {
+// build builds the bundle's image; fresh runs pip and the compiler again (the kept dependencies layer
+// is not used).
+func (e *env) build(t testing.TB, bundle, arch string, fresh bool, extraEnv ...string) *serverimage.Image {
 	t.Helper()
 	m, err := manifest.Read(bundle)
 	if err != nil {
@@ -94,6 +101,7 @@ func (e *env) build(t *testing.T, bundle, arch string, extraEnv ...string) *serv
 	img, err := serverimage.Build(context.Background(), serverimage.BuildOptions{
 		Dir: filepath.Join(bundle, m.Origins.Server.Dir), Architecture: arch, PythonVersion: m.Origins.Server.PythonVersion,
 		BaseImage: e.base.Ref, Python: e.py, Log: &log, Env: append(imagetest.Wheelhouse(t, e.wheels), extraEnv...),
+		CacheDir: e.cache, NoCache: fresh,
 	})
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, log.String())
@@ -101,7 +109,7 @@ func (e *env) build(t *testing.T, bundle, arch string, extraEnv ...string) *serv
 	return img
 }
 
-func (e *env) push(t *testing.T, img *serverimage.Image, repo, tag string) *serverimage.Pushed {
+func (e *env) push(t testing.TB, img *serverimage.Image, repo, tag string) *serverimage.Pushed {
 	t.Helper()
 	p, err := serverimage.Push(context.Background(), img, serverimage.PushOptions{Repository: e.registry + "/" + repo, Tag: tag})
 	if err != nil {
@@ -117,7 +125,7 @@ func TestExampleImagesOnRealRegistry(t *testing.T) {
 	} {
 		t.Run(c.example, func(t *testing.T) {
 			bundle := bundleExample(t, e, c.example, c.app)
-			img := e.build(t, bundle, "x86_64")
+			img := e.build(t, bundle, "x86_64", false)
 			pushed := e.push(t, img, c.example, "build-1")
 			pulled := pull(t, pushed.Reference)
 			checkConfig(t, pulled, "amd64")
@@ -133,13 +141,13 @@ func TestImageRebuildsOnRealRegistry(t *testing.T) {
 	e := setup(t)
 	bundle := bundleExample(t, e, "single-page", "")
 	serverDir := filepath.Join(bundle, "server-functions", "default")
-	first := e.build(t, bundle, "x86_64")
+	first := e.build(t, bundle, "x86_64", false)
 	full := e.push(t, first, "site", "build-1")
 
 	t.Run("touched files, another day and time zone: same digest", func(t *testing.T) {
 		later := time.Now().Add(50 * time.Hour)
 		filepath.Walk(serverDir, func(p string, _ os.FileInfo, _ error) error { return os.Chtimes(p, later, later) })
-		again := e.build(t, bundle, "x86_64", "TZ=America/Anchorage", "LC_ALL=C")
+		again := e.build(t, bundle, "x86_64", true, "TZ=America/Anchorage", "LC_ALL=C")
 		if again.Digest != first.Digest {
 			t.Fatalf("digest %s, then %s", first.Digest, again.Digest)
 		}
@@ -154,7 +162,7 @@ func TestImageRebuildsOnRealRegistry(t *testing.T) {
 		if err := os.WriteFile(css, append(data, []byte("\nh1 { letter-spacing: 1px }\n")...), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		edited := e.build(t, bundle, "x86_64")
+		edited := e.build(t, bundle, "x86_64", false)
 		p := e.push(t, edited, "site", "build-2")
 		var changed, uploaded []string
 		for i, l := range edited.Layers {
@@ -183,7 +191,7 @@ func TestImageRebuildsOnRealRegistry(t *testing.T) {
 		reqs := filepath.Join(serverDir, "requirements.txt")
 		data, _ := os.ReadFile(reqs)
 		os.WriteFile(reqs, append(data, []byte("nativelib==2.0\n")...), 0o644)
-		img := e.build(t, bundle, "arm64")
+		img := e.build(t, bundle, "arm64", false)
 		pushed := e.push(t, img, "site-arm", "arm")
 		pulled := pull(t, pushed.Reference)
 		checkConfig(t, pulled, "arm64")

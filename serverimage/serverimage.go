@@ -52,6 +52,13 @@ type BuildOptions struct {
 	// Env is the environment pip and the compiler run in; nil means os.Environ(). pip's own settings
 	// (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, PIP_CACHE_DIR...) come from here.
 	Env []string
+	// CacheDir keeps finished dependency layers for reuse while requirements.txt, the target, the Python,
+	// pip and its PIP_* settings are unchanged (depscache.go); "" means the OpenDash cache folder
+	// ($OPENDASH_CACHE_DIR, else the user cache folder + /opendash) + /image-dependencies.
+	CacheDir string
+	// NoCache builds the dependencies layer afresh (new releases of unpinned transitive dependencies are
+	// picked up) and keeps the result for the next build.
+	NoCache bool
 }
 
 // Layer is one layer a build added (not the base's).
@@ -129,16 +136,18 @@ type build struct {
 	tmp      string // scratch folder: pip's target, compiled bytecode
 	note     string // the current step's detail for its progress line
 
-	files   []sourceEntry // readSource
-	py      pythonInfo    // checkPython
-	base    v1.Image      // resolveBase
-	baseRef string
-	baseDig v1.Hash
-	layerMT mediaTypes
-	site    string       // pip's --target (installDeps); "" when there is nothing to install
-	pyc     string       // root of the compiled bytecode, by image path (compile)
-	layers  []builtLayer // makeLayers
-	image   *Image       // configure
+	files    []sourceEntry // readSource
+	py       pythonInfo    // checkPython
+	base     v1.Image      // resolveBase
+	baseRef  string
+	baseDig  v1.Hash
+	layerMT  mediaTypes
+	site     string       // pip's --target (installDeps); "" when there is nothing to install
+	deps     *builtLayer  // the dependencies layer, kept from an earlier build (installDeps), or nil
+	depsHash string       // its key in the cache; "" when nothing is to be kept
+	pyc      string       // root of the compiled bytecode, by image path (compile)
+	layers   []builtLayer // makeLayers
+	image    *Image       // configure
 }
 
 func newBuild(opts BuildOptions) (*build, error) {

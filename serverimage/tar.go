@@ -179,6 +179,11 @@ func (b *build) makeLayers(context.Context) error {
 		}
 	}
 	var notes []string
+	if b.deps != nil { // kept from an earlier build (installDeps)
+		b.layers = append(b.layers, *b.deps)
+		size, _ := b.deps.layer.Size()
+		notes = append(notes, fmt.Sprintf("%s %s (kept)", LayerDependencies, bundler.HumanBytes(size)))
+	}
 	for _, l := range []struct {
 		role    string
 		entries []tarEntry
@@ -196,7 +201,15 @@ func (b *build) makeLayers(context.Context) error {
 				files++
 			}
 		}
-		b.layers = append(b.layers, builtLayer{role: l.role, layer: layer, files: files})
+		built := builtLayer{role: l.role, layer: layer, files: files}
+		b.layers = append(b.layers, built)
+		if l.role == LayerDependencies && b.depsHash != "" {
+			if dir, err := b.depsCacheDir(); err == nil {
+				if err := storeDeps(dir, b.depsHash, built); err != nil {
+					notes = append(notes, fmt.Sprintf("(not kept for later builds: %v)", err))
+				}
+			}
+		}
 		size, _ := layer.Size()
 		notes = append(notes, fmt.Sprintf("%s %s", l.role, bundler.HumanBytes(size)))
 	}

@@ -29,6 +29,7 @@ type imageBuildOptions struct {
 	push, tag     string
 	username      string
 	passwordStdin bool
+	noCache       bool
 	json          bool
 }
 
@@ -43,6 +44,7 @@ func (o *imageBuildOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.tag, "tag", "", "tag of the push (default opendash-<bundle build id>-<arch>)")
 	f.StringVar(&o.username, "username", "", "registry user name for --push, with --password-stdin (ECR: AWS)")
 	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the registry password for --push from standard input (ECR: aws ecr get-login-password | ...)")
+	f.BoolVar(&o.noCache, "no-cache", false, "install the requirements afresh instead of reusing the dependencies layer of an earlier build with the same requirements (picks up new releases of unpinned dependencies)")
 	f.BoolVar(&o.json, "json", false, "print the digest, reference, architecture, base and layers as JSON on stdout")
 }
 
@@ -86,7 +88,9 @@ func newImageBuild(stdout, stderr io.Writer) *cobra.Command {
 bundle's Python, the requirements installed by pip for the target platform (wheels only, so an arm64 image
 builds on an x86 machine and the reverse, with no emulation), the app and its assets, with bytecode compiled
 ahead. The same bundle, base and wheels always give the same digest. pip's own settings apply
-(PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, its cache).
+(PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, its cache). The dependencies layer is
+kept and reused while requirements.txt, the target, the Python, pip and the PIP_* settings are the same
+(--no-cache installs afresh).
 
 It prints the digest and each layer; with --push, the registry gets only the layers it lacks, and the
 reference printed (REPOSITORY@sha256:...) is what a Lambda function takes. Credentials come from
@@ -151,6 +155,7 @@ func (o *imageBuildOptions) run(cmd *cobra.Command, dir string, m *manifest.Mani
 		Python:        o.python,
 		Handler:       m.Origins.Server.Handler,
 		Log:           log,
+		NoCache:       o.noCache,
 	})
 	if err != nil {
 		return err
