@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -83,7 +84,7 @@ func TestBuildImage(t *testing.T) {
 		files := layerFiles(t, l)
 		for _, p := range want[i] {
 			if files[p] == nil {
-				t.Errorf("%s layer lacks %s; it has %v", roles[i], p, sortedKeys(files))
+				t.Errorf("%s layer lacks %s; it has %v", roles[i], p, slices.Sorted(maps.Keys(files)))
 			}
 		}
 		for p, h := range files {

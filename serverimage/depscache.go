@@ -1,7 +1,6 @@
 package serverimage
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/opendash/opendash/bundler/cache"
+	"github.com/opendash/opendash/bundler/output"
 )
 
 // The dependencies layer is the slow one (pip resolves and downloads, then thousands of files compile:
@@ -120,10 +120,10 @@ func storeDeps(dir, key string, l builtLayer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, key+".tar.gz"), m.gz); err != nil {
+	if err := output.WriteFile(filepath.Join(dir, key+".tar.gz"), m.gz); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, key+".json"), meta); err != nil {
+	if err := output.WriteFile(filepath.Join(dir, key+".json"), meta); err != nil {
 		return err
 	}
 	pruneDeps(dir)
@@ -150,21 +150,4 @@ func pruneDeps(dir string) {
 		os.Remove(e.key + ".json")
 		os.Remove(e.key + ".tar.gz")
 	}
-}
-
-// writeAtomic writes through a temporary file and a rename, so a reader never sees half a file.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := bytes.NewReader(data).WriteTo(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/opendash/opendash/bundler/output"
 	"github.com/opendash/opendash/manifest"
 )
 
@@ -81,7 +82,7 @@ func WriteRecord(bundleDir string, r Report) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, RecordFile)
-	if err := writeAtomic(path, append(data, '\n')); err != nil {
+	if err := output.WriteFile(path, append(data, '\n')); err != nil {
 		return "", fmt.Errorf("recording the image build: %w", err)
 	}
 	return path, nil
