@@ -212,6 +212,8 @@ func (w *watch) note(digest, what string) {
 	if role == "" {
 		return // not a blob of this image (cannot happen) or an unknown request: stay quiet
 	}
+	w.mu.Lock() // uploads run in parallel
+	defer w.mu.Unlock()
 	fmt.Fprintf(w.log, "  %-13s %s %s\n", role, short(digest), what)
 }
 
