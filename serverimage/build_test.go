@@ -204,6 +204,10 @@ func TestBuildErrors(t *testing.T) {
 	imagetest.WriteWheel(t, f.wheel, imagetest.WheelSpec{Name: "newglibc", Version: "1.0",
 		Tag: "py3-none-manylinux_2_99_x86_64", Files: map[string]string{"newglibc.py": ""}})
 	single := imagetest.PushBase(t, host+"/single", minor, false)
+	other := "3.12" // a minor with a Lambda base that the bundling Python is not
+	if minor == other {
+		other = "3.13"
+	}
 
 	for _, c := range []struct {
 		name   string
@@ -216,7 +220,8 @@ func TestBuildErrors(t *testing.T) {
 		{"unknown requirement", func(o *BuildOptions) {
 			writeFiles(t, o.Dir, map[string]string{"requirements.txt": "nosuchthing==3\n"})
 		}, []string{"no wheel of nosuchthing==3"}},
-		{"another Python", func(o *BuildOptions) { o.PythonVersion = "3.99" }, []string{"Python " + minor, "3.99", "--python"}},
+		{"another Python", func(o *BuildOptions) { o.PythonVersion = other }, []string{"Python " + minor, other, "--python"}},
+		{"a Python Lambda does not run", func(o *BuildOptions) { o.PythonVersion = "3.9" }, []string{"no Python 3.9 base", "3.10"}},
 		{"bad architecture", func(o *BuildOptions) { o.Architecture = "mips" }, []string{`"mips"`, "x86_64", "arm64"}},
 		{"no such base", func(o *BuildOptions) { o.BaseImage = host + "/nothing:3.11" }, []string{"base image " + host + "/nothing:3.11", "hint:"}},
 		{"single manifest of another platform", func(o *BuildOptions) {

@@ -22,6 +22,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -161,6 +163,10 @@ func newBuild(opts BuildOptions) (*build, error) {
 	minor, err := serverfn.PythonMinor(opts.PythonVersion)
 	if err != nil {
 		return nil, fmt.Errorf("image build: %w", err)
+	}
+	if !slices.Contains(serverfn.SupportedPythonMinors, minor) { // glibcMinor knows these bases
+		return nil, fmt.Errorf("image build: AWS Lambda has no Python %s base image; supported: %s (the bundle's "+
+			"origins.server.pythonVersion)", minor, strings.Join(serverfn.SupportedPythonMinors, ", "))
 	}
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("image build: no server function folder given (<bundle>/server-functions/default)")
