@@ -59,7 +59,7 @@ func setupOn(t testing.TB, registry string) *env {
 	lines := strings.Fields(string(out))
 	e := &env{py: lines[0], minor: lines[1], registry: registry, wheels: t.TempDir(), cache: t.TempDir()}
 	fake, _ := filepath.Abs("../bundler/testdata/fakedash")
-	imagetest.FakeDashWheels(t, e.wheels, fake)
+	imagetest.FakeDashWheels(t, e.wheels, fake, e.py)
 	abi := "cp" + strings.ReplaceAll(e.minor, ".", "")
 	for _, cpu := range []string{"x86_64", "aarch64"} {
 		imagetest.WriteWheel(t, e.wheels, imagetest.WheelSpec{Name: "nativelib", Version: "2.0",
@@ -315,6 +315,7 @@ func checkFiles(t *testing.T, root, serverDir, minor string) {
 	site := filepath.Join(root, "var", "lang", "lib", "python"+minor, "site-packages")
 	for _, p := range []string{filepath.Join(task, "__pycache__", "opendash_handler.cpython-"+strings.ReplaceAll(minor, ".", "")+".pyc"),
 		filepath.Join(site, "dash", "__init__.py"), filepath.Join(site, "dash-9.9.9.dist-info", "METADATA"),
+		filepath.Join(site, "flask", "__init__.py"), filepath.Join(site, "werkzeug", "__init__.py"), // dash's requirement, resolved by pip
 		filepath.Join(root, "lambda-entrypoint.sh"), filepath.Join(site, "base_marker.txt")} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("the image lacks %s", strings.TrimPrefix(p, root))
@@ -350,7 +351,7 @@ func checkImportsWriteNothing(t *testing.T, e *env, root string) {
 	t.Helper()
 	task := filepath.Join(root, "var", "task")
 	site := filepath.Join(root, "var", "lang", "lib", "python"+e.minor, "site-packages")
-	cmd := exec.Command(e.py, "-s", "-c", importProbe, root)
+	cmd := exec.Command(e.py, "-S", "-s", "-c", importProbe, root) // no site-packages but the image's
 	cmd.Dir = task
 	cmd.Env = append(cleanEnv(), "PYTHONPATH="+task+string(os.PathListSeparator)+site)
 	out, err := cmd.Output()
@@ -375,7 +376,8 @@ func checkImportsWriteNothing(t *testing.T, e *env, root string) {
 var previewMu sync.Mutex
 
 // checkServes runs open-dash preview on the bundle with its server function replaced by the image's
-// /var/task and Python finding packages in the image's site-packages, then open-dash verify against it.
+// /var/task and a Python that finds packages in the image's site-packages only (Flask and the stand-in
+// Dash installed there by pip from the wheelhouse), then open-dash verify against it.
 func checkServes(t *testing.T, e *env, bundle, root, basicAuth string) {
 	t.Helper()
 	previewMu.Lock()
@@ -389,9 +391,14 @@ func checkServes(t *testing.T, e *env, bundle, root, basicAuth string) {
 	if err := os.CopyFS(serverDir, os.DirFS(filepath.Join(root, "var", "task"))); err != nil {
 		t.Fatal(err)
 	}
+	// The image's layers alone: Python without its own site-packages (-S), finding packages in the image's.
 	t.Setenv("PYTHONPATH", filepath.Join(root, "var", "lang", "lib", "python"+e.minor, "site-packages"))
+	isolated := filepath.Join(t.TempDir(), "python")
+	if err := os.WriteFile(isolated, []byte("#!/bin/sh\nexec "+e.py+" -S -s \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	var log bytes.Buffer
-	s, err := preview.Start(context.Background(), preview.Options{Dir: fromImage, Addr: "127.0.0.1:0", Python: e.py, Log: &logWriter{b: &log}})
+	s, err := preview.Start(context.Background(), preview.Options{Dir: fromImage, Addr: "127.0.0.1:0", Python: isolated, Log: &logWriter{b: &log}})
 	if err != nil {
 		t.Fatalf("preview of the image's files: %v", err)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/bundler/serverfn"
 )
 
@@ -122,7 +123,8 @@ func Build(ctx context.Context, opts BuildOptions) (*Image, error) {
 	} {
 		start := time.Now()
 		if err := s.run(ctx); err != nil {
-			return nil, fmt.Errorf("image build: %s: %w", s.name, err)
+			// A StepError, as the bundler's: `--json` reports the step apart from the message.
+			return nil, &bundler.StepError{Step: "image build: " + s.name, Err: err}
 		}
 		b.logf("  %-22s %s %s", s.name, round(time.Since(start)), b.note)
 		b.note = ""

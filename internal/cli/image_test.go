@@ -51,7 +51,7 @@ func imageBundle(t *testing.T) string {
 	t.Setenv("PYTHONPATH", "") // the image's Dash comes from the wheelhouse, not the stand-in on the path
 	wheels := t.TempDir()
 	fake, _ := filepath.Abs("../../bundler/testdata/fakedash")
-	imagetest.FakeDashWheels(t, wheels, fake)
+	imagetest.FakeDashWheels(t, wheels, fake, "python3")
 	for _, e := range os.Environ() {
 		if k, _, _ := strings.Cut(e, "="); strings.HasPrefix(k, "PIP_") {
 			t.Setenv(k, "")
@@ -98,6 +98,14 @@ func TestImageBuildAndPush(t *testing.T) {
 	if !built.OK || !strings.HasPrefix(built.Digest, "sha256:") || built.Reference != "" || built.Architecture != "x86_64" ||
 		built.BaseDigest != base.Platforms["amd64"] || len(built.Layers) != 4 || built.Layers[1].Role != serverimage.LayerDependencies {
 		t.Errorf("build report %+v", built)
+	}
+
+	// A failure with --json: the step, the message and the hint apart, exit code 1.
+	code, stdout, _ = run("image", "build", "--dir", dir, "--base-image", host+"/nothing:3.11", "--json")
+	var failed jsonError
+	if err := json.Unmarshal([]byte(stdout), &failed); err != nil || code != 1 || failed.OK ||
+		failed.Error.Step != "image build: resolve base" || !strings.Contains(failed.Error.Message, host+"/nothing:3.11") || failed.Error.Hint == "" {
+		t.Errorf("a missing base with --json: exit %d, %s (%v)", code, stdout, err)
 	}
 
 	code, stdout, stderr = run("image", "build", "--dir", dir, "--base-image", base.Ref, "--push", host+"/site", "--tag", "first")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -122,11 +123,55 @@ func FilesOf(t testing.TB, dir, prefix string) map[string]string {
 }
 
 // FakeDashWheels writes wheels of the stand-in Dash and plotly (bundler/testdata/fakedash, version 9.9.9)
-// into dir, so a bundle made with the stand-in installs from a wheelhouse. fakedash is that folder.
-func FakeDashWheels(t testing.TB, dir, fakedash string) {
+// into dir, so a bundle made with the stand-in installs from a wheelhouse. fakedash is that folder. The
+// stand-in runs on Flask, so its wheel requires Flask, and dir also gets wheels of the Flask installed in
+// python and of what Flask requires: pip resolves them as it would on PyPI, and the image holds all the
+// app needs.
+func FakeDashWheels(t testing.TB, dir, fakedash, python string) {
 	t.Helper()
 	for _, pkg := range []string{"dash", "plotly"} {
-		WriteWheel(t, dir, WheelSpec{Name: pkg, Version: "9.9.9", Files: FilesOf(t, filepath.Join(fakedash, pkg), pkg+"/")})
+		spec := WheelSpec{Name: pkg, Version: "9.9.9", Files: FilesOf(t, filepath.Join(fakedash, pkg), pkg+"/")}
+		if pkg == "dash" {
+			spec.Requires = []string{"Flask>=2"}
+		}
+		WriteWheel(t, dir, spec)
+	}
+	InstalledWheels(t, python, dir, "flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker")
+}
+
+// installedWheel writes a pure-Python wheel of each installed distribution named in argv[2:], from the
+// files its RECORD lists, into argv[1]. Compiled extensions are left out (MarkupSafe, for one, falls back
+// to its pure-Python code), so the wheel installs for any platform.
+const installedWheel = `import base64, hashlib, importlib.metadata as md, os, re, sys, zipfile
+out = sys.argv[1]
+for name in sys.argv[2:]:
+    d = md.distribution(name)
+    files = []
+    for f in d.files or []:
+        p = str(f).replace(os.sep, "/")
+        if p.startswith("..") or "__pycache__" in p or p.endswith((".pyc", ".so", ".pyd")) or ".dist-info/" in p:
+            continue
+        files.append((p, f.locate().read_bytes()))
+    if not files:
+        sys.exit("%s lists no files (installed without a RECORD): cannot make its wheel" % name)
+    dist = re.sub(r"[-_.]+", "_", d.metadata["Name"])
+    info = "%s-%s.dist-info" % (dist, d.version)
+    files.append((info + "/METADATA", d.read_text("METADATA").encode()))
+    files.append((info + "/WHEEL", b"Wheel-Version: 1.0\nGenerator: opendash-imagetest\nRoot-Is-Purelib: true\nTag: py3-none-any\n"))
+    record = "".join("%s,sha256=%s,%d\n" % (p, base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode(), len(b))
+                     for p, b in files) + info + "/RECORD,,\n"
+    with zipfile.ZipFile(os.path.join(out, "%s-%s-py3-none-any.whl" % (dist, d.version)), "w") as z:
+        for p, b in files:
+            z.writestr(p, b)
+        z.writestr(info + "/RECORD", record)
+`
+
+// InstalledWheels writes pure-Python wheels of distributions installed in python into dir.
+func InstalledWheels(t testing.TB, python, dir string, dists ...string) {
+	t.Helper()
+	out, err := exec.Command(python, append([]string{"-c", installedWheel, dir}, dists...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("making wheels of %v from %s: %v\n%s", dists, python, err, out)
 	}
 }
 
