@@ -18,6 +18,7 @@ import (
 )
 
 func TestBuildImage(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, imagetest.InProcess(t, nil), nil)
 	opts := f.options(t, "x86_64")
 	var log bytes.Buffer
@@ -125,6 +126,7 @@ func TestBuildImage(t *testing.T) {
 
 // The same folder, touched files, another day and time zone, another scratch folder: the same image.
 func TestBuildIsReproducible(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, imagetest.InProcess(t, nil), nil)
 	first := mustBuild(t, f.options(t, "x86_64"))
 
@@ -145,6 +147,7 @@ func TestBuildIsReproducible(t *testing.T) {
 
 // An asset edit changes the assets layer alone; a code edit leaves the assets layer as it is.
 func TestEditsChangeTheirLayerOnly(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, imagetest.InProcess(t, nil), nil)
 	before := mustBuild(t, f.options(t, "x86_64"))
 	writeFiles(t, f.dir, map[string]string{"assets/style.css": "body { color: blue }\n"})
@@ -169,6 +172,7 @@ func TestEditsChangeTheirLayerOnly(t *testing.T) {
 
 // arm64 on this machine: pip picks the aarch64 wheel; the base is the arm64 manifest; nothing is emulated.
 func TestBuildArm64WithoutEmulation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, imagetest.InProcess(t, nil), nil)
 	_, minor := testPython(t)
 	abi := "cp" + strings.ReplaceAll(minor, ".", "")
@@ -198,6 +202,7 @@ func TestBuildArm64WithoutEmulation(t *testing.T) {
 }
 
 func TestBuildErrors(t *testing.T) {
+	t.Parallel()
 	host := imagetest.InProcess(t, nil)
 	f := newFixture(t, host, nil)
 	_, minor := testPython(t)
@@ -249,6 +254,7 @@ func TestBuildErrors(t *testing.T) {
 
 // A single-platform manifest given by digest (a pinned base) builds on it; an OCI base gives an OCI image.
 func TestBuildOnPinnedAndOCIBases(t *testing.T) {
+	t.Parallel()
 	host := imagetest.InProcess(t, nil)
 	f := newFixture(t, host, nil)
 	_, minor := testPython(t)
@@ -280,6 +286,7 @@ func TestBuildOnPinnedAndOCIBases(t *testing.T) {
 
 // The dependencies layer is kept and reused while its inputs are the same; anything pip reads changes it.
 func TestDependenciesLayerIsKept(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, imagetest.InProcess(t, nil), nil)
 	build := func(change func(*BuildOptions)) (*Image, string) {
 		opts := f.options(t, "x86_64")

@@ -30,6 +30,7 @@ func pushedByRole(p *Pushed) map[string]bool {
 
 // A first push uploads everything, the same image again nothing, an asset edit the assets layer alone.
 func TestPushUploadsWhatTheRegistryLacks(t *testing.T) {
+	t.Parallel()
 	host := imagetest.InProcess(t, nil)
 	f := newFixture(t, host, nil)
 	img := mustBuild(t, f.options(t, "x86_64"))
@@ -93,6 +94,7 @@ func TestPushUploadsWhatTheRegistryLacks(t *testing.T) {
 
 // Throttling and server errors are retried; a registry that keeps failing gives an error naming it.
 func TestPushRetriesAndNamesTheRegistry(t *testing.T) {
+	t.Parallel()
 	var fails atomic.Int32
 	var status atomic.Int32
 	flaky := func(next http.Handler) http.Handler {

@@ -3,6 +3,7 @@ package imagetest
 import (
 	"archive/zip"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/base64"
 	"fmt"
 	"io/fs"
@@ -139,40 +140,38 @@ func FakeDashWheels(t testing.TB, dir, fakedash, python string) {
 	InstalledWheels(t, python, dir, "flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker")
 }
 
-// installedWheel writes a pure-Python wheel of each installed distribution named in argv[2:], from the
-// files its RECORD lists, into argv[1]. Compiled extensions are left out (MarkupSafe, for one, falls back
-// to its pure-Python code), so the wheel installs for any platform.
-const installedWheel = `import base64, hashlib, importlib.metadata as md, os, re, sys, zipfile
-out = sys.argv[1]
-for name in sys.argv[2:]:
-    d = md.distribution(name)
-    files = []
-    for f in d.files or []:
-        p = str(f).replace(os.sep, "/")
-        if p.startswith("..") or "__pycache__" in p or p.endswith((".pyc", ".so", ".pyd")) or ".dist-info/" in p:
-            continue
-        files.append((p, f.locate().read_bytes()))
-    if not files:
-        sys.exit("%s lists no files (installed without a RECORD): cannot make its wheel" % name)
-    dist = re.sub(r"[-_.]+", "_", d.metadata["Name"])
-    info = "%s-%s.dist-info" % (dist, d.version)
-    files.append((info + "/METADATA", d.read_text("METADATA").encode()))
-    files.append((info + "/WHEEL", b"Wheel-Version: 1.0\nGenerator: opendash-imagetest\nRoot-Is-Purelib: true\nTag: py3-none-any\n"))
-    record = "".join("%s,sha256=%s,%d\n" % (p, base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode(), len(b))
-                     for p, b in files) + info + "/RECORD,,\n"
-    with zipfile.ZipFile(os.path.join(out, "%s-%s-py3-none-any.whl" % (dist, d.version)), "w") as z:
-        for p, b in files:
-            z.writestr(p, b)
-        z.writestr(info + "/RECORD", record)
-`
+//go:embed installed_wheels.py
+var installedWheels []byte
 
-// InstalledWheels writes pure-Python wheels of distributions installed in python into dir.
+// InstalledWheels writes pure-Python wheels of distributions installed in python into dir (compiled
+// extensions left out: MarkupSafe, for one, falls back to its pure-Python code).
 func InstalledWheels(t testing.TB, python, dir string, dists ...string) {
 	t.Helper()
-	out, err := exec.Command(python, append([]string{"-c", installedWheel, dir}, dists...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("making wheels of %v from %s: %v\n%s", dists, python, err, out)
+	runInstalledWheels(t, python, append([]string{dir}, dists...))
+}
+
+// ClosureWheels writes wheels of the requirements pinned in reqFile as installed in python, of everything
+// they require, and of the distributions of every module the Python code imports (run in python first),
+// compiled extensions kept (tagged for this machine's CPU). It returns their names.
+func ClosureWheels(t testing.TB, python, dir, reqFile, code string) []string {
+	t.Helper()
+	return strings.Fields(runInstalledWheels(t, python, []string{dir, "--closure-of", reqFile, code}))
+}
+
+func runInstalledWheels(t testing.TB, python string, args []string) string {
+	t.Helper()
+	script := filepath.Join(t.TempDir(), "installed_wheels.py")
+	if err := os.WriteFile(script, installedWheels, 0o644); err != nil {
+		t.Fatal(err)
 	}
+	cmd := exec.Command(python, append([]string{script}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("making wheels from %s (%v): %v\n%s", python, args, err, stderr.String())
+	}
+	return string(out)
 }
 
 // Wheelhouse is the environment that makes pip install from dir alone, with its own empty cache.
