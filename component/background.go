@@ -70,8 +70,14 @@ func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		background.EnvPrefix:  pulumi.String(background.Prefix),
 		background.EnvTimeout: s.backgroundTimeout.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 	}
-	fn, err := lambda.NewFunction(ctx, name+"-jobs", with(t.JobsFunction, imageFunctionArgs(
-		"OpenDash "+name+": the Dash app's background callback jobs", b, s, image, role, s.backgroundTimeout, env)), opts...)
+	logs, err := newLogGroup(ctx, name+"-jobs-logs", s, t.ServerLogGroup, opts)
+	if err != nil {
+		return nil, err
+	}
+	args := imageFunctionArgs("OpenDash "+name+": the Dash app's background callback jobs", b, s, image, role,
+		s.backgroundTimeout, env)
+	args.LoggingConfig = loggingTo(logs)
+	fn, err := lambda.NewFunction(ctx, name+"-jobs", with(t.JobsFunction, args), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -81,9 +87,6 @@ func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		MaximumRetryAttempts:     pulumi.Int(0),
 		MaximumEventAgeInSeconds: pulumi.Int(jobMaxEventAge),
 	}, opts...); err != nil {
-		return nil, err
-	}
-	if _, err = newLogGroup(ctx, name+"-jobs-logs", fn.Name, s, t.ServerLogGroup, opts); err != nil {
 		return nil, err
 	}
 	return &backgroundJobs{bucket: bucket, function: fn, env: env}, nil

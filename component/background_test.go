@@ -56,7 +56,7 @@ func TestBackgroundJobs(t *testing.T) {
 		invoke["maximumEventAgeInSeconds"] != float64(120) {
 		t.Errorf("async invoke config = %v", invoke)
 	}
-	if logs := d.one(t, "aws:cloudwatch/logGroup:LogGroup", "site-jobs-logs"); logs.str("name") != "/aws/lambda/site-jobs-f1" {
+	if logs := d.one(t, "aws:cloudwatch/logGroup:LogGroup", "site-jobs-logs"); logs.str("name") != "/aws/lambda/site-jobs-"+stackHash {
 		t.Errorf("jobs log group = %v", logs.inputs)
 	}
 

@@ -131,7 +131,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err := newServerPermissions(ctx, name, server, dist, s, children); err != nil {
 		return nil, err
 	}
-	if err := newInvalidation(ctx, name, b, static, dist, s, children); err != nil {
+	if err := newSiteSync(ctx, name, b, static, dist, s, children); err != nil {
 		return nil, err
 	}
 	site.WarmerFunctionName = pulumi.String("").ToStringOutput().ApplyT(func(string) *string { return nil }).(pulumi.StringPtrOutput)

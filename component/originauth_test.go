@@ -56,8 +56,8 @@ func TestOriginAuthOAC(t *testing.T) {
 			t.Errorf("oac mode created %s %s", c.typ, c.name)
 		}
 	}
-	if fns := oac.ofType("aws:lambda/function:Function"); named(fns, "site-edge-signer") || len(fns) != 4 {
-		t.Errorf("oac mode functions = %v, want server, invalidator, sync and warmer", fns)
+	if fns := oac.ofType("aws:lambda/function:Function"); named(fns, "site-edge-signer") || len(fns) != 3 {
+		t.Errorf("oac mode functions = %v, want server, sync and warmer", fns)
 	}
 
 	// An origin access control of type lambda, always signing with SigV4, on the server origin only.

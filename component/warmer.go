@@ -30,6 +30,10 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 	if err != nil {
 		return nil, err
 	}
+	logs, err := newLogGroup(ctx, name+"-warmer-logs", s, t.WarmerLogGroup, opts)
+	if err != nil {
+		return nil, err
+	}
 	fn, err := lambda.NewFunction(ctx, name+"-warmer", with(t.WarmerFunction, &lambda.FunctionArgs{
 		Description: pulumi.String("OpenDash " + name + ": keeps server instances warm"),
 		Runtime:     pulumi.String(w.Runtime),
@@ -42,11 +46,8 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 			warmer.EnvTargets:     server.target.Name, // name:alias with provisioned concurrency
 			warmer.EnvConcurrency: s.warmerConcurrency.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 		}},
+		LoggingConfig: loggingTo(logs),
 	}), opts...)
-	if err != nil {
-		return nil, err
-	}
-	logs, err := newLogGroup(ctx, name+"-warmer-logs", fn.Name, s, t.WarmerLogGroup, opts)
 	if err != nil {
 		return nil, err
 	}
