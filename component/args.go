@@ -69,7 +69,9 @@ type DashSiteArgs struct {
 
 	Auth *AuthArgs `pulumi:"auth,optional"`
 
-	BackgroundTimeout pulumi.IntInput `pulumi:"backgroundTimeout,optional"`
+	BackgroundTimeout             pulumi.IntInput `pulumi:"backgroundTimeout,optional"`
+	BackgroundConcurrency         pulumi.IntInput `pulumi:"backgroundConcurrency,optional"`
+	BackgroundReservedConcurrency pulumi.IntInput `pulumi:"backgroundReservedConcurrency,optional"`
 
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
@@ -131,6 +133,12 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"background callbacks (created only when the bundle has some): a job longer than this ends with an error "+
 		"in the browser. Each job is billed for the time it runs.")
 	an.SetDefault(&a.BackgroundTimeout, DefaultBackgroundTimeout)
+	an.Describe(&a.BackgroundConcurrency, "The most background callback jobs that run at once, 1 to 1000: a start "+
+		"beyond it gets the callback's error in the browser, so a public site cannot run unbounded 15-minute jobs.")
+	an.SetDefault(&a.BackgroundConcurrency, DefaultBackgroundConcurrency)
+	an.Describe(&a.BackgroundReservedConcurrency, "Reserved concurrency of the jobs function: instances kept for "+
+		"jobs out of the account's concurrency pool (so the server keeps the rest), at least backgroundConcurrency. "+
+		"Default: none (a new account has 10 concurrent executions in all, too few to reserve from).")
 	an.Describe(&a.EdgeLogRetentionDays, "Create the Lambda@Edge signer's log groups "+
 		"(/aws/lambda/us-east-1.<function>) with this retention, in days, in every region of edgeLogRegions. "+
 		"Without it Lambda@Edge creates them on first use in each region that runs the function, keeps the "+
@@ -154,6 +162,7 @@ type settings struct {
 	// may come from other resources, so they are checked again once known).
 	timeout, warmerConcurrency pulumi.IntOutput
 	backgroundTimeout          pulumi.IntOutput
+	backgroundConcurrency      pulumi.IntOutput
 }
 
 // resolve checks the plain arguments and fills defaults; name prefixes error messages.
@@ -222,6 +231,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if err := checkPlainInt(name, args.BackgroundTimeout, backgroundTimeoutRange); err != nil {
 		return nil, err
 	}
+	if err := checkBackgroundConcurrency(name, args); err != nil {
+		return nil, err
+	}
 	if err := checkProvisioned(name, args); err != nil {
 		return nil, err
 	}
@@ -255,8 +267,12 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if s.BackgroundTimeout == nil {
 		s.BackgroundTimeout = pulumi.Int(DefaultBackgroundTimeout)
 	}
+	if s.BackgroundConcurrency == nil {
+		s.BackgroundConcurrency = pulumi.Int(DefaultBackgroundConcurrency)
+	}
 	s.timeout = checkedInt(name, s.Timeout, timeoutRange)
 	s.backgroundTimeout = checkedInt(name, s.BackgroundTimeout, backgroundTimeoutRange)
+	s.backgroundConcurrency = checkedInt(name, s.BackgroundConcurrency, backgroundConcurrencyRange)
 	s.warmerConcurrency = checkedInt(name, s.WarmerConcurrency, warmerConcurrencyRange)
 	return s, nil
 }
