@@ -111,12 +111,12 @@ func TestSyncPolicy(t *testing.T) {
 		got[st.Resource] += jsonOf(st.Action)
 	}
 	want := map[string]string{
-		"arn:aws:s3:::site-assets-b1":         `"s3:ListBucket"`,
-		"arn:aws:s3:::site-assets-b1/*":       `["s3:PutObject","s3:DeleteObject"]`,
-		"arn:aws:s3:::site-deploy-b1":         `"s3:ListBucket"`,
-		"arn:aws:s3:::site-deploy-b1/*":       `"s3:GetObject"`,
-		"arn:aws:s3:::site-deploy-b1/state/*": `"s3:PutObject"`,
-		"arn:aws:s3:::site-deploy-b1/lock/*":  `["s3:PutObject","s3:DeleteObject"]`,
+		"arn:aws:s3:::site-assets-b1":                                `"s3:ListBucket"`,
+		"arn:aws:s3:::site-assets-b1/*":                              `["s3:PutObject","s3:DeleteObject"]`,
+		"arn:aws:s3:::site-deploy-b1":                                `"s3:ListBucket"`,
+		"arn:aws:s3:::site-deploy-b1/*":                              `"s3:GetObject"`,
+		"arn:aws:s3:::site-deploy-b1/state/*":                        `"s3:PutObject"`,
+		"arn:aws:s3:::site-deploy-b1/lock/*":                         `["s3:PutObject","s3:DeleteObject"]`,
 		"arn:aws:cloudfront::" + account + ":distribution/" + distID: `"cloudfront:CreateInvalidation"`,
 	}
 	if !reflect.DeepEqual(got, want) {
