@@ -19,7 +19,8 @@ var stackHash = func() string {
 // depends on it, which makes `pulumi destroy` delete the function first (a group deleted before its function
 // came back, made by Lambda, with no retention).
 func TestEveryFunctionLogsToItsManagedGroup(t *testing.T) {
-	d := deploy(t, &DashSiteArgs{BundleDir: backgroundBundle(t)})
+	on := true
+	d := deploy(t, &DashSiteArgs{BundleDir: backgroundBundle(t), ProvisionedConcurrency: 1, Warmer: &on})
 	if d.err != nil {
 		t.Fatal(d.err)
 	}
@@ -28,7 +29,7 @@ func TestEveryFunctionLogsToItsManagedGroup(t *testing.T) {
 		groups[g.str("name")] = g
 	}
 	want := map[string]string{"site-server": "site-server", "site-jobs": "site-jobs", "site-warmer": "site-warmer",
-		"site-sync": "site-sync"}
+		"site-sync": "site-sync", "site-alias-wait": "site-alias-wait"}
 	seen := 0
 	for _, fn := range d.ofType("aws:lambda/function:Function") {
 		if strings.Contains(fn.provider, "us-east-1") {
