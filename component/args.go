@@ -237,12 +237,6 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if err := checkProvisioned(name, args); err != nil {
 		return nil, err
 	}
-	warm, okWarm := args.WarmerConcurrency.(pulumi.Int)
-	capped, okCap := args.ReservedConcurrency.(pulumi.Int)
-	if okWarm && okCap && warm > capped && s.warmerAsked() {
-		return nil, fmt.Errorf("DashSite %q: warmerConcurrency %d is above reservedConcurrency %d: the extra warm-up "+
-			"calls would only be throttled; lower warmerConcurrency or raise reservedConcurrency", name, warm, capped)
-	}
 	if err := args.Auth.check(name); err != nil {
 		return nil, err
 	}

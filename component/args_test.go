@@ -52,7 +52,14 @@ func TestBadInput(t *testing.T) {
 		{"zero reserved concurrency", &DashSiteArgs{BundleDir: testBundle, ReservedConcurrency: pulumi.Int(0)},
 			[]string{"reservedConcurrency is 0", "refuse every request"}},
 		{"more warm instances than the cap", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(5),
-			ReservedConcurrency: pulumi.Int(3)}, []string{"warmerConcurrency 5 is above reservedConcurrency 3"}},
+			ReservedConcurrency: pulumi.Int(3)}, []string{"warmerConcurrency 5 leaves no instance of reservedConcurrency 3",
+			"at most reservedConcurrency - 1 (2)", "warmer to false"}},
+		{"warm instances taking the whole cap", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(3),
+			ReservedConcurrency: pulumi.Int(3)}, []string{"warmerConcurrency 3 leaves no instance of reservedConcurrency 3"}},
+		{"the default warmer and a cap of one", &DashSiteArgs{BundleDir: testBundle, ReservedConcurrency: pulumi.Int(1)},
+			[]string{"warmerConcurrency 1 leaves no instance of reservedConcurrency 1"}},
+		{"the whole cap from an output", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(2),
+			ReservedConcurrency: pulumi.Int(2).ToIntOutput()}, []string{"warmerConcurrency 2 leaves no instance of reservedConcurrency 2"}},
 		{"too many warm instances", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(101)},
 			[]string{"warmerConcurrency is 101", "1..100"}},
 		{"too many warm instances from an output", &DashSiteArgs{BundleDir: testBundle,
@@ -126,6 +133,21 @@ func TestBundlerFailureNamesTheSource(t *testing.T) {
 	d := deploy(t, &DashSiteArgs{Source: "myapp"})
 	if d.err == nil || !strings.Contains(d.err.Error(), "bundling myapp") || !strings.Contains(d.err.Error(), "create_app is missing") {
 		t.Fatalf("error = %v, want the source and the bundler's cause", d.err)
+	}
+}
+
+// TestWarmerWithinTheCap: a warmer that leaves an instance free deploys; a cap of one is fine without one.
+func TestWarmerWithinTheCap(t *testing.T) {
+	off := false
+	noWarmer := copyBundle(t, func(m *manifest.Manifest) { m.Origins.Warmer = nil })
+	for _, args := range []*DashSiteArgs{
+		{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(2), ReservedConcurrency: pulumi.Int(3)},
+		{BundleDir: testBundle, ReservedConcurrency: pulumi.Int(1), Warmer: &off},
+		{BundleDir: noWarmer, ReservedConcurrency: pulumi.Int(1)},
+	} {
+		if d := deploy(t, args); d.err != nil {
+			t.Errorf("warmer %v, reserved %v: %v", args.WarmerConcurrency, args.ReservedConcurrency, d.err)
+		}
 	}
 }
 

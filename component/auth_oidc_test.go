@@ -125,6 +125,9 @@ func TestOidcClientSecret(t *testing.T) {
 	if v := version.inputs["secretString"]; !v.IsSecret() || unsecret(v).StringValue() != plain {
 		t.Errorf("secretString = %v, want the client secret as a Pulumi secret", v)
 	}
+	if !d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").retainOnDelete {
+		t.Error("the secret read policy is deleted while the kept role still has it: IAM would refuse the role's deletion later")
+	}
 	read := parsePolicy(t, d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").str("policy"))
 	if len(read.Statement) != 1 || jsonOf(read.Statement[0].Action) != `"secretsmanager:GetSecretValue"` || read.Statement[0].Resource != arn {
 		t.Errorf("secret read policy = %+v", read)
@@ -159,8 +162,12 @@ func TestOidcAuthRetainedOnDelete(t *testing.T) {
 		if d.err != nil {
 			t.Fatalf("%s, deleteEdgeFunction %v: %v", tt.originAuth, tt.del, d.err)
 		}
-		if got := d.one(t, "aws:lambda/function:Function", "site-edge-auth").retainOnDelete; got != !tt.del {
-			t.Errorf("%s, deleteEdgeFunction %v: retainOnDelete = %v", tt.originAuth, tt.del, got)
+		for _, name := range []string{"site-edge-auth", "site-edge-auth-role", "site-edge-auth-basic-execution"} {
+			for _, c := range d.children {
+				if c.name == name && c.retainOnDelete != !tt.del {
+					t.Errorf("%s, deleteEdgeFunction %v: %s %s retainOnDelete = %v", tt.originAuth, tt.del, c.typ, name, c.retainOnDelete)
+				}
+			}
 		}
 	}
 }

@@ -160,7 +160,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	site.Bucket = static.bucket.ToBucketV2Output()
 	site.Distribution = dist.ToDistributionOutput()
 	site.ServerFunction = server.function.ToFunctionOutput()
-	site.VerifyCommand = verifyCommand(site.Url, b.dir, site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName)
+	site.VerifyCommand = verifyCommand(site.Url, b.path("."), site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName)
 
 	return site, ctx.RegisterResourceOutputs(site, pulumi.Map{
 		"url":                site.Url,

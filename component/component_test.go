@@ -55,7 +55,7 @@ func TestResourceCountsAndParents(t *testing.T) {
 		"aws:cloudwatch/logGroup:LogGroup":                                                           3, // server, warmer, sync
 		"aws:cloudwatch/eventRule:EventRule":                                                         1,
 		"aws:cloudwatch/eventTarget:EventTarget":                                                     1,
-		"aws:lambda/permission:Permission":                                                           1,
+		"aws:lambda/permission:Permission":                                                           3, // warmer schedule; CloudFront's two (both modes)
 		"aws:lambda/invocation:Invocation":                                                           2, // sync (and invalidation), warm-up
 	}
 	got := map[string]int{}
