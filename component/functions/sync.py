@@ -168,7 +168,12 @@ class Lock:
             return obj["ETag"], {}
 
     def release(self):
-        self.s3.delete_object(Bucket=self.bucket, Key=self.key)
+        """Deletes the lock. A lock left behind (the delete failed) only delays the next sync until this run's
+        deadline, so a failure here is reported, never raised over the run's own outcome."""
+        try:
+            self.s3.delete_object(Bucket=self.bucket, Key=self.key)
+        except Exception as exc:  # noqa: BLE001 - see above
+            print(json.dumps({"lockNotReleased": "%s: %s" % (type(exc).__name__, exc)}), flush=True)
 
 
 class EntryBody:
