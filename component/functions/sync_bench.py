@@ -4,7 +4,8 @@ The site: N small files (2 kB each, half fingerprinted, half revalidated) and on
 component/sitearchive packs them. The sync runs in a child process of its own, so its peak memory is its
 own: a first sync (every object uploaded), a sync of the same site (nothing to do) and one with a changed
 page and a changed large file (two uploads, one invalidation). moto runs as a separate server process on a
-free loopback port. Prints one JSON object per run.
+free loopback port. Prints one JSON object per run: wall seconds, the sync process's CPU seconds (its own
+work, whatever else the machine runs) and its peak memory.
 
   python3 sync_bench.py [--files 20000] [--big-mb 100] [--sync path/to/sync.py]
 """
@@ -100,8 +101,9 @@ def run_sync(args):
     except Exception as exc:  # reported, so that a run that fails still prints its time
         result = {"error": "%s: %s" % (type(exc).__name__, exc)}
     seconds = time.monotonic() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"seconds": round(seconds, 1), "peakMB": round(peak_mb), "result": {
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"seconds": round(seconds, 1), "cpuSeconds": round(usage.ru_utime + usage.ru_stime, 1),
+                      "peakMB": round(usage.ru_maxrss / 1024.0), "result": {
         k: v for k, v in result.items() if k in ("uploaded", "unchanged", "deleted", "invalidatedCount", "error")}}))
 
 
@@ -162,7 +164,11 @@ def main():
                 print(json.dumps(run), flush=True)
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 if __name__ == "__main__":
