@@ -42,13 +42,18 @@ const (
 	syncTimeout = 300
 )
 
-// Static site limits: what one sync puts in place well within syncTimeout, at the rates described in
-// docs (about 50 ms per object over 32 parallel uploads, and the archive downloaded, then its bytes uploaded,
-// at 50 MB/s each): 50,000 files take about 80 s, 1 GiB about 45 s. lambda.Invocation makes one synchronous
-// call and cannot continue or poll a longer one, so a larger site needs a sync that runs across calls.
+// Static site limits: what one sync puts in place well within syncTimeout. A first sync uploads every
+// object, and its cost is the SDK's work per request, about 4 ms of CPU (measured: 79 CPU seconds for 20,002
+// objects, make bench-sync), with the 32 parallel uploads overlapping S3's latency: 30,000 files take about
+// two minutes of the sync function's one vCPU (syncMemory). Bytes cost the network: the archive downloaded,
+// then uploaded, at 50 MB/s or more each, is 45 s for 1 GiB. lambda.Invocation makes one synchronous call
+// and cannot continue or poll a longer one, so a larger site needs a sync that runs across calls.
 const (
-	MaxSiteFiles = 50_000
+	MaxSiteFiles = 30_000
 	MaxSiteBytes = 1 << 30
+	// syncMemory is Lambda's memory for one full vCPU: the uploads are CPU-bound on the SDK's side (one
+	// Python process uses one core, so more memory would buy nothing).
+	syncMemory = 1769
 )
 
 // archiveDir is where the site's zip is written: inside the bundle, in the folder the bundler leaves
@@ -139,7 +144,7 @@ func newSiteSync(ctx *pulumi.Context, name string, b *siteBundle, site *staticSi
 			"invalidate.py": pulumi.NewStringAsset(invalidatePy),
 		}),
 		Role:       role.Arn,
-		MemorySize: pulumi.Int(1024), // more memory is more network: 32 parallel uploads
+		MemorySize: pulumi.Int(syncMemory),
 		Timeout:    pulumi.Int(syncTimeout),
 		// The archive is downloaded to /tmp: 2 GB holds MaxSiteBytes and the zip's overhead.
 		EphemeralStorage: &lambda.FunctionEphemeralStorageArgs{Size: pulumi.Int(2048)},

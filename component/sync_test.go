@@ -86,7 +86,8 @@ func TestSyncFollowsManifest(t *testing.T) {
 	}
 
 	fn := d.one(t, "aws:lambda/function:Function", "site-sync")
-	if fn.str("handler") != syncHandler || fn.str("runtime") != syncRuntime || fn.inputs["timeout"].NumberValue() != syncTimeout {
+	if fn.str("handler") != syncHandler || fn.str("runtime") != syncRuntime || fn.inputs["timeout"].NumberValue() != syncTimeout ||
+		fn.inputs["memorySize"].NumberValue() != syncMemory {
 		t.Errorf("sync function = %v", fn.inputs)
 	}
 	for _, file := range []string{"sync.py", "invalidate.py"} {
@@ -190,7 +191,7 @@ func TestSiteLimits(t *testing.T) {
 		want  string
 	}{
 		{"within both", MaxSiteFiles, MaxSiteBytes, ""},
-		{"too many files", MaxSiteFiles + 1, 1, "50001 files"},
+		{"too many files", MaxSiteFiles + 1, 1, "30001 files"},
 		{"too many bytes", 10, MaxSiteBytes + 1, "1073741825 bytes"},
 	}
 	for _, tt := range tests {
@@ -204,7 +205,7 @@ func TestSiteLimits(t *testing.T) {
 				}
 				return
 			}
-			for _, part := range []string{`DashSite "site"`, "app/.open-dash", tt.want, "at most 50000 files",
+			for _, part := range []string{`DashSite "site"`, "app/.open-dash", tt.want, "at most 30000 files",
 				"cannot continue or poll", "across several calls"} {
 				if err == nil || !strings.Contains(err.Error(), part) {
 					t.Errorf("error %v lacks %q", err, part)
