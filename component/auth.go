@@ -40,9 +40,12 @@ func (a *BasicAuthArgs) Annotate(an infer.Annotator) {
 	an.SetToken("index", "BasicAuth")
 	an.Describe(&a.Users, "User name to password; pass the passwords as Pulumi secrets. Only salted HMAC-SHA256 "+
 		"hashes reach AWS (a CloudFront KeyValueStore), so a password change updates the store, not the function. "+
-		"Names and passwords are printable ASCII; names have no ':'. Use long random passwords: the hashes "+
-		"are fast to compute, so a short password in a leaked store can be guessed.")
-	an.Describe(&a.Realm, "The realm the browser's sign-in prompt names. Default: "+edgeauth.DefaultRealm+".")
+		"Names and passwords are printable ASCII; names have no ':'. Passwords have at least "+
+		fmt.Sprint(edgeauth.MinPasswordLength)+" characters (shorter ones are refused): the hashes are fast to "+
+		"compute, so use long random passwords (`openssl rand -base64 24`). With basic auth, wafRateLimit is on "+
+		"by default.")
+	an.Describe(&a.Realm, "The realm the browser's sign-in prompt names, at most "+fmt.Sprint(edgeauth.MaxRealmLength)+
+		" printable ASCII characters without quotes or backslashes. Default: "+edgeauth.DefaultRealm+".")
 }
 
 // check refuses an auth block that sets neither or both kinds, or a realm that breaks the header.
@@ -89,9 +92,10 @@ func newViewerAuth(ctx *pulumi.Context, name string, e *edge, s *settings, opts 
 	if err != nil {
 		return nil, err
 	}
-	// Secret even when the passwords were given in plain text: a hash still helps guess a weak password.
-	pairs := pulumi.ToSecret(basic.Users.ToStringMapOutput().ApplyT(func(users map[string]string) ([]cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair, error) {
-		return hashedUsers(name, users)
+	// Secret even when the passwords were given in plain text: a hash still helps guess a weak password. The
+	// salts come from the store's ARN (random, kept in the state): no table made for one site fits another.
+	pairs := pulumi.ToSecret(pulumi.All(basic.Users.ToStringMapOutput(), store.Arn).ApplyT(func(v []any) ([]cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair, error) {
+		return hashedUsers(name, v[1].(string), v[0].(map[string]string))
 	})).(cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePairArrayOutput)
 	// Exclusive: a user removed from the arguments is removed from the store.
 	keys, err := cloudfront.NewKeyvaluestoreKeysExclusive(ctx, name+"-auth-users", &cloudfront.KeyvaluestoreKeysExclusiveArgs{
@@ -121,9 +125,9 @@ func newViewerAuth(ctx *pulumi.Context, name string, e *edge, s *settings, opts 
 	return v, nil
 }
 
-// hashedUsers are the store's entries, sorted by name so the input never changes order. Errors never quote
-// a password.
-func hashedUsers(name string, users map[string]string) ([]cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair, error) {
+// hashedUsers are the entries of the store storeArn, sorted by name so the input never changes order.
+// Errors never quote a password.
+func hashedUsers(name, storeArn string, users map[string]string) ([]cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair, error) {
 	if len(users) == 0 {
 		return nil, fmt.Errorf("DashSite %q: auth.basic.users is empty; nobody could sign in", name)
 	}
@@ -133,7 +137,7 @@ func hashedUsers(name string, users map[string]string) ([]cloudfront.Keyvaluesto
 			return nil, fmt.Errorf("DashSite %q: auth.basic.users: %w", name, err)
 		}
 		pairs = append(pairs, cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair{
-			Key: user, Value: edgeauth.Hash(edgeauth.Salt(name, user), password)})
+			Key: user, Value: edgeauth.Hash(edgeauth.Salt(storeArn, user), password)})
 	}
 	sort.Slice(pairs, func(i, j int) bool { return pairs[i].Key < pairs[j].Key })
 	return pairs, nil
