@@ -27,7 +27,8 @@ func (a *AuthArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Basic, "HTTP basic auth: a CloudFront Function on every behavior checks the Authorization "+
 		"header against salted password hashes kept in a CloudFront KeyValueStore.")
 	an.Describe(&a.Oidc, "Sign-in with an OpenID Connect provider (Amazon Cognito, Okta, Entra ID, ...): a "+
-		"Lambda@Edge function on every behavior checks a session cookie holding the provider's signed ID token.")
+		"Lambda@Edge function on every behavior checks a signed session cookie of its own and gives the app the "+
+		"signed-in user in X-OpenDash-User-Email, -Groups and -Subject headers. Needs an allow-list or allowAnyUser.")
 }
 
 // BasicAuthArgs are the users of basic auth.
