@@ -120,23 +120,7 @@ func TestOidcClientSecret(t *testing.T) {
 	if d.err != nil {
 		t.Fatal(d.err)
 	}
-	arn := "arn:aws:secretsmanager:us-east-1:" + account + ":secret:site-oidc-client-secret-AbCdEf"
-	for _, typ := range []string{"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"} {
-		if c := d.one(t, typ, "site-oidc-client-secret"); !strings.Contains(c.provider, "pulumi:providers:aws::site-us-east-1") {
-			t.Errorf("%s provider = %q, want the us-east-1 provider", typ, c.provider)
-		}
-	}
-	version := d.one(t, "aws:secretsmanager/secretVersion:SecretVersion", "site-oidc-client-secret")
-	if v := version.inputs["secretString"]; !v.IsSecret() || unsecret(v).StringValue() != plain {
-		t.Errorf("secretString = %v, want the client secret as a Pulumi secret", v)
-	}
-	read := parsePolicy(t, d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").str("policy"))
-	if len(read.Statement) != 1 || jsonOf(read.Statement[0].Action) != `"secretsmanager:GetSecretValue"` || read.Statement[0].Resource != arn {
-		t.Errorf("secret read policy = %+v", read)
-	}
-	if role := d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").str("role"); role != "site-edge-auth-role-r1" {
-		t.Errorf("secret read policy on role %q, want the edge auth function's", role)
-	}
+	arn := edgeSecret(t, d, "site-oidc-client-secret", plain, "site-edge-auth-secret")
 	code := d.one(t, "aws:lambda/function:Function", "site-edge-auth").inputs["code"].ArchiveValue().Assets["config.json"]
 	if cfg := code.(*resourceasset.Asset).Text; !strings.Contains(cfg, `"clientSecretArn": "`+arn+`"`) {
 		t.Errorf("config.json = %s, want the secret's ARN", cfg)
@@ -179,16 +163,8 @@ func TestOidcSessionKey(t *testing.T) {
 	if d.err != nil {
 		t.Fatal(d.err)
 	}
-	arn := "arn:aws:secretsmanager:us-east-1:" + account + ":secret:site-session-key-AbCdEf"
-	for _, typ := range []string{"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"} {
-		if c := d.one(t, typ, "site-session-key"); !strings.Contains(c.provider, "pulumi:providers:aws::site-us-east-1") {
-			t.Errorf("%s provider = %q, want the us-east-1 provider", typ, c.provider)
-		}
-	}
+	edgeSecret(t, d, "site-session-key", RandomPasswordFromAWS, "site-edge-auth-session-key")
 	version := d.one(t, "aws:secretsmanager/secretVersion:SecretVersion", "site-session-key")
-	if v := version.inputs["secretString"]; !v.IsSecret() || unsecret(v).StringValue() != RandomPasswordFromAWS {
-		t.Errorf("secretString = %v, want GetRandomPassword's value as a Pulumi secret", v)
-	}
 	if !reflect.DeepEqual(version.ignoreChanges, []string{"secretString"}) {
 		t.Errorf("ignoreChanges = %v: each deploy's new draw would replace the key and end every session", version.ignoreChanges)
 	}
@@ -204,12 +180,6 @@ func TestOidcSessionKey(t *testing.T) {
 	}
 	if draws != 1 {
 		t.Errorf("%d getRandomPassword calls, want 1", draws)
-	}
-	read := d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-session-key")
-	doc := parsePolicy(t, read.str("policy"))
-	if len(doc.Statement) != 1 || jsonOf(doc.Statement[0].Action) != `"secretsmanager:GetSecretValue"` || doc.Statement[0].Resource != arn ||
-		read.str("role") != "site-edge-auth-role-r1" {
-		t.Errorf("session key read policy = %+v on %s", doc, read.str("role"))
 	}
 	for _, c := range d.children {
 		if c.typ == "aws:secretsmanager/secretVersion:SecretVersion" {
@@ -252,4 +222,27 @@ func TestOidcIdentityHeadersEnv(t *testing.T) {
 			}
 		})
 	}
+}
+
+// edgeSecret checks the secret name and its version: in us-east-1 (where the edge function's replicas read
+// it by ARN), holding value as a Pulumi secret, readable through policy by the edge function's role only.
+// It returns the secret's ARN.
+func edgeSecret(t *testing.T, d *deployment, name, value, policyName string) string {
+	t.Helper()
+	arn := "arn:aws:secretsmanager:us-east-1:" + account + ":secret:" + name + "-AbCdEf"
+	for _, typ := range []string{"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"} {
+		if c := d.one(t, typ, name); !strings.Contains(c.provider, "pulumi:providers:aws::site-us-east-1") {
+			t.Errorf("%s provider = %q, want the us-east-1 provider", typ, c.provider)
+		}
+	}
+	if v := d.one(t, "aws:secretsmanager/secretVersion:SecretVersion", name).inputs["secretString"]; !v.IsSecret() || unsecret(v).StringValue() != value {
+		t.Errorf("%s secretString = %v, want %q as a Pulumi secret", name, v, value)
+	}
+	read := d.one(t, "aws:iam/rolePolicy:RolePolicy", policyName)
+	doc := parsePolicy(t, read.str("policy"))
+	if len(doc.Statement) != 1 || jsonOf(doc.Statement[0].Action) != `"secretsmanager:GetSecretValue"` || doc.Statement[0].Resource != arn ||
+		read.str("role") != "site-edge-auth-role-r1" {
+		t.Errorf("%s: read policy %+v on role %q, want GetSecretValue on %s for the edge auth function's role", name, doc, read.str("role"), arn)
+	}
+	return arn
 }

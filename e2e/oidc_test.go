@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,21 +17,36 @@ import (
 	"github.com/opendash/opendash/internal/oidctest"
 )
 
+// oidcEnv is what a browser test of the OIDC sign-in needs: real Dash, Chromium, Node.js and a fake
+// provider whose test certificate the function's fetches trust.
+type oidcEnv struct {
+	pythons   []dashPython
+	chromium  string
+	ctx       context.Context
+	artifacts string
+	provider  *oidctest.Provider
+}
+
+func newOIDCEnv(t *testing.T) oidcEnv {
+	t.Helper()
+	t.Setenv(cache.DirEnv, t.TempDir())
+	e := oidcEnv{pythons: dashPythons(t), chromium: findChromium(t)}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not on PATH: the OIDC sign-in function runs on Node.js")
+	}
+	e.ctx, e.artifacts = testContext(t), artifactDir(t)
+	e.provider = oidctest.New(t, "dash-client")
+	t.Setenv("NODE_EXTRA_CA_CERTS", e.provider.CAFile)
+	return e
+}
+
 // TestBrowserOIDC runs `open-dash preview --oidc-issuer ... --oidc-client-id ...` (the component's OIDC
 // sign-in function, in Node.js) on the single-page example against a fake provider: anonymous scripts and
 // callbacks answer 401; a browser opening the page is sent through the provider's sign-in and back, the app
 // renders and its callbacks work with the session cookie; after sign-out the session no longer opens anything.
 func TestBrowserOIDC(t *testing.T) {
-	t.Setenv(cache.DirEnv, t.TempDir())
-	pythons := dashPythons(t)
-	chromium := findChromium(t)
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not on PATH: the OIDC sign-in function runs on Node.js")
-	}
-	ctx := testContext(t)
-	artifacts := artifactDir(t)
-	p := oidctest.New(t, "dash-client")
-	t.Setenv("NODE_EXTRA_CA_CERTS", p.CAFile) // the function's fetches to the provider trust its test certificate
+	e := newOIDCEnv(t)
+	pythons, chromium, ctx, artifacts, p := e.pythons, e.chromium, e.ctx, e.artifacts, e.provider
 	page := examples[0].pages[0]
 	for _, py := range pythons {
 		t.Run("dash-"+py.DashVersion, func(t *testing.T) {
@@ -122,16 +138,8 @@ func TestBrowserOIDC(t *testing.T) {
 // signed-in user from the X-OpenDash-User-* headers in a callback and shows it; a viewer sending its own
 // copies of those headers does not change what the app reads.
 func TestBrowserOIDCIdentity(t *testing.T) {
-	t.Setenv(cache.DirEnv, t.TempDir())
-	pythons := dashPythons(t)
-	chromium := findChromium(t)
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not on PATH: the OIDC sign-in function runs on Node.js")
-	}
-	ctx := testContext(t)
-	artifacts := artifactDir(t)
-	p := oidctest.New(t, "dash-client")
-	t.Setenv("NODE_EXTRA_CA_CERTS", p.CAFile)
+	e := newOIDCEnv(t)
+	pythons, chromium, ctx, artifacts, p := e.pythons, e.chromium, e.ctx, e.artifacts, e.provider
 	for _, py := range pythons {
 		t.Run("dash-"+py.DashVersion, func(t *testing.T) {
 			src := filepath.Join(t.TempDir(), "whoami")
