@@ -172,6 +172,18 @@ func TestAuthErrors(t *testing.T) {
 	}
 }
 
+// TestBasicAuthShortPasswordAtPreview: `pulumi preview` of a new stack refuses a short password, though the
+// store whose ARN salts the hashes does not exist yet.
+func TestBasicAuthShortPasswordAtPreview(t *testing.T) {
+	m := &mocks{unknown: map[string]string{"aws:cloudfront/keyValueStore:KeyValueStore": "arn"}}
+	args := basicAuthArgs("")
+	args.Auth.Basic.Users = pulumi.StringMap{"carol": pulumi.ToSecret(pulumi.String("too-short")).(pulumi.StringOutput)}
+	d := deployWith(t, m, args, func(info *pulumi.RunInfo) { info.DryRun = true })
+	if d.err == nil || !strings.Contains(d.err.Error(), `user "carol": the password has 9 characters`) {
+		t.Fatalf("error = %v, want the short password refused at preview", d.err)
+	}
+}
+
 // TestInferConstructAuth passes auth through the plugin's path (as YAML or Python would), passwords as
 // secrets: the store gets hashes, and no input of any resource holds a password.
 func TestInferConstructAuth(t *testing.T) {

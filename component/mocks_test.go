@@ -53,6 +53,8 @@ type mocks struct {
 	calls    []pulumi.MockCallArgs
 	// edgeAccount is the account the us-east-1 provider resolves to; "" means the same as the others.
 	edgeAccount string
+	// unknown names an output per resource type that stays unknown, as in a preview of a new stack.
+	unknown map[string]string
 }
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -134,6 +136,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("certificateArn", c.str("certificateArn"))
 	case "aws:route53/record:Record":
 		set("fqdn", c.str("name"))
+	}
+	if key, ok := m.unknown[args.TypeToken]; ok {
+		outs[resource.PropertyKey(key)] = resource.MakeComputed(resource.NewStringProperty(""))
 	}
 	return id, outs, nil
 }
