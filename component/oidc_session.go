@@ -1,15 +1,14 @@
 package component
 
 import (
+	"github.com/opendash/opendash/component/edgeoidc"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// IdentityHeadersEnv, set to "oidc" on the server function with auth.oidc (and by the preview with --oidc-*),
-// tells its handler that the X-OpenDash-User-* headers come from the edge sign-in; without it the handler
-// drops them.
-const IdentityHeadersEnv = "OPENDASH_IDENTITY_HEADERS"
+// IdentityHeadersEnv is set to "oidc" on the server function with auth.oidc only (see edgeoidc).
+const IdentityHeadersEnv = edgeoidc.IdentityHeadersEnv
 
 // SessionKeyLength is the length of the key that signs OIDC session cookies: letters and digits, ~380 bits.
 const SessionKeyLength = 64

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/opendash/opendash/component/edgeoidc"
 	"github.com/opendash/opendash/edgeauth"
 	"github.com/opendash/opendash/edgeauth/jsrun"
 	"github.com/opendash/opendash/manifest"
@@ -41,9 +42,9 @@ type viewerCheck interface {
 // component sets it, else empty (overriding one in the user's environment, as the component does).
 func identityEnv(o Options) string {
 	if o.OIDC != nil {
-		return "OPENDASH_IDENTITY_HEADERS=oidc"
+		return edgeoidc.IdentityHeadersEnv + "=oidc"
 	}
-	return "OPENDASH_IDENTITY_HEADERS="
+	return edgeoidc.IdentityHeadersEnv + "="
 }
 
 // viewerFunctionRan marks a request a viewer-request function passed on: its X-Forwarded-Authorization and

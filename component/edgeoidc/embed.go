@@ -34,6 +34,10 @@ const (
 	// IdentityHeaderPrefix starts the names of the headers the function sets from the session
 	// (X-OpenDash-User-Subject, -Email, -Groups, -Groups-Truncated), after deleting any a viewer sent.
 	IdentityHeaderPrefix = "x-opendash-"
+	// IdentityHeadersEnv, set to "oidc" on the server function (by the component with auth.oidc, by the
+	// preview with OIDC), tells its handler that those headers come from this function; without it the
+	// handler drops them.
+	IdentityHeadersEnv = "OPENDASH_IDENTITY_HEADERS"
 )
 
 // Config is what the function knows about the provider and who may enter.
