@@ -7,7 +7,7 @@ SDKGEN  ?= tools/sdkgen
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/opendash/opendash/bundler.Version=$(VERSION)
 
-.PHONY: setup test test-sdks test-integration bench bench-server bench-image build install clean
+.PHONY: setup test test-sdks test-integration bench bench-server bench-sync bench-image build install clean
 
 ## setup: download Go modules and check the Python modules the artifact tests use
 setup:
@@ -54,6 +54,11 @@ bench-server:
 	@test -n "$(OPENDASH_TEST_PYTHON)" || (echo "set OPENDASH_TEST_PYTHON to a Python that can import dash"; exit 2)
 	$(GO) test -run '^$$' -bench ServerSinglePage -benchtime 15x -count 1 ./bundler/
 
+## bench-sync: issue 24's large site (20,000 files and one of 100 MB) synced against moto on loopback:
+##        seconds and peak memory of a first sync, a sync with nothing to do and one with two changes
+bench-sync:
+	PYTHONDONTWRITEBYTECODE=1 $(PYTHON) component/functions/sync_bench.py --files 20000 --big-mb 100
+
 ## bench-image: issue 22's numbers for the native image builder on examples/single-page (stand-in Dash) plus a
 ##        dependency of OPENDASH_BENCH_MODULES modules (default 3000), pip reading a loopback index: cold-s (pip's
 ##        cache empty), pip-cache-s, kept-deps-s (a code edit reusing the dependencies layer), full-B and
@@ -72,7 +77,7 @@ install:
 clean:
 	rm -rf $(BIN)
 
-# ---- The opendash provider plugin: DashSite for YAML, TypeScript, Python (see README) ----
+# ---- The opendash provider plugin: DashSite for YAML, TypeScript, Python (see docs/other-languages.md) ----
 PULUMI         ?= pulumi
 PLUGIN         ?= $(BIN)/pulumi-resource-opendash
 # Pulumi plugin versions must be semver: a v-tag from `git describe` without its "v", else 0.1.0-dev.
