@@ -71,6 +71,12 @@ type DashSiteArgs struct {
 
 	BackgroundTimeout pulumi.IntInput `pulumi:"backgroundTimeout,optional"`
 
+	// Data access (permissions.go, secrets.go): the role of the server and jobs functions, their VPC, secrets.
+	PolicyArns       []pulumi.StringInput  `pulumi:"policyArns,optional"`
+	PolicyStatements pulumi.MapArrayInput  `pulumi:"policyStatements,optional"`
+	Vpc              *VpcArgs              `pulumi:"vpc,optional"`
+	Secrets          map[string]SecretArgs `pulumi:"secrets,optional"`
+
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
 	Transform *Transform
@@ -141,6 +147,7 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"refuses the delete until CloudFront's replicas are gone, hours after the distribution, so `pulumi "+
 		"destroy` would fail; instead the function is left in us-east-1 (it costs nothing unused) to delete by hand later.")
 	annotateOriginAuth(a, an)
+	annotateData(a, an)
 	an.Describe(&a.Auth, "Sign-in in front of the whole site, checked at CloudFront's edge before its cache: "+
 		"static files and callbacks alike. Default: none, the site is public.")
 }
@@ -154,6 +161,7 @@ type settings struct {
 	// may come from other resources, so they are checked again once known).
 	timeout, warmerConcurrency pulumi.IntOutput
 	backgroundTimeout          pulumi.IntOutput
+	secretsEnv                 pulumi.StringOutput // OPENDASH_SECRETS when secrets are set (newDataAccess)
 }
 
 // resolve checks the plain arguments and fills defaults; name prefixes error messages.
@@ -232,6 +240,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 			"calls would only be throttled; lower warmerConcurrency or raise reservedConcurrency", name, warm, capped)
 	}
 	if err := args.Auth.check(name); err != nil {
+		return nil, err
+	}
+	if err := checkData(name, args); err != nil {
 		return nil, err
 	}
 	if s.MemorySize == nil {
