@@ -174,9 +174,17 @@ func TestSecrets(t *testing.T) {
 	}
 }
 
-// TestNoDataAccessByDefault: without the arguments nothing of this is created and the functions are as before.
+// TestNoDataAccessByDefault: without the arguments, or with them empty (as examples/yaml passes them when its
+// data access is off), nothing of this is created and the functions are as before.
 func TestNoDataAccessByDefault(t *testing.T) {
-	d := deploy(t, &DashSiteArgs{BundleDir: backgroundBundle(t)})
+	for _, args := range []*DashSiteArgs{{BundleDir: backgroundBundle(t)}, {BundleDir: backgroundBundle(t),
+		PolicyArns: []pulumi.StringInput{}, PolicyStatements: pulumi.MapArray{}, Secrets: map[string]SecretArgs{}}} {
+		noDataAccess(t, deploy(t, args))
+	}
+}
+
+func noDataAccess(t *testing.T, d *deployment) {
+	t.Helper()
 	if d.err != nil {
 		t.Fatal(d.err)
 	}
@@ -226,7 +234,8 @@ func TestDataAccessErrors(t *testing.T) {
 			`Action "GetObject" is not an action (service:Action`},
 		{"resource not an ARN", DashSiteArgs{PolicyStatements: st("Effect", allow, "Action", get, "Resource", pulumi.String("data/*"))},
 			`Resource "data/*" is not an ARN or "*"`},
-		{"no statements", DashSiteArgs{PolicyStatements: pulumi.MapArray{}}, "policyStatements is empty"},
+		{"no statements from an output", DashSiteArgs{PolicyStatements: pulumi.MapArray{}.ToMapArrayOutput()},
+			"policyStatements resolved to an empty list"},
 		{"a statement from an output", DashSiteArgs{PolicyStatements: pulumi.MapArray{
 			pulumi.Map{"Effect": allow, "Action": get}.ToMapOutput()}}, "policyStatements[0]: give exactly one of Resource and NotResource"},
 		{"a policy name, not its ARN", DashSiteArgs{PolicyArns: []pulumi.StringInput{pulumi.String("AmazonS3ReadOnlyAccess")}},

@@ -206,8 +206,9 @@ func strings1(v any) ([]string, bool) {
 // statementsPolicy renders policyStatements as a policy document once every value is known.
 func statementsPolicy(name string, in pulumi.MapArrayInput) pulumi.StringOutput {
 	return in.ToMapArrayOutput().ApplyT(func(statements []map[string]any) (string, error) {
-		if len(statements) == 0 {
-			return "", fmt.Errorf("DashSite %q: policyStatements is empty; leave it out, or give statements", name)
+		if len(statements) == 0 { // an empty list given as such creates no policy; IAM refuses one without statements
+			return "", fmt.Errorf("DashSite %q: policyStatements resolved to an empty list; give the list itself "+
+				"(its statements may hold outputs), or leave it out", name)
 		}
 		for i, st := range statements {
 			if err := checkStatement(st); err != nil {
@@ -246,7 +247,7 @@ func newDataAccess(ctx *pulumi.Context, name string, role *iam.Role, s *settings
 		made = append(made, r)
 		return err
 	}
-	if s.PolicyStatements != nil {
+	if list, plain := s.PolicyStatements.(pulumi.MapArray); s.PolicyStatements != nil && (!plain || len(list) > 0) {
 		if err := inline(name+"-server-data-policy", statementsPolicy(name, s.PolicyStatements)); err != nil {
 			return nil, err
 		}
