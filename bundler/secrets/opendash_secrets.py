@@ -23,10 +23,11 @@ import time
 
 ENV = "OPENDASH_SECRETS"
 
-# A missing VPC endpoint shows as a connection that never opens: give up after a few seconds, within the 10 s
-# Lambda allows for INIT. The timeouts are per attempt; TOTAL_ATTEMPTS counts the first one.
+# A missing VPC endpoint shows as a connection that never opens: give up after a few seconds, well within the
+# 10 s Lambda allows for INIT (the app's import needs its share). The timeouts are per attempt (the service
+# answers in milliseconds); TOTAL_ATTEMPTS counts the first one.
 CONNECT_TIMEOUT = 2
-READ_TIMEOUT = 5
+READ_TIMEOUT = 3
 TOTAL_ATTEMPTS = 2
 
 _ARN = re.compile(r"^arn:(aws[a-z-]*):(secretsmanager|ssm):([a-z0-9-]+):(\d{12}):(.+)$")
@@ -156,11 +157,11 @@ def _cause(e, client, service, region):
                       "needs its resource policy to allow the role" % _ACTIONS[service])
         return cause
     if kind in ("ConnectTimeoutError", "EndpointConnectionError", "ReadTimeoutError", "ConnectionClosedError"):
-        return ("%s: no answer from %s at %s within %d attempts of %d s; a function in a VPC reaches it only "
-                "through a NAT gateway or the interface VPC endpoint com.amazonaws.%s.%s (private DNS on, in "
-                "the function's subnets, its security group open to HTTPS from the function's)"
-                % (kind, _SERVICES[service], client.meta.endpoint_url, TOTAL_ATTEMPTS,
-                   CONNECT_TIMEOUT + READ_TIMEOUT, region, service))
+        return ("%s: no answer from %s at %s (%d attempts, each giving up after %s s to connect and %s s to "
+                "answer); a function in a VPC reaches it only through a NAT gateway or the interface VPC endpoint "
+                "com.amazonaws.%s.%s (private DNS on, in the function's subnets, its security group open to "
+                "HTTPS from the function's)" % (kind, _SERVICES[service], client.meta.endpoint_url, TOTAL_ATTEMPTS,
+                                                CONNECT_TIMEOUT, READ_TIMEOUT, region, service))
     if kind in ("NoCredentialsError", "PartialCredentialsError"):
         return "%s: no AWS credentials (on Lambda they come from the function's role)" % kind
     return "%s: %s" % (kind, e)

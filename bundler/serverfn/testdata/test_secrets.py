@@ -246,7 +246,7 @@ class UnreachableTest(SecretsCase):
 
     def test_clients_give_up_quickly(self):
         client = __import__("opendash_secrets")._client("ssm", OTHER_REGION)
-        self.assertEqual((client.meta.config.connect_timeout, client.meta.config.read_timeout), (2, 5))
+        self.assertEqual((client.meta.config.connect_timeout, client.meta.config.read_timeout), (2, 3))
         self.assertEqual(client.meta.config.retries, {"total_max_attempts": 2, "mode": "standard"})
         self.assertEqual(client.meta.region_name, OTHER_REGION)
 
