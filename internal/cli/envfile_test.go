@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -47,38 +47,39 @@ func TestPreviewEnvFile(t *testing.T) {
 	writeText(t, local, "export GREETING='Bonjour $USER'\n")
 
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	pr, pw := io.Pipe()
-	var log syncLog
+	var log bytes.Buffer // the preview serialises its writes; read once it has stopped
 	done := make(chan int)
 	go func() {
 		code := Run(ctx, []string{"preview", "--source", src, "--port", "0", "--env-file", base, "--env-file", local}, pw, &log)
 		pw.Close()
 		done <- code
 	}()
+	stop := func() { cancel(); <-done }
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "Previewing ") {
+		stop()
 		t.Fatalf("first line %q, %v; log:\n%s", line, err, log.String())
 	}
 	go io.Copy(io.Discard, pr)
 	url := strings.Fields(line)[3]
 
 	body := `{"output":"greeting.children","inputs":[{"id":"name","property":"value","value":"Ada"}]}`
-	resp, err := (&http.Client{Timeout: time.Minute}).Post(url+"/_dash-update-component", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got struct {
 		Response map[string]map[string]string `json:"response"`
 	}
-	err = json.NewDecoder(resp.Body).Decode(&got)
-	resp.Body.Close()
-	want := "Bonjour $USER, Ada: postgres://app:s3cr3t-pw@db.internal/app"
-	if err != nil || resp.StatusCode != 200 || got.Response["greeting"]["children"] != want {
-		t.Fatalf("callback: %d %+v (%v), want %q; log:\n%s", resp.StatusCode, got, err, want, log.String())
+	status := 0
+	resp, err := (&http.Client{Timeout: time.Minute}).Post(url+"/_dash-update-component", "application/json", strings.NewReader(body))
+	if err == nil {
+		status = resp.StatusCode
+		err = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
 	}
-	cancel()
-	<-done
+	stop()
+	want := "Bonjour $USER, Ada: postgres://app:s3cr3t-pw@db.internal/app"
+	if err != nil || status != 200 || got.Response["greeting"]["children"] != want {
+		t.Fatalf("callback: %d %+v (%v), want %q; log:\n%s", status, got, err, want, log.String())
+	}
 	for _, want := range []string{"env file " + base + ": 2 variable(s) for the server function: GREETING, DATABASE_URL",
 		"env file " + local + ": 1 variable(s) for the server function: GREETING"} {
 		if !strings.Contains(log.String(), want) {
@@ -123,22 +124,4 @@ func writeText(t *testing.T, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// syncLog is a log written by the preview's goroutines while the test reads it.
-type syncLog struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
