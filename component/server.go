@@ -160,11 +160,15 @@ func urlHost(u string) string {
 // background job settings (jobs, nil without background callbacks), plus the secrets' ARNs (OPENDASH_SECRETS)
 // when secrets are set. Without a custom domain the app reads
 // the host from X-Forwarded-Host: the distribution's own domain here would be a dependency cycle. A
-// variable the user sets wins.
+// variable the user sets wins, except IdentityHeadersEnv: only auth.oidc may tell the handler to trust the
+// identity headers.
 func serverEnvironment(s *settings, jobs pulumi.StringMap) lambda.FunctionEnvironmentPtrInput {
 	fixed := pulumi.StringMap{}
 	if s.DomainName != "" {
 		fixed["DOMAIN_NAME"] = pulumi.String(s.DomainName)
+	}
+	if s.Auth != nil && s.Auth.Oidc != nil {
+		fixed[IdentityHeadersEnv] = pulumi.String("oidc")
 	}
 	for k, v := range jobs {
 		fixed[k] = v
@@ -185,7 +189,9 @@ func serverEnvironment(s *settings, jobs pulumi.StringMap) lambda.FunctionEnviro
 			out[k] = v
 		}
 		for k, v := range user {
-			out[k] = v
+			if k != IdentityHeadersEnv {
+				out[k] = v
+			}
 		}
 		return out
 	}).(pulumi.StringMapOutput)
