@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -95,4 +96,34 @@ func (d *decoder) literalSecret(n *node) error {
 	return fmt.Errorf("%s is a secret written into the file; secrets never sit in %s: write "+
 		"{ env = %q } and set that variable, or { secret = %q } and set it with `open-dash secret set %s`",
 		n.where(d.file), FileName, variable, key, key)
+}
+
+// EnvNames are the environment variables the [site] table references, sorted (a CI workflow passes each).
+func (f *File) EnvNames() []string {
+	seen := map[string]bool{}
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n == nil {
+			return
+		}
+		if ref, ok := referenceOf(n); ok {
+			if ref.kind == "env" {
+				seen[ref.name] = true
+			}
+			return
+		}
+		for _, c := range n.children {
+			walk(c)
+		}
+		for _, c := range n.items {
+			walk(c)
+		}
+	}
+	walk(f.site)
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }

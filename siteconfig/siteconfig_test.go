@@ -92,6 +92,9 @@ users = { alice = { env = "ALICE_PASSWORD" }, bob = { secret = "bobPassword" } }
 	if args.Auth == nil || args.Auth.Basic == nil || args.Auth.Basic.Realm != "Board" {
 		t.Fatalf("auth = %+v", args.Auth)
 	}
+	if got := f.EnvNames(); !reflect.DeepEqual(got, []string{"ALICE_PASSWORD", "API_TOKEN"}) {
+		t.Errorf("EnvNames = %v", got)
+	}
 	users, secret := await(t, args.Auth.Basic.Users)
 	if !reflect.DeepEqual(users, map[string]string{"alice": "a-long-password", "bob": "config:bobPassword"}) || !secret {
 		t.Errorf("users = %v (secret %v), want both passwords, secret", users, secret)
