@@ -16,9 +16,9 @@ import (
 // silent terminal is never mistaken for a hang.
 var slowTypes = map[string]string{
 	"aws:cloudfront/distribution:Distribution": "CloudFront distribution (usually 3 to 10 minutes)",
-	"awsx:ecr:Image":                          "server image build and push",
-	"opendash:index:ServerImage":              "server image push",
-	"aws:acm/certificateValidation:CertificateValidation": "certificate validation",
+	"awsx:ecr:Image":             "server image build and push",
+	"opendash:index:ServerImage": "server image push",
+	"aws:acm/certificateValidation:CertificateValidation":                  "certificate validation",
 	"aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig": "provisioned instances starting",
 }
 

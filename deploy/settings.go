@@ -25,7 +25,7 @@ type Options struct {
 	Config string // the configuration file; default Source/open-dash.toml when there is one
 
 	App, Name, Stack, Region, Profile, Backend, SecretsProvider, Python string
-	SkipInstall                                                          bool
+	SkipInstall                                                         bool
 
 	Yes         bool // change things without asking
 	PreviewOnly bool // show the plan and stop
