@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -68,7 +69,7 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	bundleDir, err := bundle(ctx, o, args)
+	bundleDir, err := bundle(ctx, o, args, s.stackConfigFile())
 	if err != nil {
 		return nil, err
 	}
@@ -140,11 +141,14 @@ func authOf(args *component.DashSiteArgs) authKind {
 
 // bundle runs the bundler as the component would for args.Source, then points args at the bundle, so the
 // component deploys exactly what was bundled (and bundling errors come out as `open-dash bundle`'s).
-func bundle(ctx context.Context, o Options, args *component.DashSiteArgs) (string, error) {
+func bundle(ctx context.Context, o Options, args *component.DashSiteArgs, stackFile string) (string, error) {
 	if args.BundleDir != "" {
 		return args.BundleDir, nil
 	}
 	bo := component.BundleOptions(args)
+	if stackFile != "" && filepath.Dir(stackFile) == filepath.Clean(args.Source) {
+		bo.ExcludeDirs = append(bo.ExcludeDirs, filepath.Base(stackFile)) // ciphertext the app never reads
+	}
 	if args.DomainName != "" {
 		bo.PublicURL = "https://" + args.DomainName
 	}
@@ -183,12 +187,16 @@ func program(s *settings, bundleDir string) pulumi.RunFunc {
 
 // preview is the plan, as `pulumi preview` counts it.
 func (w *stackWorkspace) preview(ctx context.Context, o Options) (Plan, error) {
-	ch := make(chan events.EngineEvent)
 	p := newProgress(o.Log, o.Terminal)
-	done := make(chan struct{})
-	go func() { p.quietRun(ch); close(done) }()
-	r, err := w.stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.Diff())
-	<-done
+	var r auto.PreviewResult
+	err := p.follow(true, func(ch chan<- events.EngineEvent) (err error) {
+		opts := []optpreview.Option{optpreview.EventStreams(ch)}
+		if w.configFile != "" {
+			opts = append(opts, optpreview.ConfigFile(w.configFile))
+		}
+		r, err = w.stack.Preview(ctx, opts...)
+		return err
+	})
 	if err != nil {
 		return Plan{}, operationError("planning", err, p, w.store)
 	}
@@ -201,13 +209,17 @@ func (w *stackWorkspace) preview(ctx context.Context, o Options) (Plan, error) {
 
 // up runs the update with one line per resource.
 func (w *stackWorkspace) up(ctx context.Context, o Options) (Plan, error) {
-	ch := make(chan events.EngineEvent)
 	p := newProgress(o.Log, o.Terminal)
-	done := make(chan struct{})
-	go func() { p.run(ch); close(done) }()
 	start := time.Now()
-	r, err := w.stack.Up(ctx, optup.EventStreams(ch))
-	<-done
+	var r auto.UpResult
+	err := p.follow(false, func(ch chan<- events.EngineEvent) (err error) {
+		opts := []optup.Option{optup.EventStreams(ch)}
+		if w.configFile != "" {
+			opts = append(opts, optup.ConfigFile(w.configFile))
+		}
+		r, err = w.stack.Up(ctx, opts...)
+		return err
+	})
 	if err != nil {
 		return Plan{}, operationError("deploying", err, p, w.store)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/opthistory"
@@ -82,13 +83,17 @@ func Destroy(ctx context.Context, o Options) (*Plan, error) {
 		if !ok {
 			return errors.New("nothing was destroyed (not confirmed)\n  hint: pass --yes to destroy without asking")
 		}
-		ch := make(chan events.EngineEvent)
 		p := newProgress(o.Log, o.Terminal)
-		finished := make(chan struct{})
-		go func() { p.run(ch); close(finished) }()
 		start := time.Now()
-		r, err := w.stack.Destroy(ctx, optdestroy.EventStreams(ch))
-		<-finished
+		var r auto.DestroyResult
+		err = p.follow(false, func(ch chan<- events.EngineEvent) (err error) {
+			opts := []optdestroy.Option{optdestroy.EventStreams(ch)}
+			if w.configFile != "" {
+				opts = append(opts, optdestroy.ConfigFile(w.configFile))
+			}
+			r, err = w.stack.Destroy(ctx, opts...)
+			return err
+		})
 		if err != nil {
 			return operationError("destroying", err, p, w.store)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -199,8 +200,8 @@ func (h *harness) checkStateStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bucket := "opendash-state-123456789012-eu-west-1" // moto's account
-	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	bucket := stateBucket
+	c := h.s3(t)
 	v, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: &bucket})
 	if err != nil || v.Status != "Enabled" {
 		t.Errorf("state bucket versioning: %v %v", v, err)
@@ -216,5 +217,123 @@ func (h *harness) checkStateStore(t *testing.T) {
 	alias := "alias/opendash-state-123456789012-eu-west-1"
 	if _, err := kms.NewFromConfig(cfg).DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &alias}); err != nil {
 		t.Errorf("state key: %v", err)
+	}
+}
+
+// TestDeploySecretsAndLock: open-dash.toml with basic-auth passwords by reference (a Pulumi config secret
+// stored with `open-dash secret set`, an environment variable) deploys without either password reaching
+// the state in clear; a deploy while another holds the stack's lock is refused, naming the holder.
+func TestDeploySecretsAndLock(t *testing.T) {
+	h := newHarness(t)
+	config := `[deploy]
+name = "board"
+stack = "staging"
+
+[site]
+environment = { MODE = { env = "BOARD_MODE" } }
+
+[site.auth.basic]
+realm = "Board"
+users = { alice = { secret = "alicePassword" }, bob = { env = "BOB_PASSWORD" } }
+`
+	if err := os.WriteFile(filepath.Join(h.app, "open-dash.toml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const alice, bob = "alice-correct-horse-battery", "bob-staple-staple-staple"
+	h.env = append(h.env, "BOB_PASSWORD="+bob, "BOARD_MODE=staging")
+
+	code, _, stderr := h.run(t, "deploy", "--source", h.app, "--yes", "--skip-install", "--no-verify")
+	if code != 1 || !strings.Contains(stderr, "has no Pulumi config secret") || !strings.Contains(stderr, "open-dash secret set alicePassword") {
+		t.Fatalf("deploy before the secret is set: exit %d\n%s", code, stderr)
+	}
+
+	cmd := exec.Command(h.bin, "secret", "set", "alicePassword", "--source", h.app, "--yes")
+	cmd.Env, cmd.Stdin = h.env, strings.NewReader(alice+"\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("secret set: %v\n%s", err, out)
+	}
+	stackFile, err := os.ReadFile(filepath.Join(h.app, "Pulumi.staging.yaml"))
+	if err != nil || !strings.Contains(string(stackFile), "secure:") || strings.Contains(string(stackFile), alice) {
+		t.Fatalf("Pulumi.staging.yaml (%v):\n%s", err, stackFile)
+	}
+
+	res := h.deploy(t, "deploy with secrets")
+	if res.Stack != "staging" || res.Name != "board" || res.Plan.Create == 0 {
+		t.Errorf("deploy: %+v", res)
+	}
+	state := h.stateObjects(t)
+	for _, password := range []string{alice, bob} {
+		if strings.Contains(state, password) {
+			t.Errorf("a password is in the state in clear")
+		}
+	}
+	if !strings.Contains(state, "KeyvaluestoreKeysExclusive") {
+		t.Error("the state has no basic-auth key value store: was auth.basic deployed?")
+	}
+
+	// Another deploy holds the lock (as Pulumi's DIY backend writes it) while this one has a change to make.
+	lock := ".pulumi/locks/organization/opendash-board/staging/0123abcd.json"
+	h.putObject(t, lock, `{"pid":4242,"username":"alice","hostname":"laptop","timestamp":"2026-12-06T10:00:00Z"}`)
+	h.env = append(h.env, "BOARD_MODE=production")
+	code, _, stderr = h.run(t, "deploy", "--source", h.app, "--yes", "--skip-install", "--no-verify")
+	if code != 1 || !strings.Contains(stderr, "another deploy of this stack is running") ||
+		!strings.Contains(stderr, "alice@laptop (pid 4242)") || !strings.Contains(stderr, "aws s3 rm s3://opendash-state-") {
+		t.Errorf("deploy while locked: exit %d\n%s", code, stderr)
+	}
+	h.deleteObject(t, lock)
+	if code, _, stderr := h.run(t, "destroy", "--source", h.app, "--yes"); code != 0 {
+		t.Fatalf("destroy: exit %d\n%s", code, stderr)
+	}
+}
+
+func (h *harness) s3(t *testing.T) *s3.Client {
+	t.Helper()
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion("eu-west-1"),
+		awsconfig.WithBaseEndpoint(h.moto),
+		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle, o.DisableLogOutputChecksumValidationSkipped = true, true })
+}
+
+const stateBucket = "opendash-state-123456789012-eu-west-1" // moto's account, the harness's region
+
+// stateObjects is every object of the state bucket, concatenated.
+func (h *harness) stateObjects(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	c := h.s3(t)
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(stateBucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, o := range list.Contents {
+		obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(stateBucket), Key: o.Key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(obj.Body)
+		obj.Body.Close()
+		all.Write(b)
+	}
+	return all.String()
+}
+
+func (h *harness) putObject(t *testing.T, key, body string) {
+	t.Helper()
+	_, err := h.s3(t).PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(stateBucket),
+		Key: aws.String(key), Body: strings.NewReader(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (h *harness) deleteObject(t *testing.T, key string) {
+	t.Helper()
+	_, err := h.s3(t).DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(stateBucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

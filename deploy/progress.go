@@ -35,6 +35,7 @@ type progress struct {
 	slow    map[string]string    // urn -> what the counter says
 	diags   []string             // errors the engine reported, for the failure message
 	stop    chan struct{}
+	stopped sync.Once
 	done    chan struct{}
 }
 
@@ -47,20 +48,29 @@ func newProgress(w io.Writer, terminal bool) *progress {
 	return p
 }
 
-// quietRun reads a plan's events: only what the engine and the component report.
-func (p *progress) quietRun(ch <-chan events.EngineEvent) {
-	p.quiet = true
-	p.run(ch)
-}
-
-// run reads events until ch closes.
-func (p *progress) run(ch <-chan events.EngineEvent) {
+// follow runs op, showing the events it streams on ch. quiet shows a plan's: only what the engine and the
+// component report.
+func (p *progress) follow(quiet bool, op func(ch chan<- events.EngineEvent) error) error {
+	p.quiet = quiet
+	ch := make(chan events.EngineEvent)
+	read := make(chan struct{})
 	go p.counter()
-	for e := range ch {
-		p.event(e)
+	go func() {
+		for e := range ch {
+			p.event(e)
+		}
+		close(read)
+	}()
+	err := op(ch)
+	select {
+	case <-read:
+	case <-time.After(5 * time.Second):
+		// The CLI failed before it streamed events (a held lock, say): nothing closes ch. The reader stays
+		// blocked on it, harmless in a command that is about to exit.
 	}
-	close(p.stop)
+	p.stopped.Do(func() { close(p.stop) })
 	<-p.done
+	return err
 }
 
 func (p *progress) event(e events.EngineEvent) {

@@ -33,6 +33,8 @@ type stackWorkspace struct {
 	stack auto.Stack
 	dir   string // the project folder
 	store *StateStore
+	// configFile is the stack file beside open-dash.toml that holds the stack's config secrets ("": none).
+	configFile string
 }
 
 // projectDir is where the Pulumi project of a bundle lives: inside the bundle's .deploy folder, the one
@@ -94,7 +96,7 @@ func openStack(ctx context.Context, s *settings, cli *PulumiCLI, store *StateSto
 	if err := stack.SetConfig(ctx, "aws:region", auto.ConfigValue{Value: s.region}); err != nil {
 		return nil, err
 	}
-	return &stackWorkspace{ws: ws, stack: stack, dir: dir, store: store}, nil
+	return &stackWorkspace{ws: ws, stack: stack, dir: dir, store: store, configFile: s.stackConfigFile()}, nil
 }
 
 func strPtr(s string) *string { return &s }
