@@ -238,3 +238,35 @@ func TestFind(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestDocumentedFilesLoad: every open-dash.toml shown in the README and docs/deploy.md loads and builds
+// DashSite arguments, so the documentation shows files that work.
+func TestDocumentedFilesLoad(t *testing.T) {
+	env := fakeResolver{"ALICE_PASSWORD": "a-long-password", "API_TOKEN": "t"}
+	var pages []string
+	for _, p := range []string{"../README.md", "../docs/deploy.md"} {
+		abs, _ := filepath.Abs(p) // load changes the working folder
+		pages = append(pages, abs)
+	}
+	for _, page := range pages {
+		data, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := strings.Split(string(data), "```toml\n")
+		if len(blocks) < 2 {
+			t.Errorf("%s shows no open-dash.toml", page)
+		}
+		for i, b := range blocks[1:] {
+			text, _, _ := strings.Cut(b, "```")
+			f, err := load(t, text)
+			if err != nil {
+				t.Errorf("%s, TOML block %d: %v", page, i+1, err)
+				continue
+			}
+			if _, err := f.SiteArgs(env); err != nil {
+				t.Errorf("%s, TOML block %d: %v", page, i+1, err)
+			}
+		}
+	}
+}
