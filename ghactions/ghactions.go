@@ -91,13 +91,23 @@ func Workflow(o Options) ([]byte, error) {
 		}
 	}
 	var b bytes.Buffer
-	err := workflow.Execute(&b, struct {
-		Options
-		Env                                         []string
-		RegionExpr, DeployRoleExpr, PreviewRoleExpr string
-	}{o, env, orVar(o.Region, "AWS_REGION"), orVar(o.DeployRole, "OPENDASH_DEPLOY_ROLE_ARN"),
-		orVar(o.PreviewRole, "OPENDASH_PREVIEW_ROLE_ARN")})
+	err := workflow.Execute(&b, workflowData{o, env, orVar(o.Region, "AWS_REGION"),
+		orVar(o.DeployRole, "OPENDASH_DEPLOY_ROLE_ARN"), orVar(o.PreviewRole, "OPENDASH_PREVIEW_ROLE_ARN")})
 	return b.Bytes(), err
+}
+
+// workflowData is what the template reads: the options with defaults, the secrets to pass, and each
+// setting as the workflow writes it (a value, or the repository variable that holds it).
+type workflowData struct {
+	Options
+	Env                                         []string
+	RegionExpr, DeployRoleExpr, PreviewRoleExpr string
+}
+
+// jobData is a job's setup: the workflow's data and the role the job assumes.
+type jobData struct {
+	workflowData
+	Role string
 }
 
 // orVar is the value, or the expression that reads the repository variable of that name.
@@ -108,11 +118,38 @@ func orVar(value, variable string) string {
 	return "${{ vars." + variable + " }}"
 }
 
-var workflow = template.Must(template.New("workflow").Delims("[[", "]]").Parse(`# Written by open-dash init github-actions. Deploys [[.Source]] with open-dash on every push to [[.Branch]];
+// workflow is the file; both jobs share the steps of "setup" but for the role they assume.
+var workflow = template.Must(template.New("workflow").Delims("[[", "]]").Funcs(template.FuncMap{
+	"job": func(d workflowData, role string) jobData { return jobData{d, role} },
+}).Parse(`[[define "setup"]]      - uses: actions/checkout@v6
+      - uses: actions/setup-python@v6
+        with:
+          python-version: "[[.Python]]"
+      - uses: actions/setup-go@v6
+        with:
+          go-version: stable
+          cache: false
+      - name: Install OpenDash
+        run: go install github.com/opendash/opendash/cmd/open-dash@[[.OpenDashVersion]] && echo "$(go env GOPATH)/bin" >> "$GITHUB_PATH"
+      - name: Install Pulumi
+        uses: pulumi/actions@v6
+        with:
+          pulumi-version: "[[.PulumiVersion]]"
+      - uses: aws-actions/configure-aws-credentials@v6
+        with:
+          role-to-assume: [[.Role]]
+          aws-region: [[.RegionExpr]]
+      - name: Install the app's requirements
+        run: |
+          python -m venv "$RUNNER_TEMP/venv"
+          "$RUNNER_TEMP/venv/bin/python" -m pip install -r "[[.Source]]/requirements.txt"
+          echo "VIRTUAL_ENV=$RUNNER_TEMP/venv" >> "$GITHUB_ENV"
+          echo "$RUNNER_TEMP/venv/bin" >> "$GITHUB_PATH"
+[[end]]# Written by open-dash init github-actions. Deploys [[.Source]] with open-dash on every push to [[.Branch]];
 # pull requests from this repository get the plan only (open-dash deploy --preview), with a read-only role.
 # Pull requests from forks run nothing: their code would run with this repository's AWS role.
-# AWS access: roles assumed through GitHub's OIDC provider, no long-lived keys (see OpenDash's README,
-# "Deploy on every push", for the roles' trust policies and permissions).
+# AWS access: roles assumed through GitHub's OIDC provider, no long-lived keys (OpenDash's docs/deploy.md,
+# "Deploy on every push", shows the roles' trust policies and permissions).
 name: open-dash
 
 on:
@@ -137,31 +174,7 @@ jobs:
     runs-on: ubuntu-latest
     timeout-minutes: 60
     steps:
-      - uses: actions/checkout@v6
-      - uses: actions/setup-python@v6
-        with:
-          python-version: "[[.Python]]"
-      - uses: actions/setup-go@v6
-        with:
-          go-version: stable
-          cache: false
-      - name: Install OpenDash
-        run: go install github.com/opendash/opendash/cmd/open-dash@[[.OpenDashVersion]] && echo "$(go env GOPATH)/bin" >> "$GITHUB_PATH"
-      - name: Install Pulumi
-        uses: pulumi/actions@v6
-        with:
-          pulumi-version: "[[.PulumiVersion]]"
-      - uses: aws-actions/configure-aws-credentials@v6
-        with:
-          role-to-assume: [[.DeployRoleExpr]]
-          aws-region: [[.RegionExpr]]
-      - name: Install the app's requirements
-        run: |
-          python -m venv "$RUNNER_TEMP/venv"
-          "$RUNNER_TEMP/venv/bin/python" -m pip install -r "[[.Source]]/requirements.txt"
-          echo "VIRTUAL_ENV=$RUNNER_TEMP/venv" >> "$GITHUB_ENV"
-          echo "$RUNNER_TEMP/venv/bin" >> "$GITHUB_PATH"
-      - name: Deploy and verify
+[[template "setup" job . .DeployRoleExpr]]      - name: Deploy and verify
         run: open-dash deploy --source "[[.Source]]" --stack "[[.Stack]]" --region "$AWS_REGION" --yes[[if .Env]]
         env:[[range .Env]]
           [[.]]: ${{ secrets.[[.]] }}[[end]][[end]]
@@ -172,31 +185,7 @@ jobs:
     runs-on: ubuntu-latest
     timeout-minutes: 30
     steps:
-      - uses: actions/checkout@v6
-      - uses: actions/setup-python@v6
-        with:
-          python-version: "[[.Python]]"
-      - uses: actions/setup-go@v6
-        with:
-          go-version: stable
-          cache: false
-      - name: Install OpenDash
-        run: go install github.com/opendash/opendash/cmd/open-dash@[[.OpenDashVersion]] && echo "$(go env GOPATH)/bin" >> "$GITHUB_PATH"
-      - name: Install Pulumi
-        uses: pulumi/actions@v6
-        with:
-          pulumi-version: "[[.PulumiVersion]]"
-      - uses: aws-actions/configure-aws-credentials@v6
-        with:
-          role-to-assume: [[.PreviewRoleExpr]]
-          aws-region: [[.RegionExpr]]
-      - name: Install the app's requirements
-        run: |
-          python -m venv "$RUNNER_TEMP/venv"
-          "$RUNNER_TEMP/venv/bin/python" -m pip install -r "[[.Source]]/requirements.txt"
-          echo "VIRTUAL_ENV=$RUNNER_TEMP/venv" >> "$GITHUB_ENV"
-          echo "$RUNNER_TEMP/venv/bin" >> "$GITHUB_PATH"
-      - name: Plan (changes nothing)
+[[template "setup" job . .PreviewRoleExpr]]      - name: Plan (changes nothing)
         run: open-dash deploy --source "[[.Source]]" --stack "[[.Stack]]" --region "$AWS_REGION" --preview[[if .Env]]
         env:[[range .Env]]
           [[.]]: ${{ secrets.[[.]] }}[[end]][[end]]
