@@ -57,6 +57,7 @@ type Site struct {
 
 // Deploy bundles the app, plans, asks (unless o.Yes), updates the stack and verifies the live site.
 func Deploy(ctx context.Context, o Options) (*Result, error) {
+	o = o.withDefaults()
 	s, err := resolve(ctx, o)
 	if err != nil {
 		return nil, err
@@ -74,7 +75,14 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Stack: s.stack, Name: s.name, Region: s.region, BundleDir: bundleDir}
-	store, err := ensureState(ctx, s.awsCfg, s.backend, s.secrets, o.Log, o.confirm)
+	confirm := o.confirm
+	if o.PreviewOnly { // a plan changes nothing, not even the state store
+		confirm = func(string) (bool, error) {
+			return false, fmt.Errorf("%w: the account has no OpenDash state store in %s yet; the first `open-dash "+
+				"deploy` (without --preview) creates it", errNothingDeployed, s.region)
+		}
+	}
+	store, err := ensureState(ctx, s.awsCfg, s.backend, s.secrets, o.Log, confirm)
 	if err != nil {
 		return nil, err
 	}

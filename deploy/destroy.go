@@ -31,6 +31,7 @@ type Status struct {
 // existingStack opens a stack that must exist, in a project folder of its own (nothing is deployed, so no
 // bundle is needed), and runs fn there.
 func existingStack(ctx context.Context, o Options, fn func(s *settings, w *stackWorkspace) error) error {
+	o = o.withDefaults()
 	s, err := resolve(ctx, o)
 	if err != nil {
 		return err
@@ -61,6 +62,7 @@ func existingStack(ctx context.Context, o Options, fn func(s *settings, w *stack
 
 // Destroy deletes every resource of the stack, after asking (unless o.Yes). The state bucket and key stay.
 func Destroy(ctx context.Context, o Options) (*Plan, error) {
+	o = o.withDefaults()
 	var done *Plan
 	err := existingStack(ctx, o, func(s *settings, w *stackWorkspace) error {
 		info, err := w.stack.Info(ctx)
@@ -114,6 +116,7 @@ func Destroy(ctx context.Context, o Options) (*Plan, error) {
 // GetStatus reports the stack's URL, last update, resource count and, with drift, what changed outside
 // Pulumi (a refresh preview: it reads every resource, so it takes a while).
 func GetStatus(ctx context.Context, o Options, drift bool) (*Status, error) {
+	o = o.withDefaults()
 	st := &Status{}
 	err := existingStack(ctx, o, func(s *settings, w *stackWorkspace) error {
 		st.Stack, st.Name, st.Region, st.Backend = s.stack, s.name, s.region, redactURL(w.store.Backend)

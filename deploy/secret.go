@@ -34,6 +34,7 @@ func SetSecret(ctx context.Context, o Options, name, value string) (string, erro
 		return "", fmt.Errorf("secret name %q: use letters, digits, '.', '_' and '-' (the name open-dash.toml's "+
 			"{ secret = \"...\" } gives)", name)
 	}
+	o = o.withDefaults()
 	s, err := resolve(ctx, o)
 	if err != nil {
 		return "", err

@@ -39,6 +39,17 @@ type Options struct {
 	Env func(string) (string, bool)
 }
 
+// withDefaults fills what the caller may leave unset.
+func (o Options) withDefaults() Options {
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Env == nil {
+		o.Env = os.LookupEnv
+	}
+	return o
+}
+
 // DefaultStack is the stack deployed when neither --stack nor the file names one.
 const DefaultStack = "dev"
 
