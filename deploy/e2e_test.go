@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,15 +46,16 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{}
 	tmp := t.TempDir()
 	home := filepath.Join(tmp, "pulumi-home")
-	h.bin = filepath.Join(tmp, "open-dash")
-	builds := [][2]string{
-		{h.bin, "../cmd/open-dash"},
-		{filepath.Join(home, "plugins", "resource-aws-v6.83.4", "pulumi-resource-aws"), "../internal/standin/cmd/pulumi-resource-aws"},
-		{filepath.Join(home, "plugins", "resource-awsx-v2.22.0", "pulumi-resource-awsx"), "../internal/standin/cmd/pulumi-resource-awsx"},
-	}
-	for _, b := range builds {
-		if out, err := exec.Command("go", "build", "-o", b[0], b[1]).CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
+	bins := buildOnce(t)
+	h.bin = bins.openDash
+	for name, bin := range map[string]string{"resource-aws-v6.83.4/pulumi-resource-aws": bins.aws,
+		"resource-awsx-v2.22.0/pulumi-resource-awsx": bins.awsx} {
+		dst := filepath.Join(home, "plugins", name)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(bin, dst); err != nil {
+			t.Fatal(err)
 		}
 	}
 	h.moto = startMoto(t)
@@ -71,6 +73,46 @@ func newHarness(t *testing.T) *harness {
 		"PYTHONPATH="+fake, "VIRTUAL_ENV=", "OPENDASH_CACHE_DIR="+filepath.Join(tmp, "cache"),
 		"STANDIN_LOG="+h.log)
 	return h
+}
+
+// binaries are built once for every test of the package (they take a while to link).
+type binaries struct{ openDash, aws, awsx string }
+
+var (
+	built     binaries
+	buildErr  error
+	buildDone sync.Once
+)
+
+func buildOnce(t *testing.T) binaries {
+	t.Helper()
+	buildDone.Do(func() {
+		dir, err := os.MkdirTemp("", "open-dash-deploy-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		built = binaries{filepath.Join(dir, "open-dash"), filepath.Join(dir, "pulumi-resource-aws"), filepath.Join(dir, "pulumi-resource-awsx")}
+		for bin, pkg := range map[string]string{built.openDash: "../cmd/open-dash",
+			built.aws: "../internal/standin/cmd/pulumi-resource-aws", built.awsx: "../internal/standin/cmd/pulumi-resource-awsx"} {
+			if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return built
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.openDash != "" {
+		os.RemoveAll(filepath.Dir(built.openDash))
+	}
+	os.Exit(code)
 }
 
 // startMoto runs moto's server on a free port until the test ends.
@@ -169,6 +211,17 @@ func TestDeployEndToEnd(t *testing.T) {
 	edited := h.deploy(t, "deploy after an asset edit")
 	if edited.Plan.Update == 0 || edited.Plan.Create+edited.Plan.Delete+edited.Plan.Replace != 0 {
 		t.Errorf("asset edit: plan %+v; want updates only", edited.Plan)
+	}
+
+	if code, out, errOut := h.run(t, "status", "--source", h.app, "--drift", "--json"); code != 0 {
+		t.Errorf("status --drift: exit %d\n%s", code, errOut)
+	} else {
+		var st deploy.Status
+		err := json.Unmarshal([]byte(out), &st)
+		if err != nil || !st.Deployed || st.Resources == 0 || st.URL != edited.Outputs.URL || st.LastResult != "succeeded" ||
+			st.Drift == nil || st.Drift.Changes() != 0 {
+			t.Errorf("status --drift: %+v (drift %+v), %v", st, st.Drift, err)
+		}
 	}
 
 	code, stdout, stderr := h.run(t, "destroy", "--source", h.app, "--yes", "--json")
