@@ -99,7 +99,8 @@ func (o *previewOptions) applySiteConfig(cmd *cobra.Command, log io.Writer) erro
 			}
 			*in.dst = s
 		}
-		o.oidc.Scopes, o.oidc.AllowedEmailDomains, o.oidc.AllowedGroups = a.Scopes, a.AllowedEmailDomains, a.AllowedGroups
+		o.oidc.Scopes, o.oidc.AllowedEmails, o.oidc.AllowedEmailDomains = a.Scopes, a.AllowedEmails, a.AllowedEmailDomains
+		o.oidc.AllowedGroups, o.oidc.AllowAnyUser = a.AllowedGroups, a.AllowAnyUser
 		took = append(took, "auth.oidc")
 	}
 	if args.BackgroundTimeout != nil && !flags.Changed("job-timeout") {
