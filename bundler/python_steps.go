@@ -112,6 +112,8 @@ func startExtraction(ctx context.Context, b *build, check []string) error {
 		ScriptDir:  scriptDir(),
 		App:        b.app,
 		Timeout:    b.opts.Timeout,
+		// The app runs in a folder linking what the server function holds, as it will there.
+		WorkdirEntries: nonNil(b.server.SourceEntries()),
 	})
 	if err != nil {
 		return err

@@ -281,7 +281,7 @@ def run(source, out_dir, job):
     sys.path.insert(0, source)
     os.environ["DASH_DEBUG"] = "false"
     prefetch(bool(job.get("sourceMaps")))
-    app, entry, load_warnings = load_app(source, job)
+    app, entry, load_warnings = load_app(source, job, out_dir)
     import dash
 
     ex = Extractor(app, out_dir, job.get("publicUrl") or "", bool(job.get("sourceMaps")))
@@ -309,7 +309,8 @@ def run(source, out_dir, job):
     if not app.config.serve_locally:
         ex.warnings.append("serve_locally=False: Dash's scripts load from a public CDN, not from your "
                            "CloudFront distribution; browsers need access to that CDN")
-    background = background_report(app, source, ex.warnings)
+    background = background_report(app)
+    ex.warnings.extend(GUARD.warnings())  # noqa: F821 (loadapp.py)
     installed, must_pin = distributions(app, job.get("versions") or [])
     return {
         "ok": True,
@@ -333,26 +334,13 @@ def run(source, out_dir, job):
     }
 
 
-def background_report(app, source, warnings):
+def background_report(app):
     """The app's background callbacks with their managers' class names (the manifest's
-    app.backgroundCallbacks). Warns when a manager keeps its cache inside the app's folder: the server
-    function's folder is read-only on Lambda, so creating that cache fails when the app starts."""
-    found, warned = [], set()
-    src = os.path.realpath(source)
+    app.backgroundCallbacks). A manager whose cache sits in the app's own folder wrote there while the app
+    started: writes.py's guard reports that, with the fix."""
+    found = []
     for output, manager in background_callbacks(app):  # noqa: F821 (background.py)
-        name = type(manager).__name__ if manager is not None else ""
-        found.append({"output": output, "manager": name})
-        directory = getattr(getattr(manager, "handle", None), "directory", None)
-        if not isinstance(directory, str) or id(manager) in warned:
-            continue
-        real = os.path.realpath(directory)
-        if real == src or real.startswith(src + os.sep):
-            warned.add(id(manager))
-            warnings.append("%s keeps its cache in %s, inside the app's folder: on AWS Lambda that folder is "
-                            "read-only, so creating the cache fails when the app starts; put it under the temporary "
-                            "folder, e.g. diskcache.Cache(os.path.join(tempfile.gettempdir(), \"dash-cache\")) "
-                            "(on Lambda OpenDash runs background callbacks with its own manager anyway)"
-                            % (name, os.path.relpath(real, src).replace(os.sep, "/")))
+        found.append({"output": output, "manager": type(manager).__name__ if manager is not None else ""})
     return found
 
 
@@ -384,8 +372,12 @@ def main():
     try:
         report = run(source, out_dir, job)
     except Failure as failure:
-        report = {"ok": False, "error": {"kind": failure.kind, "message": failure.message,
-                                          "traceback": failure.tb or ""}}
+        kind, message = failure.kind, failure.message
+        if GUARD is not None and GUARD.refused and kind in ("import_app", "create_app_raised", "render"):  # noqa: F821
+            kind = "read_only"  # most likely what made it fail: say so first
+            message += "; the app writes %s inside its own folder, which is read-only while bundling, as on AWS " \
+                       "Lambda" % ", ".join(GUARD.refused[:3])  # noqa: F821
+        report = {"ok": False, "error": {"kind": kind, "message": message, "traceback": failure.tb or ""}}
         status = USER_ERROR
     emit("report", **report)
     os._exit(status)  # skip atexit hooks and non-daemon threads the app may have started

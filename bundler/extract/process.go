@@ -60,6 +60,7 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 		"app":            map[string]any{"module": app.Module, "attribute": app.Attribute, "call": app.Call},
 		"timeout":        o.Timeout.Seconds(),
 		"bodyHashScript": bodyhash.Path(),
+		"workdirEntries": o.WorkdirEntries,
 	})
 	if err != nil {
 		return nil, err
@@ -74,13 +75,21 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	p.cmd = exec.CommandContext(ctx, o.Python, args...)
 	p.cmd.Dir = o.SourceDir
 	// -B and this keep Python from writing __pycache__ into the user's source folder.
-	p.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
-	p.cmd.Stderr = &p.stderr
-	events, err := p.cmd.StdoutPipe()
+	// A temporary folder of the bundle's own: the app's working folder and its temporary files go there,
+	// and it is removed when Python ends.
+	tmp, err := os.MkdirTemp("", "open-dash-bundle-")
 	if err != nil {
 		return nil, err
 	}
+	p.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "TMPDIR="+tmp)
+	p.cmd.Stderr = &p.stderr
+	events, err := p.cmd.StdoutPipe()
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
 	if err := p.cmd.Start(); err != nil {
+		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("cannot start the app's Python %s: %w; pass an interpreter that runs to --python", o.Python, err)
 	}
 	go p.backstop()
@@ -93,6 +102,7 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 			p.handle(sc.Bytes(), o)
 		}
 		p.runErr = p.cmd.Wait() // after the last read: Wait closes the pipe
+		os.RemoveAll(tmp)
 	}()
 	return p, nil
 }

@@ -51,7 +51,7 @@ func runUnittest(t *testing.T, python, file string, min int, env ...string) {
 }
 
 // TestIndexPy runs the handler that Write produces against a real Flask app.
-func TestIndexPy(t *testing.T) { runHandlerTests(t, "test_index.py", 25) }
+func TestIndexPy(t *testing.T) { runHandlerTests(t, "test_index.py", 26) }
 
 // runHandlerTests writes a server function with Write and runs testdata/file (at least min tests) against
 // its handler, with the function's folder on the path as Lambda's task root is.

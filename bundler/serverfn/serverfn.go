@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
+	"github.com/opendash/opendash/bundler/workdir"
 	"github.com/opendash/opendash/manifest"
 )
 
@@ -228,6 +230,19 @@ func (b *Bundle) SourceFiles() []string {
 	return out
 }
 
+// SourceEntries lists the top-level names of the copied source, sorted: the entries of the app's folder
+// that the server function's task root holds.
+func (b *Bundle) SourceEntries() []string {
+	var out []string
+	for _, f := range b.files {
+		first, _, _ := strings.Cut(f.Rel, "/")
+		if len(out) == 0 || out[len(out)-1] != first {
+			out = append(out, first)
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(out)))
+}
+
 // Write writes the server function into dir, an empty, already-created folder: CopySource, then Finish.
 func (b *Bundle) Write(dir string) (Result, error) {
 	if _, _, err := b.generated(); err != nil {
@@ -309,7 +324,8 @@ type generatedFile struct {
 func shippedFiles() []generatedFile {
 	return []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
 		{background.PythonFile, background.Python}, {background.StoreFile, background.StorePython},
-		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()}}
+		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()},
+		{workdir.File, workdir.Py}}
 }
 
 // reserved reports whether a root file name is one open-dash generates beside the app (the Dockerfile and
