@@ -72,6 +72,10 @@ class Extractor(Access):  # noqa: F821 (access.py)
         return resp
 
     def save(self, key, file, resp, kind):
+        if not plain_key(key) or not plain_key(file):
+            # "a/../b" (a page path, a link's %2e%2e) names no file of its own: the server answers it.
+            self.warnings.append(f"/{key} ({kind}) is not a plain path (empty, . or .. segments): the server answers it")
+            return False
         path = os.path.join(self.out_dir, *file.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         data = resp.get_data()
@@ -83,6 +87,7 @@ class Extractor(Access):  # noqa: F821 (access.py)
         self.rendered.append({"key": key, "file": file, "contentType": resp.content_type, "kind": kind,
                               "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
         self.keys.add(key)
+        return True
 
     def render(self, browser_path, key, file, kind):
         """Saves what the app answers an anonymous browser; None when it refuses (the server answers then)."""
@@ -90,8 +95,7 @@ class Extractor(Access):  # noqa: F821 (access.py)
         if resp.status_code != 200:
             self.refuse(browser_path, resp)
             return None
-        self.save(key, file, resp, kind)
-        return resp
+        return resp if self.save(key, file, resp, kind) else None
 
     # -- steps ---------------------------------------------------------------------------------
     def index(self):
@@ -152,6 +156,9 @@ class Extractor(Access):  # noqa: F821 (access.py)
 
     def copy(self, key, source, fingerprinted):
         """Reports a file to copy at once, with the size and mtime Dash saw (its fingerprint)."""
+        if not plain_key(key):
+            self.warnings.append(f"/{key} is not a plain path (empty, . or .. segments): the server answers it")
+            return
         st = os.stat(source)
         item = {"key": key, "source": source, "fingerprinted": fingerprinted, "size": st.st_size,
                 "mtimeNs": st.st_mtime_ns}
@@ -235,9 +242,18 @@ class Extractor(Access):  # noqa: F821 (access.py)
                 continue
             if rule.endpoint == "static" and (static_shipped or not os.path.isdir(self.app.server.static_folder or "")):
                 continue  # Flask's static folder is on S3 (flask_static), or there is none behind the route
+            if not self.answers(rule, (methods or ["GET"])[0]):
+                continue  # another rule wins every path of this one: it never answers
             browser = self.browser_path_of(rule.rule)
             kind = "dash-callback" if rule.rule.startswith(self.routes_prefix + "_dash-") else "flask-route"
             self.server_routes.append({"path": browser, "kind": kind, "methods": methods})
+
+
+def plain_key(key):
+    """Whether a slash-separated key names a file below the output folder: no empty, . or .. segment (a
+    trailing slash, the index of a prefixed app, is fine)."""
+    parts = key[:-1].split("/") if key.endswith("/") else key.split("/")
+    return bool(key) and not key.startswith("/") and all(p not in ("", ".", "..") for p in parts)
 
 
 def prefetch(source_maps):
