@@ -59,7 +59,9 @@ func Plan(files []manifest.File, pages map[string]bool, routes []manifest.Server
 		}
 	}
 	server := serverPatterns(routes, folders)
-	caught := func(p string) bool { return slices.ContainsFunc(server, func(sp string) bool { return manifest.Match(sp, p) }) }
+	caught := func(p string) bool {
+		return slices.ContainsFunc(server, func(sp string) bool { return manifest.Match(sp, p) })
+	}
 	unnamed, over := map[string]bool{}, map[string]bool{} // keys left to the server, and why
 	for p, keys := range folders {
 		var kept []string
@@ -214,5 +216,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
-
-
