@@ -46,10 +46,14 @@ type Options struct {
 	Progress io.Writer
 }
 
-// outDir resolves where the bundle goes.
+// outDir resolves where the bundle goes: beside the source folder however it is spelled (".", "app/").
 func (o *Options) outDir() string {
 	if o.OutDir != "" {
 		return o.OutDir
 	}
-	return filepath.Join(filepath.Dir(filepath.Clean(o.SourceDir)), OutputDirName)
+	src, err := filepath.Abs(o.SourceDir)
+	if err != nil {
+		src = filepath.Clean(o.SourceDir)
+	}
+	return filepath.Join(filepath.Dir(src), OutputDirName)
 }

@@ -61,6 +61,7 @@ type Options struct {
 	SourceDir     string            // the user's app folder
 	AppFile       string            // the entry module's file, source-relative ("" means app.py)
 	ExcludeDirs   []string          // extra folder/file names, source-relative paths or globs to leave out
+	Skip          []string          // source-relative paths left out silently: the bundle's own output inside it
 	PythonVersion string            // full version of the bundling interpreter, e.g. "3.11.7"
 	Architecture  string            // "x86_64" (default when "") or "arm64"
 	Installed     map[string]string // distribution name -> installed version in the bundling Python
@@ -118,7 +119,7 @@ func Plan(o Options) (*Bundle, error) {
 	if _, err := Platform(o.Architecture); err != nil {
 		return nil, err
 	}
-	w, err := newWalker(src, o.ExcludeDirs)
+	w, err := newWalker(src, o.ExcludeDirs, o.Skip)
 	if err != nil {
 		return nil, err
 	}

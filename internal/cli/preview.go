@@ -89,7 +89,11 @@ func pickBundle(cmd *cobra.Command, dir, source string) (string, error) {
 	case dirSet && source != "":
 		return "", usageError{errors.New("pass --dir or --source, not both")}
 	case source != "":
-		return preview.ForSource(source)
+		dir, note, err := preview.FindSource(source)
+		if note != "" {
+			fmt.Fprintf(cmd.ErrOrStderr(), "open-dash: %s\n", note)
+		}
+		return dir, err
 	case dirSet:
 		return dir, nil
 	}
@@ -110,7 +114,7 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Serve a bundle locally exactly as CloudFront routes it: static files from assets/, the rest through the server function",
 		Example: `  open-dash preview --source ./my-app
   open-dash preview --dir ./my-app-bundle --port 0`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.port < 0 || o.port > 65535 {
 				return usageError{fmt.Errorf("--port %d is not a TCP port", o.port)}
