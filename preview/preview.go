@@ -265,12 +265,16 @@ func (s *Server) Wait() error {
 	return s.serveErr
 }
 
+// Via is the Via header on every answer of the preview (CloudFront's says "1.1 <id>.cloudfront.net (CloudFront)").
+const Via = "1.1 open-dash-preview"
+
 // ServeHTTP routes one viewer request as CloudFront would and logs it with the origin that answered:
 // s3, server, cloudfront (a method the behavior refuses) or edge (an edge function answered: the signer
 // refused a body, or the viewer-request function refused the credentials).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
+	rec.Header().Set("Via", Via) // as CloudFront names itself; `open-dash verify` then names this log
 	requestID := newRequestID()
 	viewerURI := r.URL.RequestURI()
 

@@ -220,21 +220,33 @@ func diagnose(a *answer) (problem, fix string) {
 		return "answered 403: " + body, "check which behavior matches this path and whether a WAF or the edge function refuses it"
 	case strings.Contains(body, "failed to start"):
 		return fmt.Sprintf("the server function answers %d: the app failed to start (%s)", a.status, body),
-			"its Python lacks a requirement (Dash?) or create_app() raised: read the server function's logs (aws logs tail /aws/lambda/<serverFunctionName>)"
+			"its Python lacks a requirement (Dash?) or create_app() raised: "+logsHint(a)
 	case a.status == http.StatusBadGateway:
 		return "answered 502: the server function crashed, timed out starting or returned an invalid response",
-			"read the server function's logs (aws logs tail /aws/lambda/<serverFunctionName>)"
+			logsHint(a)
 	case a.status == http.StatusServiceUnavailable:
 		return "answered 503: the server function is throttled or CloudFront cannot reach it", "check the function's concurrency limits and the distribution's origin"
 	case a.status == http.StatusGatewayTimeout:
-		return "answered 504: the server function did not answer within the origin timeout", "read the server function's logs; raise its memory or timeout"
+		return "answered 504: the server function did not answer within the origin timeout", logsHint(a) + "; raise its memory or timeout"
 	case a.status >= 500:
-		return fmt.Sprintf("answered %d: %s", a.status, body), "read the server function's logs (aws logs tail /aws/lambda/<serverFunctionName>)"
+		return fmt.Sprintf("answered %d: %s", a.status, body), logsHint(a)
 	case a.status >= 300 && a.status < 400:
 		return fmt.Sprintf("answered %d, redirecting to %s", a.status, a.header.Get("Location")), "static files and pages must be answered directly; check the distribution's functions"
 	default:
 		return fmt.Sprintf("answered %d: %s", a.status, body), "check the distribution's behaviors against the bundle's manifest"
 	}
+}
+
+// PreviewVia is the Via header `open-dash preview` adds to its answers, as CloudFront adds its own: verify
+// then points at the preview's log rather than at CloudWatch.
+const PreviewVia = "1.1 open-dash-preview"
+
+// logsHint says where the server function's log is: the preview's output, or CloudWatch Logs.
+func logsHint(a *answer) string {
+	if strings.Contains(a.header.Get("Via"), PreviewVia) {
+		return "read the preview's log (where `open-dash preview` runs: the [server stderr] lines hold the traceback)"
+	}
+	return "read the server function's logs (aws logs tail /aws/lambda/<serverFunctionName>)"
 }
 
 // denied reports S3's answer for a key a private bucket does not hold (or a request it does not allow).
