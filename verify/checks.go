@@ -220,7 +220,7 @@ func diagnose(a *answer) (problem, fix string) {
 		return "answered 403: " + body, "check which behavior matches this path and whether a WAF or the edge function refuses it"
 	case strings.Contains(body, "failed to start"):
 		return fmt.Sprintf("the server function answers %d: the app failed to start (%s)", a.status, body),
-			"its Python lacks a requirement (Dash?) or create_app() raised: "+logsHint(a)
+			"its Python lacks a requirement (Dash?) or create_app() raised: " + logsHint(a)
 	case a.status == http.StatusBadGateway:
 		return "answered 502: the server function crashed, timed out starting or returned an invalid response",
 			logsHint(a)
