@@ -112,7 +112,7 @@ func TestQuickStart(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "Oslo") {
 		t.Errorf("the dropdown's callback = %d:\n%.500s\n%s", status, body, strings.Join(stderr.since(0), "\n"))
 	}
-	for _, want := range []string{"install requirements", "examples/.open-dash", "serving"} {
+	for _, want := range []string{"install requirements", "examples/.open-dash"} {
 		if !strings.Contains(strings.Join(stderr.since(0), "\n"), want) {
 			t.Errorf("the log lacks %q:\n%s", want, strings.Join(stderr.since(0), "\n"))
 		}

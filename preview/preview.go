@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/opendash/opendash/bundler/python"
@@ -171,7 +172,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		s.closeInstances()
 		s.closeAuth()
-		return nil, fmt.Errorf("listening on %s: %w; choose another address (port 0 picks a free one)", addr, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%s is in use (another preview?): pass another --port, or --port 0 to pick a free one", addr)
+		}
+		return nil, fmt.Errorf("listening on %s: %w; choose another --host or --port (--port 0 picks a free one)", addr, err)
 	}
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
 	go func() {
@@ -202,8 +206,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if want := m.Origins.Server.PythonVersion; !samePython(version, want) {
 		s.log.Printf("warning: the preview runs the server function on Python %s (%s), the Lambda image on Python %s; behaviour may differ", version, py, want)
 	}
-	s.log.Printf("open-dash preview: serving %s at %s (origin auth %s)", dir, s.URL(), s.originAuth)
-	return s, nil
+	return s, nil // the caller announces it (open-dash preview prints one line: where, and how to stop)
 }
 
 // samePython reports whether the local interpreter's version (3.11.7) is the image's minor version (3.11).

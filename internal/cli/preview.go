@@ -166,7 +166,7 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "Previewing %s at %s (Ctrl-C stops)\n", dir, s.URL())
+			fmt.Fprintf(stdout, "Previewing %s at %s (origin auth %s; Ctrl-C stops)\n", dir, s.URL(), o.originAuth)
 			return s.Wait()
 		},
 	}
