@@ -131,7 +131,13 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err := newServerPermissions(ctx, name, server, dist, s, children); err != nil {
 		return nil, err
 	}
-	if err := newInvalidation(ctx, name, b, static, dist, s, children); err != nil {
+	origin := siteOrigin(b, s, dist)
+	synced, err := newSiteSync(ctx, name, b, static.bucket, origin, s, children)
+	if err != nil {
+		return nil, err
+	}
+	static.revalidated = []pulumi.Resource{synced}
+	if err := newInvalidation(ctx, name, b, static, dist, origin, s, children); err != nil {
 		return nil, err
 	}
 	site.WarmerFunctionName = pulumi.String("").ToStringOutput().ApplyT(func(string) *string { return nil }).(pulumi.StringPtrOutput)

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path"
 	"sort"
 	"strings"
 
@@ -37,24 +39,29 @@ type invalidationInput struct {
 	Paths          map[string]string `json:"paths"` // invalidation path -> content digest
 }
 
-// revalidatePaths lists the CloudFront paths of revalidate-class files with their digests. index.html is
-// also the default root object, which CloudFront caches under "/", so "/" follows its digest. A key that
-// cannot be written as an exact invalidation path is covered by its folder's wildcard, whose digest
-// combines those of every file it stands for (so a change to any of them changes it).
-func revalidatePaths(m *manifest.Manifest) map[string]string {
+// revalidatePaths lists the CloudFront paths of revalidate-class files with their digests (digestOf: the
+// digest of the bytes the bucket holds). index.html is also the default root object, which CloudFront caches
+// under "/", so "/" follows its digest. A key that cannot be written as an exact invalidation path is covered
+// by its folder's wildcard, whose digest combines those of every file it stands for (so a change to any of
+// them changes it).
+func revalidatePaths(m *manifest.Manifest, digestOf func(manifest.File) (string, error)) (map[string]string, error) {
 	paths := map[string]string{}
 	folders := map[string][]string{} // wildcard path -> "key=digest" of the files it covers
 	for _, f := range m.Files {
 		if f.Class != manifest.ClassRevalidate {
 			continue
 		}
+		digest, err := digestOf(f)
+		if err != nil {
+			return nil, err
+		}
 		if p, ok := invalidationPath(f.Key); ok {
-			paths[p] = f.SHA256
+			paths[p] = digest
 		} else {
-			folders[p] = append(folders[p], f.Key+"="+f.SHA256)
+			folders[p] = append(folders[p], f.Key+"="+digest)
 		}
 		if f.Key == RootObject {
-			paths["/"] = f.SHA256
+			paths["/"] = digest
 		}
 	}
 	for p, members := range folders {
@@ -62,7 +69,22 @@ func revalidatePaths(m *manifest.Manifest) map[string]string {
 		sum := sha256.Sum256([]byte(strings.Join(members, "\n")))
 		paths[p] = hex.EncodeToString(sum[:])
 	}
-	return paths
+	return paths, nil
+}
+
+// servedDigest is the digest of a file as the bucket holds it: the bundle's, or for a page that names the
+// site (manifest.File.SiteOrigin) that of its bytes with origin in, so a new origin invalidates it too.
+func servedDigest(b *siteBundle, origin string) func(manifest.File) (string, error) {
+	return func(f manifest.File) (string, error) {
+		if !f.SiteOrigin || origin == "" {
+			return f.SHA256, nil
+		}
+		data, err := os.ReadFile(b.path(path.Join(b.manifest.Origins.S3.Dir, f.Path)))
+		if err != nil {
+			return "", fmt.Errorf("%w; the bundle is incomplete, re-run `open-dash bundle`", err)
+		}
+		return manifest.SHA256WithOrigin(data, origin), nil
+	}
 }
 
 // invalidationPath is the CloudFront invalidation path of an S3 key. CloudFront wants non-ASCII and RFC 1738
@@ -100,10 +122,10 @@ func escapeInvalidation(s string) string {
 }
 
 func newInvalidation(ctx *pulumi.Context, name string, b *siteBundle, site *staticSite, dist *cloudfront.Distribution,
-	s *settings, opts []pulumi.ResourceOption) error {
-	paths := revalidatePaths(b.manifest)
-	if len(paths) == 0 {
-		return nil // every file is fingerprinted: a deploy never changes what a cached URL means
+	origin pulumi.StringInput, s *settings, opts []pulumi.ResourceOption) error {
+	paths, err := revalidatePaths(b.manifest, servedDigest(b, ""))
+	if err != nil || len(paths) == 0 {
+		return err // none: every file is fingerprinted, a deploy never changes what a cached URL means
 	}
 	t := &s.transform
 	role, err := newLambdaRole(ctx, name+"-invalidator", t.InvalidatorRole, t.InvalidatorBasicExecution, opts,
@@ -134,9 +156,16 @@ func newInvalidation(ctx *pulumi.Context, name string, b *siteBundle, site *stat
 	if err != nil {
 		return err
 	}
-	input := dist.ID().ToStringOutput().ApplyT(func(id string) (string, error) {
-		b, err := json.Marshal(invalidationInput{DistributionID: id, Paths: paths}) // sorted keys: stable input
-		return string(b), err
+	if origin == nil {
+		origin = pulumi.String("")
+	}
+	input := pulumi.All(dist.ID().ToStringOutput(), origin).ApplyT(func(v []any) (string, error) {
+		paths, err := revalidatePaths(b.manifest, servedDigest(b, v[1].(string)))
+		if err != nil {
+			return "", err
+		}
+		data, err := json.Marshal(invalidationInput{DistributionID: v[0].(string), Paths: paths}) // sorted keys: stable input
+		return string(data), err
 	}).(pulumi.StringOutput)
 	// After the new objects are in the bucket, or CloudFront could re-cache the old content.
 	after := append([]pulumi.Resource{allow, logs}, site.revalidated...)

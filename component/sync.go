@@ -47,12 +47,15 @@ type syncInput struct {
 	ArchiveKey    string `json:"archiveKey"`
 	Digest        string `json:"digest"`
 	GraceSeconds  int64  `json:"graceSeconds"`
+	// SiteOrigin replaces the placeholder origin in the pages that name the site (manifest.File.SiteOrigin).
+	SiteOrigin string `json:"siteOrigin,omitempty"`
 }
 
 // newSiteSync uploads the site's archive and runs the sync into bucket. It returns the sync's invocation:
-// what must finish before CloudFront is told to forget the old files.
-func newSiteSync(ctx *pulumi.Context, name string, b *siteBundle, bucket *s3.BucketV2, s *settings,
-	opts []pulumi.ResourceOption) (pulumi.Resource, error) {
+// what must finish before CloudFront is told to forget the old files. origin is the site's origin for the
+// pages that name it (nil when no page does).
+func newSiteSync(ctx *pulumi.Context, name string, b *siteBundle, bucket *s3.BucketV2, origin pulumi.StringInput,
+	s *settings, opts []pulumi.ResourceOption) (pulumi.Resource, error) {
 	a, err := sitearchive.Write(b.dir, b.manifest, archiveDir(b))
 	if err != nil {
 		return nil, fmt.Errorf("DashSite %q: %s: %w", name, b.dir, err)
@@ -110,9 +113,12 @@ func newSiteSync(ctx *pulumi.Context, name string, b *siteBundle, bucket *s3.Buc
 	if err != nil {
 		return nil, err
 	}
-	input := pulumi.All(bucket.Bucket, staging.Bucket).ApplyT(func(v []any) (string, error) {
+	if origin == nil {
+		origin = pulumi.String("")
+	}
+	input := pulumi.All(bucket.Bucket, staging.Bucket, origin).ApplyT(func(v []any) (string, error) {
 		data, err := json.Marshal(syncInput{Bucket: v[0].(string), ArchiveBucket: v[1].(string), ArchiveKey: a.Name,
-			Digest: a.Digest, GraceSeconds: int64(StaleGrace / time.Second)})
+			Digest: a.Digest, GraceSeconds: int64(StaleGrace / time.Second), SiteOrigin: v[2].(string)})
 		return string(data), err
 	}).(pulumi.StringOutput)
 	return lambda.NewInvocation(ctx, name+"-sync", with(t.Sync, &lambda.InvocationArgs{

@@ -170,6 +170,10 @@ type File struct {
 	Class        string `json:"class"`
 	Size         int64  `json:"size"`
 	SHA256       string `json:"sha256"`
+	// SiteOrigin marks a page that names the site's own origin (Dash Pages' meta tags): its bytes hold
+	// OriginPlaceholder, which the deploy and the preview replace by the origin it is served from (see
+	// WithOrigin); Size and SHA256 are those of the bundle's bytes.
+	SiteOrigin bool `json:"siteOrigin,omitempty"`
 }
 
 // ServerRoute is a URL only the server function can answer.

@@ -86,7 +86,8 @@ type Rendered struct {
 	ContentType string `json:"contentType"`
 	Kind        string `json:"kind"` // index, page, layout, dependencies, linked
 	Size        int64  `json:"size"`
-	SHA256      string `json:"sha256"` // of the bytes written, hashed by extract.py as it wrote them
+	SHA256      string `json:"sha256"`     // of the bytes written, hashed by extract.py as it wrote them
+	SiteOrigin  bool   `json:"siteOrigin"` // it names manifest.OriginPlaceholder (Dash Pages' meta tags)
 }
 
 // Copied is a file on disk (a component suite file or an asset) to serve under Key.
@@ -120,7 +121,7 @@ type Options struct {
 	Python     string
 	SourceDir  string // absolute
 	OutDir     string // absolute; rendered responses are written here
-	PublicURL  string // base URL for absolute URLs in page metadata; "" renders against http://localhost
+	PublicURL  string // base URL for absolute URLs in page metadata; "" renders against manifest.OriginPlaceholder
 	SourceMaps bool
 	// Versions names the distributions whose installed version the report must carry (besides the owners
 	// of the served component suites, always reported).

@@ -12,7 +12,8 @@ JOB_JSON: {"publicUrl": str, "sourceMaps": bool, "versions": [distribution names
            "check": [requirement lines to check before importing the app] or null,
            "specs": [requirement lines to compare with the installed versions (report's "disagree")],
            "app": {"module": str, "attribute": str, "call": bool} (--app), "timeout": seconds,
-           "bodyHashScript": the body-hash script's path below the prefix, tagged into every page}
+           "bodyHashScript": the body-hash script's path below the prefix, tagged into every page,
+           "originPlaceholder": the origin pages are rendered against without publicUrl}
 
 It talks to the Go side through the original stdout, one JSON object per line, as soon as each thing is
 known (so Go copies files while Python still works): {"event": "requirements", ...} (then it stops if
@@ -44,9 +45,12 @@ def emit(event, **fields):
 
 
 class Extractor(Access):  # noqa: F821 (access.py)
-    def __init__(self, app, out_dir, public_url, source_maps):
+    def __init__(self, app, out_dir, public_url, source_maps, placeholder="https://opendash-site-origin.invalid"):
         self.app, self.out_dir, self.source_maps = app, out_dir, source_maps
-        self.base_url = public_url or "http://localhost"
+        # Without --public-url the site's origin is known only at deploy time: pages are rendered against a
+        # placeholder origin, and the files that name it are marked for the deploy and the preview to fill in.
+        self.base_url = public_url or placeholder
+        self.placeholder_host = b"" if public_url else urllib.parse.urlsplit(placeholder).netloc.encode()
         cfg = app.config
         self.req_prefix = cfg.requests_pathname_prefix
         self.routes_prefix = cfg.routes_pathname_prefix
@@ -85,7 +89,8 @@ class Extractor(Access):  # noqa: F821 (access.py)
             fh.write(data)
         # Hashed here, from the bytes just written, so Go never reads the file back.
         self.rendered.append({"key": key, "file": file, "contentType": resp.content_type, "kind": kind,
-                              "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+                              "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                              "siteOrigin": bool(self.placeholder_host) and self.placeholder_host in data})
         self.keys.add(key)
         return True
 
@@ -300,7 +305,7 @@ def run(source, out_dir, job):
     app, entry, load_warnings = load_app(source, job, out_dir)
     import dash
 
-    ex = Extractor(app, out_dir, job.get("publicUrl") or "", bool(job.get("sourceMaps")))
+    ex = Extractor(app, out_dir, job.get("publicUrl") or "", bool(job.get("sourceMaps")), job["originPlaceholder"])
     ex.warnings.extend(load_warnings)
     disable_dev_tools(app, ex.warnings)
     if job.get("bodyHashScript"):

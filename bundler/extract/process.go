@@ -19,6 +19,7 @@ import (
 	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/bundler/output"
+	"github.com/opendash/opendash/manifest"
 )
 
 // Process is a running extract.py. Its events arrive while it runs: the requirement check first (when
@@ -56,11 +57,12 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	}
 	job, err := json.Marshal(map[string]any{
 		"publicUrl": o.PublicURL, "sourceMaps": o.SourceMaps, "versions": nonNil(o.Versions), "check": o.Check,
-		"specs":          nonNil(o.Specs),
-		"app":            map[string]any{"module": app.Module, "attribute": app.Attribute, "call": app.Call},
-		"timeout":        o.Timeout.Seconds(),
-		"bodyHashScript": bodyhash.Path(),
-		"workdirEntries": o.WorkdirEntries,
+		"specs":             nonNil(o.Specs),
+		"app":               map[string]any{"module": app.Module, "attribute": app.Attribute, "call": app.Call},
+		"timeout":           o.Timeout.Seconds(),
+		"bodyHashScript":    bodyhash.Path(),
+		"workdirEntries":    o.WorkdirEntries,
+		"originPlaceholder": manifest.OriginPlaceholder,
 	})
 	if err != nil {
 		return nil, err

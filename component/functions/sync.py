@@ -3,9 +3,11 @@
 Deployed by the DashSite component and invoked at deploy time by pulumi-aws's lambda.Invocation (lifecycle
 scope CRUD, which adds {"tf": {"action": ...}}). Input:
   {"bucket": site bucket, "archiveBucket": staging bucket, "archiveKey": "static-<digest>.zip",
-   "digest": "<digest>", "graceSeconds": N}
+   "digest": "<digest>", "graceSeconds": N, "siteOrigin": "https://<the site's domain>" (with marked pages)}
 The archive (written by component/sitearchive) holds opendash-sync.json (every object's key, content type,
-cache-control, class and MD5) and each file under site/<key>.
+cache-control, class and MD5) and each file under site/<key>. A file marked "siteOrigin" (a page whose meta
+tags name the site, known only once the distribution exists) is uploaded with the placeholder origin it was
+rendered against replaced by siteOrigin (with_site_origin), and compared by the MD5 of those bytes.
 
 One sync:
 - uploads the objects whose bytes (S3's ETag, the MD5 of a one-part upload) or headers differ, in parallel,
@@ -47,6 +49,17 @@ REPORT_KEYS = 100  # changed revalidate keys listed in the result (it is kept in
 # Tests point the client at a local endpoint.
 ENDPOINT_URL = None
 
+# The origin pages are rendered against when the site's is not known yet (manifest.OriginPlaceholder).
+PLACEHOLDER_HOST = "opendash-site-origin.invalid"
+PLACEHOLDER_ORIGIN = "https://" + PLACEHOLDER_HOST
+
+
+def with_site_origin(data, origin):
+    """A marked page's bytes as the site serves them: the placeholder origin replaced by the site's, and a bare
+    placeholder host by its host (manifest.WithOrigin does the same in Go: the preview, verify, invalidations)."""
+    host = origin.split("://", 1)[-1].split("/", 1)[0]
+    return data.replace(PLACEHOLDER_ORIGIN.encode(), origin.encode()).replace(PLACEHOLDER_HOST.encode(), host.encode())
+
 
 class SyncError(Exception):
     """The site is not fully synced; the message says what is missing and what to do."""
@@ -80,6 +93,7 @@ class Sync:
         self.archive_bucket, self.archive_key = event["archiveBucket"], event["archiveKey"]
         self.digest = event["digest"]
         self.grace = float(event.get("graceSeconds", 7 * 24 * 3600))
+        self.origin = event.get("siteOrigin") or ""
         self.state_key = "state/%s.json" % self.bucket
         self.now = time.time() if now is None else now
 
@@ -123,6 +137,7 @@ class Sync:
     def sync(self, zf, files):
         state = self.load_state()
         present = self.list_bucket()
+        files = [self.served(zf, f) for f in files]
         wanted = {f["key"]: f for f in files}
         uploads = [f for f in files if not self.unchanged(f, present.get(f["key"]), state.get(f["key"]))]
         self.upload_all(zf, uploads)
@@ -150,6 +165,22 @@ class Sync:
         return {"digest": self.digest, "files": len(files), "uploaded": len(uploads),
                 "unchanged": len(files) - len(uploads), "deleted": len(deletes), "kept": len(kept),
                 "changedRevalidate": changed[:REPORT_KEYS], "changedRevalidateCount": len(changed)}
+
+    def served(self, zf, f):
+        """The index entry of f as the bucket must hold it: a marked page's MD5 is that of its bytes with the
+        site's origin in (it changes with the origin even when the bundle does not)."""
+        if not f.get("siteOrigin"):
+            return f
+        if not self.origin:
+            raise SyncError("%s names the site's origin, but the sync was given none; deploy with the DashSite "
+                            "component of this OpenDash version" % f["key"])
+        data = self.content(zf, f)
+        return dict(f, md5=hashlib.md5(data).hexdigest())
+
+    def content(self, zf, f):
+        """f's bytes for the bucket (the caller holds the zip's lock, or reads before uploads start)."""
+        data = zf.read(FILES_PREFIX + f["key"])
+        return with_site_origin(data, self.origin) if f.get("siteOrigin") else data
 
     @staticmethod
     def unchanged(f, etag, before):
@@ -194,7 +225,7 @@ class Sync:
                 return f["key"], "not started: the sync function ran out of time"
             try:
                 with lock:
-                    data = zf.read(FILES_PREFIX + f["key"])
+                    data = self.content(zf, f)
                 digest = hashlib.md5(data)
                 if digest.hexdigest() != f["md5"]:
                     return f["key"], "the archive's bytes do not match its index (a corrupt upload)"
