@@ -52,12 +52,12 @@ type page struct {
 
 // layoutProps maps every component id in a _dash-layout tree to its props, with what the renderer fills in
 // before the first callbacks: a dcc.Location gets the loaded page's pathname, search, hash and href (Dash
-// Pages' router takes its input from one).
-func layoutProps(node any, loaded page, out map[string]map[string]any) {
+// Pages' router takes its input from one), and is listed in locations.
+func layoutProps(node any, loaded page, out map[string]map[string]any, locations map[string]bool) {
 	switch n := node.(type) {
 	case []any:
 		for _, child := range n {
-			layoutProps(child, loaded, out)
+			layoutProps(child, loaded, out, locations)
 		}
 	case map[string]any:
 		props, ok := n["props"].(map[string]any)
@@ -66,6 +66,7 @@ func layoutProps(node any, loaded page, out map[string]map[string]any) {
 		}
 		if id, ok := props["id"].(string); ok {
 			if n["type"] == "Location" && n["namespace"] == "dash_core_components" {
+				locations[id] = true
 				withURL := map[string]any{"pathname": loaded.path, "search": "", "hash": "", "href": loaded.href}
 				for k, v := range props {
 					withURL[k] = v
@@ -75,28 +76,41 @@ func layoutProps(node any, loaded page, out map[string]map[string]any) {
 			out[id] = props
 		}
 		for _, v := range props { // children, and components held by other props (a Tab's label, ...)
-			layoutProps(v, loaded, out)
+			layoutProps(v, loaded, out, locations)
 		}
 	}
 }
 
-// pickCallback returns the renderer's request for a server callback the loaded page calls by itself: not
-// prevent_initial_call, every input a component of the first layout. One whose inputs all have values there
-// comes first; else one with an input the layout leaves undefined, sent without a value as the renderer sends
-// it (a button's n_clicks before any click). False when the page calls none (every callback waits for a
-// user's action): then there is no round trip verify can make without acting for a user.
+// pickCallback returns the renderer's request for a server callback the loaded page calls by itself, every
+// input a component of the first layout: an initial call (not prevent_initial_call), or one a dcc.Location
+// sets off when it mounts with the page's URL (Dash Pages' router is prevent_initial_call, yet runs at every
+// load). One whose inputs all have values there comes first; else one with an input the layout leaves
+// undefined, sent without a value as the renderer sends it (a button's n_clicks before any click). False
+// when the page calls none (every callback waits for a user's action): then there is no round trip verify
+// can make without acting for a user.
 func pickCallback(deps []dependency, layout any, loaded page) (callbackRequest, bool) {
-	props := map[string]map[string]any{}
-	layoutProps(layout, loaded, props)
+	props, locations := map[string]map[string]any{}, map[string]bool{}
+	layoutProps(layout, loaded, props, locations)
 	for _, undefinedOK := range []bool{false, true} {
-		if req, ok := firstCallback(deps, props, undefinedOK); ok {
+		if req, ok := firstCallback(deps, props, locations, undefinedOK); ok {
 			return req, true
 		}
 	}
 	return callbackRequest{}, false
 }
 
-func firstCallback(deps []dependency, props map[string]map[string]any, undefinedOK bool) (callbackRequest, bool) {
+// urlProps are the props a dcc.Location sets when it mounts.
+var urlProps = map[string]bool{"pathname": true, "search": true, "hash": true, "href": true}
+
+func firstCallback(deps []dependency, props map[string]map[string]any, locations map[string]bool, undefinedOK bool) (callbackRequest, bool) {
+	mountedByURL := func(d dependency) bool {
+		for _, in := range d.Inputs {
+			if id, ok := in.ID.(string); ok && locations[id] && urlProps[in.Property] {
+				return true
+			}
+		}
+		return false
+	}
 	value := func(ref dependencyRef) (propValue, bool) {
 		id, ok := ref.ID.(string)
 		if !ok || strings.HasPrefix(id, "{") {
@@ -109,7 +123,7 @@ func firstCallback(deps []dependency, props map[string]map[string]any, undefined
 next:
 	for _, d := range deps {
 		if !isNull(d.ClientsideFunction) || !isNull(d.Background) || !isNull(d.Long) || len(d.Inputs) == 0 ||
-			d.PreventInitialCall {
+			d.PreventInitialCall && !mountedByURL(d) {
 			continue
 		}
 		outputs, ok := parseOutputs(d.Output)

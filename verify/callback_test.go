@@ -31,6 +31,9 @@ func TestPickCallback(t *testing.T) {
 			{"output":"x.children","inputs":[{"id":"not-dcc","property":"pathname"}]},
 			{"output":"content.children","inputs":[{"id":"url","property":"pathname"},{"id":"url","property":"search"}],"state":[{"id":"url","property":"href"}]}]`,
 			`{"output":"content.children","outputs":{"id":"content","property":"children"},"inputs":[{"id":"url","property":"pathname","value":"/app/"},{"id":"url","property":"search","value":""}],"changedPropIds":[],"state":[{"id":"url","property":"href","value":"https://example.com/app/"}]}`},
+		{"prevent_initial_call fed by a dcc.Location runs at load: Dash Pages' router", `[
+			{"output":"..content.children...store.data..","inputs":[{"id":"url","property":"pathname"}],"prevent_initial_call":true}]`,
+			`{"output":"..content.children...store.data..","outputs":[{"id":"content","property":"children"},{"id":"store","property":"data"}],"inputs":[{"id":"url","property":"pathname","value":"/app/"}],"changedPropIds":[],"state":[]}`},
 		{"prevent_initial_call is never picked: the page does not call it", `[
 			{"output":"graph.figure","inputs":[{"id":"city","property":"value"}],"prevent_initial_call":true}]`, ""},
 		{"an input the layout leaves undefined is sent without a value, as the renderer does", `[
