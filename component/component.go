@@ -87,6 +87,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
+	warnVpcEndpoints(ctx, name, site, b, s)
 	var edgeProvider *aws.Provider
 	var edgeAccount pulumi.StringOutput
 	if needsEdgeProvider(s) {
@@ -131,13 +132,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err := newServerPermissions(ctx, name, server, dist, s, children); err != nil {
 		return nil, err
 	}
-	origin := siteOrigin(b, s, dist)
-	synced, err := newSiteSync(ctx, name, b, static.bucket, origin, s, children)
-	if err != nil {
-		return nil, err
-	}
-	static.revalidated = []pulumi.Resource{synced}
-	if err := newInvalidation(ctx, name, b, static, dist, origin, s, children); err != nil {
+	if err := newSiteSync(ctx, name, b, static, dist, s, children); err != nil {
 		return nil, err
 	}
 	site.WarmerFunctionName = pulumi.String("").ToStringOutput().ApplyT(func(string) *string { return nil }).(pulumi.StringPtrOutput)
@@ -166,7 +161,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	site.Bucket = static.bucket.ToBucketV2Output()
 	site.Distribution = dist.ToDistributionOutput()
 	site.ServerFunction = server.function.ToFunctionOutput()
-	site.VerifyCommand = verifyCommand(site.Url, b.dir, site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName)
+	site.VerifyCommand = verifyCommand(site.Url, b.path("."), site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName)
 
 	return site, ctx.RegisterResourceOutputs(site, pulumi.Map{
 		"url":                site.Url,

@@ -30,6 +30,7 @@ type child struct {
 	typ, name, parent, provider string
 	custom, retainOnDelete      bool
 	dependencies                []string // URNs of explicit and input dependencies
+	replaceOnChanges            []string
 	ignoreChanges               []string
 	inputs                      resource.PropertyMap
 }
@@ -63,6 +64,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		c.parent = args.RegisterRPC.GetParent()
 		c.retainOnDelete = args.RegisterRPC.GetRetainOnDelete()
 		c.dependencies = args.RegisterRPC.GetDependencies()
+		c.replaceOnChanges = args.RegisterRPC.GetReplaceOnChanges()
 		c.ignoreChanges = args.RegisterRPC.GetIgnoreChanges()
 	}
 	m.mu.Lock()
@@ -157,6 +159,9 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"accountId": id, "arn": "arn:aws:iam::" + id + ":user/u",
 			"id": id, "userId": "AIDA"}), nil
+	}
+	if args.Token == "aws:index/getRegion:getRegion" {
+		return resource.NewPropertyMapFromMap(map[string]any{"name": region, "id": region}), nil
 	}
 	return args.Args, nil
 }

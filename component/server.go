@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/opendash/opendash/bundler/secrets"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -68,20 +69,30 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	if err != nil {
 		return nil, err
 	}
+	access, err := newDataAccess(ctx, name, role, s, opts) // policyArns, policyStatements, vpc, secrets
+	if err != nil {
+		return nil, err
+	}
+	fnOpts := plus(opts, pulumi.DependsOn(access))
 	var jobs *backgroundJobs
 	var jobsEnv pulumi.StringMap
 	if len(b.manifest.App.BackgroundCallbacks) > 0 {
-		if jobs, err = newBackgroundJobs(ctx, name, b, s, image, role, opts); err != nil {
+		if jobs, err = newBackgroundJobs(ctx, name, b, s, image, role, fnOpts); err != nil {
 			return nil, err
 		}
 		jobsEnv = jobs.serverEnv()
 	}
+	logs, err := newLogGroup(ctx, name+"-server-logs", s, t.ServerLogGroup, opts)
+	if err != nil {
+		return nil, err
+	}
 	args := imageFunctionArgs("OpenDash "+name+": the Dash app", b, s, image, role, s.timeout, jobsEnv)
+	args.LoggingConfig = loggingTo(logs)
 	// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
 	args.ReservedConcurrentExecutions = reservedConcurrency(name, s)
 	// Provisioned concurrency needs a numbered version behind an alias.
 	args.Publish = pulumi.Bool(provisionedServer(s))
-	fn, err := lambda.NewFunction(ctx, name+"-server", with(t.ServerFunction, args), opts...)
+	fn, err := lambda.NewFunction(ctx, name+"-server", with(t.ServerFunction, args), fnOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -93,10 +104,6 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		}
 		target = invokeTarget{Function: fn.Name, Qualifier: alias.Name, Arn: alias.Arn,
 			Name: pulumi.Sprintf("%s:%s", fn.Name, alias.Name)}
-	}
-	logs, err := newLogGroup(ctx, name+"-server-logs", fn.Name, s, t.ServerLogGroup, opts)
-	if err != nil {
-		return nil, err
 	}
 	if jobs != nil {
 		if err := jobs.grant(ctx, name, role, opts); err != nil {
@@ -140,6 +147,7 @@ func imageFunctionArgs(description string, b *siteBundle, s *settings, image *ec
 		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
 		Timeout:       timeout.ToIntOutput().ToIntPtrOutput(),
 		Environment:   serverEnvironment(s, env),
+		VpcConfig:     vpcConfig(s),
 	}
 }
 
@@ -150,7 +158,8 @@ func urlHost(u string) string {
 }
 
 // serverEnvironment is the user's variables plus DOMAIN_NAME when a custom domain is set, plus the
-// background job settings (jobs, nil without background callbacks). Without a custom domain the app reads
+// background job settings (jobs, nil without background callbacks), plus the secrets' ARNs (OPENDASH_SECRETS)
+// when secrets are set. Without a custom domain the app reads
 // the host from X-Forwarded-Host: the distribution's own domain here would be a dependency cycle. A
 // variable the user sets wins, except IdentityHeadersEnv: only auth.oidc may tell the handler to trust the
 // identity headers.
@@ -164,6 +173,9 @@ func serverEnvironment(s *settings, jobs pulumi.StringMap) lambda.FunctionEnviro
 	}
 	for k, v := range jobs {
 		fixed[k] = v
+	}
+	if len(s.Secrets) > 0 { // their ARNs: the functions read the values when they start
+		fixed[secrets.Env] = s.secretsEnv
 	}
 	if s.Environment == nil {
 		if len(fixed) == 0 {
@@ -206,12 +218,13 @@ func newLambdaRole(ctx *pulumi.Context, prefix string, roleT func(*iam.RoleArgs)
 	return role, nil
 }
 
-// newLogGroup creates /aws/lambda/<function> with the configured retention. Lambda would create it on the
-// first invocation with no retention at all; nothing invokes the function before this exists.
-func newLogGroup(ctx *pulumi.Context, resourceName string, functionName pulumi.StringOutput, s *settings,
-	t func(*cloudwatch.LogGroupArgs), opts []pulumi.ResourceOption) (*cloudwatch.LogGroup, error) {
+// newLogGroup creates a function's log group with the configured retention, before the function, which
+// names it in loggingConfig (see logGroupName): Lambda would otherwise create /aws/lambda/<function> on the
+// first invocation with no retention at all, also during a destroy that deleted the group first.
+func newLogGroup(ctx *pulumi.Context, resourceName string, s *settings, t func(*cloudwatch.LogGroupArgs),
+	opts []pulumi.ResourceOption) (*cloudwatch.LogGroup, error) {
 	return cloudwatch.NewLogGroup(ctx, resourceName, with(t, &cloudwatch.LogGroupArgs{
-		Name:            functionName.ApplyT(func(n string) string { return "/aws/lambda/" + n }).(pulumi.StringOutput),
+		Name:            pulumi.String(logGroupName(ctx, resourceName)),
 		RetentionInDays: s.LogRetentionDays.ToIntOutput().ToIntPtrOutput(),
 	}), opts...)
 }

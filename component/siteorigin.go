@@ -7,11 +7,11 @@ import (
 )
 
 // siteOrigin is the origin the pages that name the site get in place of manifest.OriginPlaceholder (Dash
-// Pages' og:image, twitter:url): https and the custom domain, else the distribution's domain, which exists
-// only once the distribution does (so the sync then waits for it). nil when no page names the site.
+// Pages' og:image, twitter:url), as the sync uploads them: https and the custom domain, else the
+// distribution's domain. "" when no page names the site.
 func siteOrigin(b *siteBundle, s *settings, dist *cloudfront.Distribution) pulumi.StringInput {
 	if !namesOrigin(b.manifest) {
-		return nil
+		return pulumi.String("")
 	}
 	if s.DomainName != "" {
 		return pulumi.String("https://" + s.DomainName)

@@ -13,12 +13,12 @@ type staticSite struct {
 	// lastBucketSetting is the last of the bucket-level settings made one after another; the bucket policy
 	// waits for it.
 	lastBucketSetting pulumi.Resource
-	// revalidated is what puts the revalidate-class files in the bucket (the sync, made once the site's
-	// origin is known: see siteOrigin): the invalidation waits for it.
-	revalidated []pulumi.Resource
 }
 
 func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings, opts []pulumi.ResourceOption) (*staticSite, error) {
+	if err := checkSiteLimits(name, b); err != nil {
+		return nil, err
+	}
 	t := &s.transform
 	bucket, err := s3.NewBucketV2(ctx, name+"-assets", with(t.Bucket, &s3.BucketV2Args{
 		ForceDestroy: pulumi.Bool(true), // every object comes from the bundle: nothing to lose on destroy

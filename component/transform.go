@@ -36,6 +36,8 @@ type Transform struct {
 	Image                        func(*ecrx.ImageArgs)
 	ServerRole                   func(*iam.RoleArgs)
 	ServerBasicExecution         func(*iam.RolePolicyAttachmentArgs)
+	ServerPolicyAttachment       func(*iam.RolePolicyAttachmentArgs) // each of policyArns, and the VPC access policy
+	ServerRolePolicy             func(*iam.RolePolicyArgs)           // policyStatements, and the secrets' reads
 	ServerLogGroup               func(*cloudwatch.LogGroupArgs)
 	ServerFunction               func(*lambda.FunctionArgs)
 	ServerFunctionUrl            func(*lambda.FunctionUrlArgs)
@@ -51,12 +53,6 @@ type Transform struct {
 	ServerUrlPermission          func(*lambda.PermissionArgs)              // originAuth "oac": both permissions
 	JobsBucket                   func(*s3.BucketV2Args)                    // with background callbacks
 	JobsFunction                 func(*lambda.FunctionArgs)                // with background callbacks
-	InvalidatorRole              func(*iam.RoleArgs)
-	InvalidatorBasicExecution    func(*iam.RolePolicyAttachmentArgs)
-	InvalidatorRolePolicy        func(*iam.RolePolicyArgs)
-	InvalidatorLogGroup          func(*cloudwatch.LogGroupArgs)
-	InvalidatorFunction          func(*lambda.FunctionArgs)
-	Invalidation                 func(*lambda.InvocationArgs)
 
 	// Static site sync (sync.go).
 	DeployBucket                  func(*s3.BucketV2Args)
@@ -66,7 +62,7 @@ type Transform struct {
 	SyncRolePolicy                func(*iam.RolePolicyArgs)
 	SyncLogGroup                  func(*cloudwatch.LogGroupArgs)
 	SyncFunction                  func(*lambda.FunctionArgs)
-	Sync                          func(*lambda.InvocationArgs)
+	Sync                          func(*lambda.InvocationArgs) // also invalidates what it overwrote
 
 	// Warmer.
 	WarmerRole           func(*iam.RoleArgs)

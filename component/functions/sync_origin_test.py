@@ -78,8 +78,11 @@ class SiteOriginTest(unittest.TestCase):
         self.run_sync("https://d111111abcdef8.cloudfront.net")
         self.assertEqual(self.run_sync("https://d111111abcdef8.cloudfront.net", now=60)["uploaded"], 0)
         result = self.run_sync("https://dash.example.com", now=120)  # a custom domain added later
-        self.assertEqual((result["uploaded"], result["changedRevalidate"]), (1, ["reports"]))
+        self.assertEqual(result["uploaded"], 1)
         self.assertIn(b"https://dash.example.com/reports", self.body("reports"))
+        # What CloudFront must forget (no distribution here, so it stays pending in the state): that page.
+        state = json.loads(self.client.get_object(Bucket=STAGING, Key="state/%s.json" % SITE)["Body"].read())
+        self.assertEqual(state["pending"], ["reports"])
 
     def test_no_origin_for_a_marked_page_is_a_clear_failure(self):
         with self.assertRaisesRegex(sync.SyncError, "reports names the site's origin, but the sync was given none"):
