@@ -203,7 +203,7 @@ func TestBundleOutputModes(t *testing.T) {
 	}
 
 	code, _, stderr = run("bundle", "--source", src, "--skip-install")
-	if code != 0 || !strings.Contains(stderr, "extract app") || !strings.Contains(stderr, "Bundled ") ||
+	if code != 0 || !strings.Contains(stderr, "check source") || !strings.Contains(stderr, "Bundled ") ||
 		!strings.Contains(stderr, "Next: open-dash preview --source "+src+"\n") {
 		t.Errorf("progress: exit %d, stderr %q", code, stderr)
 	}
