@@ -6,9 +6,9 @@ the app: it becomes a server route of kind "protected" with the reason, and noth
 Component-suite files are library code from installed packages: they are always static.
 
 The Access mixin also ships Flask's own static folder (/static/<file> by default) like Dash's assets. A file
-is shipped only where the app's own routing (url_map.bind(...).match(), which orders rules by weight, not by
-registration) sends its URL to the static view of its folder: an app's own route for the same prefix (plotly's
-multi-page recipe adds /static/<path:path>) answers whatever it wins, from the server.
+is shipped only where the app's own routing (url_map.bind(...).match(), which orders rules by their shape,
+then by registration) sends its URL to the static view of its folder: an app's own route for the same prefix
+(plotly's multi-page recipe adds /static/<path:path>) answers whatever it wins, from the server.
 """
 
 import os
