@@ -7,7 +7,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
-	ecrx "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -39,7 +38,7 @@ type backgroundJobs struct {
 
 // newBackgroundJobs creates the private job bucket (what jobs leave expires after a day) and the jobs
 // function, from the server's image and role.
-func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *settings, image *ecrx.Image,
+func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *settings, imageUri pulumi.StringOutput,
 	role *iam.Role, opts []pulumi.ResourceOption) (*backgroundJobs, error) {
 	t := &s.transform
 	bucket, err := s3.NewBucketV2(ctx, name+"-jobs", with(t.JobsBucket, &s3.BucketV2Args{
@@ -71,7 +70,7 @@ func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		background.EnvTimeout: s.backgroundTimeout.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 	}
 	fn, err := lambda.NewFunction(ctx, name+"-jobs", with(t.JobsFunction, imageFunctionArgs(
-		"OpenDash "+name+": the Dash app's background callback jobs", b, s, image, role, s.backgroundTimeout, env)), opts...)
+		"OpenDash "+name+": the Dash app's background callback jobs", b, s, imageUri, role, s.backgroundTimeout, env)), opts...)
 	if err != nil {
 		return nil, err
 	}

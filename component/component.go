@@ -156,7 +156,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	site.BucketName = static.bucket.Bucket
 	site.ServerFunctionName = server.function.Name
 	site.ServerFunctionUrl = server.url.FunctionUrl
-	site.ImageUri = server.image.ImageUri
+	site.ImageUri = server.imageUri
 	site.Bucket = static.bucket.ToBucketV2Output()
 	site.Distribution = dist.ToDistributionOutput()
 	site.ServerFunction = server.function.ToFunctionOutput()
