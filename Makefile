@@ -65,7 +65,7 @@ install:
 clean:
 	rm -rf $(BIN)
 
-# ---- The opendash provider plugin: DashSite for YAML, TypeScript, Python (see README) ----
+# ---- The opendash provider plugin: DashSite for YAML, TypeScript, Python (see docs/other-languages.md) ----
 PULUMI         ?= pulumi
 PLUGIN         ?= $(BIN)/pulumi-resource-opendash
 # Pulumi plugin versions must be semver: a v-tag from `git describe` without its "v", else 0.1.0-dev.
