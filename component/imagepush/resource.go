@@ -6,9 +6,11 @@
 package imagepush
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -211,16 +213,20 @@ func progress(ctx context.Context) *lineWriter {
 	return &lineWriter{emit: logger.InfoStatus}
 }
 
-// lineWriter hands each complete line written to it to emit.
+// lineWriter hands each complete line written to it to emit. The builder writes from several goroutines
+// at once (layers upload in parallel), so writes are serialised.
 type lineWriter struct {
 	emit func(string)
+	mu   sync.Mutex
 	buf  []byte
 }
 
 func (w *lineWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.buf = append(w.buf, b...)
 	for {
-		i := strings.IndexByte(string(w.buf), '\n')
+		i := bytes.IndexByte(w.buf, '\n')
 		if i < 0 {
 			return len(b), nil
 		}
