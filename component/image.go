@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/blang/semver"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/component/imagepush"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
@@ -49,20 +50,26 @@ func builderFor(s *settings) imageBuilder {
 }
 
 // resolveImageBuilder checks imageBuilder and baseImage and returns imageBuilder with its default.
-func resolveImageBuilder(name string, args *DashSiteArgs) (string, error) {
+func resolveImageBuilder(dashSite string, args *DashSiteArgs) (string, error) {
 	switch args.ImageBuilder {
 	case "", ImageBuilderNative:
+		if args.BaseImage != "" {
+			if _, err := name.ParseReference(args.BaseImage); err != nil {
+				return "", fmt.Errorf("DashSite %q: baseImage %q is not an image reference (REGISTRY/REPOSITORY:TAG or "+
+					"REGISTRY/REPOSITORY@sha256:DIGEST): %w", dashSite, args.BaseImage, err)
+			}
+		}
 		return ImageBuilderNative, nil
 	case ImageBuilderDocker:
 		if args.BaseImage != "" {
 			return "", fmt.Errorf("DashSite %q: baseImage (%s) is for imageBuilder %q; with %q the bundle's "+
-				"Dockerfile names the base: drop baseImage or use imageBuilder %q", name, args.BaseImage,
+				"Dockerfile names the base: drop baseImage or use imageBuilder %q", dashSite, args.BaseImage,
 				ImageBuilderNative, ImageBuilderDocker, ImageBuilderNative)
 		}
 		return ImageBuilderDocker, nil
 	}
 	return "", fmt.Errorf("DashSite %q: imageBuilder %q is neither %q (build without Docker, the default) nor %q "+
-		"(build with the Docker daemon)", name, args.ImageBuilder, ImageBuilderNative, ImageBuilderDocker)
+		"(build with the Docker daemon)", dashSite, args.ImageBuilder, ImageBuilderNative, ImageBuilderDocker)
 }
 
 // dockerImage is awsx's repository and image: the Docker daemon builds the bundle's Dockerfile.

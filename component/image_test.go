@@ -225,6 +225,7 @@ func TestImageBuilderArguments(t *testing.T) {
 		{"native explicitly", DashSiteArgs{ImageBuilder: ImageBuilderNative}, nil},
 		{"base image", DashSiteArgs{BaseImage: "mirror.example.com/lambda/python@sha256:" + strings.Repeat("a", 64)}, nil},
 		{"unknown builder", DashSiteArgs{ImageBuilder: "podman"}, []string{`"podman"`, "native", "docker"}},
+		{"bad base image", DashSiteArgs{BaseImage: "Mirror/Python 3.11"}, []string{"baseImage", `"Mirror/Python 3.11"`, "@sha256:"}},
 		{"base image with docker", DashSiteArgs{ImageBuilder: ImageBuilderDocker, BaseImage: "mirror/python:3.11"},
 			[]string{"baseImage", "Dockerfile", "native"}},
 	}
