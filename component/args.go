@@ -129,7 +129,8 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"Turns the warmer off unless warmer is true. At most reservedConcurrency when that is set. Default: 0 (none).")
 	an.Describe(&a.WafRateLimit, "Attach an AWS WAF web ACL that blocks an IP address sending more than this "+
 		"many requests in 5 minutes (at least 10). Costs about $6 a month plus $0.60 per million requests. "+
-		"Default: no web ACL.")
+		"Default: "+fmt.Sprint(DefaultBasicAuthWafRateLimit)+" with auth.basic (it slows password guessing), "+
+		"otherwise no web ACL; 0 turns it off.")
 	an.Describe(&a.BackgroundTimeout, "Timeout in seconds, 1 to 900, of the jobs function that runs the app's "+
 		"background callbacks (created only when the bundle has some): a job longer than this ends with an error "+
 		"in the browser. Each job is billed for the time it runs.")
@@ -222,7 +223,8 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if err := checkPlainInt(name, args.ReservedConcurrency, reservedConcurrencyRange); err != nil {
 		return nil, err
 	}
-	if err := checkPlainInt(name, args.WafRateLimit, wafRateLimitRange); err != nil {
+	s.WafRateLimit = wafRateLimit(args)
+	if err := checkPlainInt(name, s.WafRateLimit, wafRateLimitRange); err != nil {
 		return nil, err
 	}
 	if err := checkPlainInt(name, args.BackgroundTimeout, backgroundTimeoutRange); err != nil {

@@ -19,8 +19,10 @@ type OidcAuthArgs struct {
 	ClientId            pulumi.StringInput `pulumi:"clientId"`
 	ClientSecret        pulumi.StringInput `pulumi:"clientSecret,optional" provider:"secret"`
 	Scopes              []string           `pulumi:"scopes,optional"`
+	AllowedEmails       []string           `pulumi:"allowedEmails,optional"`
 	AllowedEmailDomains []string           `pulumi:"allowedEmailDomains,optional"`
 	AllowedGroups       []string           `pulumi:"allowedGroups,optional"`
+	AllowAnyUser        bool               `pulumi:"allowAnyUser,optional"`
 }
 
 func (a *OidcAuthArgs) Annotate(an infer.Annotator) {
@@ -33,10 +35,15 @@ func (a *OidcAuthArgs) Annotate(an infer.Annotator) {
 		"clients). A public client with PKCE needs none. It goes into a Secrets Manager secret in us-east-1 "+
 		"that the edge function reads at run time, never into the function's code.")
 	an.Describe(&a.Scopes, "Scopes to ask for. Default: openid email.")
-	an.Describe(&a.AllowedEmailDomains, "Only users whose verified email is in one of these domains may enter "+
-		"(or who are in one of allowedGroups). Default: every user the provider signs in.")
-	an.Describe(&a.AllowedGroups, "Only users in one of these groups (the ID token's cognito:groups or groups "+
-		"claim) may enter (or whose email is in allowedEmailDomains).")
+	an.Describe(&a.AllowedEmails, "Users whose verified email (email_verified true) is one of these, in lower "+
+		"case, may enter. Set at least one of allowedEmails, allowedEmailDomains and allowedGroups (a user "+
+		"matching any of them enters), or allowAnyUser.")
+	an.Describe(&a.AllowedEmailDomains, "Users whose verified email (email_verified true) is in one of these "+
+		"lower-case domains may enter.")
+	an.Describe(&a.AllowedGroups, "Users in one of these groups (the ID token's cognito:groups or groups claim) may enter.")
+	an.Describe(&a.AllowAnyUser, "Admit everyone the provider signs in, instead of allow-lists: with Google, "+
+		"every Google account; with a Cognito pool open to sign-up, anyone who signs up. Default: false (an "+
+		"allow-list is required).")
 }
 
 // check refuses plain mistakes now; issuer and clientId may be outputs, checked when known.
@@ -51,8 +58,8 @@ func (a *OidcAuthArgs) check(name string) error {
 }
 
 func (a *OidcAuthArgs) config(issuer, clientID string) edgeoidc.Config {
-	return edgeoidc.Config{Issuer: issuer, ClientID: clientID, Scopes: a.Scopes,
-		AllowedEmailDomains: a.AllowedEmailDomains, AllowedGroups: a.AllowedGroups}
+	return edgeoidc.Config{Issuer: issuer, ClientID: clientID, Scopes: a.Scopes, AllowedEmails: a.AllowedEmails,
+		AllowedEmailDomains: a.AllowedEmailDomains, AllowedGroups: a.AllowedGroups, AllowAnyUser: a.AllowAnyUser}
 }
 
 // newOidcEdge deploys the sign-in function in us-east-1, its configuration baked into the package.
@@ -71,9 +78,15 @@ func newOidcEdge(ctx *pulumi.Context, name string, e *edge, s *settings, opts []
 		}
 		secretArn, deps = secret.arn, secret.ready
 	}
-	code := pulumi.All(o.Issuer, o.ClientId, secretArn).ApplyT(func(v []any) (pulumi.Archive, error) {
+	key, err := newSessionKey(ctx, name, role, e, opts)
+	if err != nil {
+		return nil, err
+	}
+	deps = append(deps, key.ready...)
+	code := pulumi.All(o.Issuer, o.ClientId, secretArn, key.arn, key.version).ApplyT(func(v []any) (pulumi.Archive, error) {
 		cfg := o.config(v[0].(string), v[1].(string))
 		cfg.ClientSecretArn = v[2].(string)
+		cfg.SessionKeyArn, cfg.SessionKeyVersion = v[3].(string), v[4].(string)
 		if err := cfg.Check(); err != nil {
 			return nil, fmt.Errorf("DashSite %q: auth.oidc: %w", name, err)
 		}

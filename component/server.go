@@ -119,11 +119,15 @@ func urlHost(u string) string {
 // serverEnvironment is the user's variables plus DOMAIN_NAME when a custom domain is set, plus the
 // background job settings (jobs, nil without background callbacks). Without a custom domain the app reads
 // the host from X-Forwarded-Host: the distribution's own domain here would be a dependency cycle. A
-// variable the user sets wins.
+// variable the user sets wins, except IdentityHeadersEnv: only auth.oidc may tell the handler to trust the
+// identity headers.
 func serverEnvironment(s *settings, jobs pulumi.StringMap) lambda.FunctionEnvironmentPtrInput {
 	fixed := pulumi.StringMap{}
 	if s.DomainName != "" {
 		fixed["DOMAIN_NAME"] = pulumi.String(s.DomainName)
+	}
+	if s.Auth != nil && s.Auth.Oidc != nil {
+		fixed[IdentityHeadersEnv] = pulumi.String("oidc")
 	}
 	for k, v := range jobs {
 		fixed[k] = v
@@ -141,7 +145,9 @@ func serverEnvironment(s *settings, jobs pulumi.StringMap) lambda.FunctionEnviro
 			out[k] = v
 		}
 		for k, v := range user {
-			out[k] = v
+			if k != IdentityHeadersEnv {
+				out[k] = v
+			}
 		}
 		return out
 	}).(pulumi.StringMapOutput)
