@@ -248,6 +248,16 @@ func TestServerImageLifecycle(t *testing.T) {
 		}
 	}
 
+	// pulumi refresh keeps the state as it is.
+	read, err := s.Read(p.ReadRequest{ID: created.ID, Urn: imageURN, Properties: state,
+		Inputs: serverImageInputs(dir, repo, "sha256:s1", registryPassword)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read.ID != created.ID || read.Properties.Get("digest").AsString() != digest {
+		t.Errorf("refresh: id %q, digest %v; want the state unchanged", read.ID, read.Properties.Get("digest"))
+	}
+
 	// Same source, new token, another checkout path, another Python: no change.
 	same := serverImageInputs("/elsewhere/server-functions/default", repo, "sha256:s1", "token-of-the-next-run")
 	same = same.Set("python", property.New("python3"))
