@@ -135,7 +135,8 @@ func (nativeImage) image(ctx *pulumi.Context, name string, b *siteBundle, s *set
 		return pulumi.StringOutput{}, fmt.Errorf("DashSite %q: reading the server function folder %s: %w", name, dir, err)
 	}
 	repo, err := ecr.NewRepository(ctx, name+"-server-repo", with(t.ImageRepository, &ecr.RepositoryArgs{
-		ForceDelete: pulumi.Bool(true), // images are rebuilt from the bundle: destroy must not stall on them
+		ForceDelete:        pulumi.Bool(true),        // images are rebuilt from the bundle: destroy must not stall on them
+		ImageTagMutability: pulumi.String("MUTABLE"), // the live tag moves to each new image
 	}), opts...)
 	if err != nil {
 		return pulumi.StringOutput{}, err

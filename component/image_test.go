@@ -35,6 +35,9 @@ func TestNativeImage(t *testing.T) {
 	if f := repo.inputs["forceDelete"]; !f.IsBool() || !f.BoolValue() {
 		t.Errorf("repository forceDelete = %v, want true (destroy must not stall on images)", f)
 	}
+	if m := repo.str("imageTagMutability"); m != "MUTABLE" {
+		t.Errorf("repository imageTagMutability = %q, want MUTABLE (the live tag moves)", m)
+	}
 	img := d.one(t, imagepush.Token, "site-server-image")
 	want, err := folderDigest(serverDir)
 	if err != nil {
