@@ -65,14 +65,14 @@ func (a *OidcAuthArgs) config(issuer, clientID string) edgeoidc.Config {
 // newOidcEdge deploys the sign-in function in us-east-1, its configuration baked into the package.
 func newOidcEdge(ctx *pulumi.Context, name string, e *edge, s *settings, opts []pulumi.ResourceOption) (*lambda.Function, error) {
 	o := s.Auth.Oidc
-	role, err := newLambdaRole(ctx, name+"-edge-auth", nil, nil, opts, "edgelambda.amazonaws.com", "lambda.amazonaws.com")
+	role, err := newLambdaRole(ctx, name+"-edge-auth", nil, nil, retainEdge(opts, s), "edgelambda.amazonaws.com", "lambda.amazonaws.com")
 	if err != nil {
 		return nil, err
 	}
 	secretArn := pulumi.String("").ToStringOutput()
 	var deps []pulumi.Resource
 	if o.ClientSecret != nil {
-		secret, err := newClientSecret(ctx, name, role, e, o.ClientSecret, opts)
+		secret, err := newClientSecret(ctx, name, role, e, o.ClientSecret, s, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +114,7 @@ func newOidcEdge(ctx *pulumi.Context, name string, e *edge, s *settings, opts []
 		Timeout:     pulumi.Int(5), // the viewer-request maximum
 		// Kept on delete unless deleteEdgeFunction, like the signer: Lambda refuses the delete while CloudFront
 		// still has replicas, hours after the distribution lets go, which would fail `pulumi destroy`.
-	}, plus(opts, pulumi.Provider(e.provider), pulumi.DependsOn(deps), pulumi.RetainOnDelete(!s.DeleteEdgeFunction))...)
+	}, plus(retainEdge(opts, s), pulumi.Provider(e.provider), pulumi.DependsOn(deps))...)
 }
 
 // clientSecret is the Secrets Manager secret holding the OIDC client secret.
@@ -126,7 +126,7 @@ type clientSecret struct {
 // newClientSecret stores value (a Pulumi secret: encrypted in the state) in us-east-1, where the edge
 // function's replicas read it, and lets the function's role read that one secret.
 func newClientSecret(ctx *pulumi.Context, name string, role *iam.Role, e *edge, value pulumi.StringInput,
-	opts []pulumi.ResourceOption) (*clientSecret, error) {
+	s *settings, opts []pulumi.ResourceOption) (*clientSecret, error) {
 	secret, err := secretsmanager.NewSecret(ctx, name+"-oidc-client-secret", &secretsmanager.SecretArgs{
 		Description: pulumi.String("OpenDash " + name + ": the OpenID Connect client secret, read by the edge sign-in function"),
 	}, plus(opts, pulumi.Provider(e.provider))...)
@@ -143,7 +143,7 @@ func newClientSecret(ctx *pulumi.Context, name string, role *iam.Role, e *edge, 
 	policy, err := iam.NewRolePolicy(ctx, name+"-edge-auth-secret", &iam.RolePolicyArgs{
 		Role:   role.Name,
 		Policy: policyOf(secret.Arn, readSecretPolicy),
-	}, opts...)
+	}, retainEdge(opts, s)...) // a role is deleted only once its policies are
 	if err != nil {
 		return nil, err
 	}

@@ -121,6 +121,9 @@ func TestOidcClientSecret(t *testing.T) {
 		t.Fatal(d.err)
 	}
 	arn := edgeSecret(t, d, "site-oidc-client-secret", plain, "site-edge-auth-secret")
+	if !d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").retainOnDelete {
+		t.Error("the secret read policy is deleted while the kept role still has it: IAM would refuse the role's deletion later")
+	}
 	code := d.one(t, "aws:lambda/function:Function", "site-edge-auth").inputs["code"].ArchiveValue().Assets["config.json"]
 	if cfg := code.(*resourceasset.Asset).Text; !strings.Contains(cfg, `"clientSecretArn": "`+arn+`"`) {
 		t.Errorf("config.json = %s, want the secret's ARN", cfg)
@@ -148,8 +151,12 @@ func TestOidcAuthRetainedOnDelete(t *testing.T) {
 		if d.err != nil {
 			t.Fatalf("%s, deleteEdgeFunction %v: %v", tt.originAuth, tt.del, d.err)
 		}
-		if got := d.one(t, "aws:lambda/function:Function", "site-edge-auth").retainOnDelete; got != !tt.del {
-			t.Errorf("%s, deleteEdgeFunction %v: retainOnDelete = %v", tt.originAuth, tt.del, got)
+		for _, name := range []string{"site-edge-auth", "site-edge-auth-role", "site-edge-auth-basic-execution"} {
+			for _, c := range d.children {
+				if c.name == name && c.retainOnDelete != !tt.del {
+					t.Errorf("%s, deleteEdgeFunction %v: %s %s retainOnDelete = %v", tt.originAuth, tt.del, c.typ, name, c.retainOnDelete)
+				}
+			}
 		}
 	}
 }

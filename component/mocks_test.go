@@ -35,6 +35,7 @@ type child struct {
 	version                     string // the plugin version the resource asked for
 	custom, retainOnDelete      bool
 	dependencies                []string // URNs of explicit and input dependencies
+	replaceOnChanges            []string
 	ignoreChanges               []string
 	inputs                      resource.PropertyMap
 }
@@ -69,6 +70,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		c.retainOnDelete = args.RegisterRPC.GetRetainOnDelete()
 		c.dependencies = args.RegisterRPC.GetDependencies()
 		c.version = args.RegisterRPC.GetVersion()
+		c.replaceOnChanges = args.RegisterRPC.GetReplaceOnChanges()
 		c.ignoreChanges = args.RegisterRPC.GetIgnoreChanges()
 	}
 	m.mu.Lock()

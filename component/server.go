@@ -43,7 +43,12 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		}
 		jobsEnv = jobs.serverEnv()
 	}
+	logs, err := newLogGroup(ctx, name+"-server-logs", s, t.ServerLogGroup, opts)
+	if err != nil {
+		return nil, err
+	}
 	args := imageFunctionArgs("OpenDash "+name+": the Dash app", b, s, imageUri, role, s.timeout, jobsEnv)
+	args.LoggingConfig = loggingTo(logs)
 	// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
 	args.ReservedConcurrentExecutions = reservedConcurrency(name, s)
 	// Provisioned concurrency needs a numbered version behind an alias.
@@ -60,10 +65,6 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		}
 		target = invokeTarget{Function: fn.Name, Qualifier: alias.Name, Arn: alias.Arn,
 			Name: pulumi.Sprintf("%s:%s", fn.Name, alias.Name)}
-	}
-	logs, err := newLogGroup(ctx, name+"-server-logs", fn.Name, s, t.ServerLogGroup, opts)
-	if err != nil {
-		return nil, err
 	}
 	if jobs != nil {
 		if err := jobs.grant(ctx, name, role, opts); err != nil {
@@ -173,12 +174,13 @@ func newLambdaRole(ctx *pulumi.Context, prefix string, roleT func(*iam.RoleArgs)
 	return role, nil
 }
 
-// newLogGroup creates /aws/lambda/<function> with the configured retention. Lambda would create it on the
-// first invocation with no retention at all; nothing invokes the function before this exists.
-func newLogGroup(ctx *pulumi.Context, resourceName string, functionName pulumi.StringOutput, s *settings,
-	t func(*cloudwatch.LogGroupArgs), opts []pulumi.ResourceOption) (*cloudwatch.LogGroup, error) {
+// newLogGroup creates a function's log group with the configured retention, before the function, which
+// names it in loggingConfig (see logGroupName): Lambda would otherwise create /aws/lambda/<function> on the
+// first invocation with no retention at all, also during a destroy that deleted the group first.
+func newLogGroup(ctx *pulumi.Context, resourceName string, s *settings, t func(*cloudwatch.LogGroupArgs),
+	opts []pulumi.ResourceOption) (*cloudwatch.LogGroup, error) {
 	return cloudwatch.NewLogGroup(ctx, resourceName, with(t, &cloudwatch.LogGroupArgs{
-		Name:            functionName.ApplyT(func(n string) string { return "/aws/lambda/" + n }).(pulumi.StringOutput),
+		Name:            pulumi.String(logGroupName(ctx, resourceName)),
 		RetentionInDays: s.LogRetentionDays.ToIntOutput().ToIntPtrOutput(),
 	}), opts...)
 }
