@@ -177,6 +177,9 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{"userName": "AWS", "password": ecrPassword,
 			"authorizationToken": "QVdTOg==", "proxyEndpoint": "https://" + account + ".dkr.ecr." + region + ".amazonaws.com"}), nil
 	}
+	if args.Token == "aws:index/getRegion:getRegion" {
+		return resource.NewPropertyMapFromMap(map[string]any{"name": region, "id": region}), nil
+	}
 	return args.Args, nil
 }
 

@@ -39,6 +39,8 @@ type Transform struct {
 	ImageLifecyclePolicy         func(*ecr.LifecyclePolicyArgs) // imageBuilder "native"
 	ServerRole                   func(*iam.RoleArgs)
 	ServerBasicExecution         func(*iam.RolePolicyAttachmentArgs)
+	ServerPolicyAttachment       func(*iam.RolePolicyAttachmentArgs) // each of policyArns, and the VPC access policy
+	ServerRolePolicy             func(*iam.RolePolicyArgs)           // policyStatements, and the secrets' reads
 	ServerLogGroup               func(*cloudwatch.LogGroupArgs)
 	ServerFunction               func(*lambda.FunctionArgs)
 	ServerFunctionUrl            func(*lambda.FunctionUrlArgs)

@@ -114,8 +114,9 @@ func TestSchemaMetadata(t *testing.T) {
 	if got := sortedKeys(s.Resources); !reflect.DeepEqual(got, []string{component.Token, imagepush.Token}) || len(s.Functions) != 0 {
 		t.Errorf("want the resources DashSite and ServerImage and no functions; resources %v", got)
 	}
-	// The only types are the auth argument's, in the index module beside the component.
-	wantTypes := []string{"opendash:index:Auth", "opendash:index:BasicAuth", "opendash:index:OidcAuth"}
+	// The only types are the auth, secrets and vpc arguments', in the index module beside the component.
+	wantTypes := []string{"opendash:index:Auth", "opendash:index:BasicAuth", "opendash:index:OidcAuth",
+		"opendash:index:Secret", "opendash:index:Vpc"}
 	if got := sortedKeys(s.Types); !reflect.DeepEqual(got, wantTypes) {
 		t.Errorf("types %v, want %v", got, wantTypes)
 	}
