@@ -148,9 +148,10 @@ func (nativeImage) image(ctx *pulumi.Context, name string, b *siteBundle, s *set
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}
-	// The repository as parent: the token comes from the provider (region, profile, role) that made it.
-	token := ecr.GetAuthorizationTokenOutput(ctx, ecr.GetAuthorizationTokenOutputArgs{RegistryId: repo.RegistryId},
-		pulumi.Parent(repo))
+	// The repository as parent: the token comes from the provider (region, profile, role) that made it, for
+	// that provider's own registry, where the repository is. Asked without the repository's outputs, so it is
+	// known in a preview too (an unknown secret input would be one more unknown for mocks to echo back).
+	token := ecr.GetAuthorizationTokenOutput(ctx, ecr.GetAuthorizationTokenOutputArgs{}, pulumi.Parent(repo))
 	var img serverImage
 	err = ctx.RegisterResource(imagepush.Token, name+"-server-image", pulumi.Map{
 		"sourceDigest":     pulumi.String(digest),

@@ -154,8 +154,8 @@ func TestRegistryCredentials(t *testing.T) {
 			if !strings.Contains(c.Provider, "::deployer::") {
 				t.Errorf("ECR token asked through %q, want the component's provider", c.Provider)
 			}
-			if c.Args["registryId"].StringValue() != account {
-				t.Errorf("ECR token for registry %v, want the repository's %s", c.Args["registryId"], account)
+			if _, ok := c.Args["registryId"]; ok {
+				t.Errorf("ECR token for registry %v, want the provider's own (the repository's)", c.Args["registryId"])
 			}
 		}
 	}
