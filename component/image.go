@@ -1,13 +1,7 @@
 package component
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -16,6 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/component/imagepush"
+	"github.com/opendash/opendash/serverimage"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	ecrx "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -170,8 +165,9 @@ func (nativeImage) image(ctx *pulumi.Context, name string, b *siteBundle, s *set
 	return img.ImageUri, nil
 }
 
-// sourceDigest digests the server function folder at program time: the ServerImage's sourceDigest.
-var sourceDigest = folderDigest
+// sourceDigest digests the server function folder at program time (everything the image builder reads
+// from it, not its files' times): the ServerImage's sourceDigest. Tests replace it.
+var sourceDigest = serverimage.SourceDigest
 
 // devVersion is the plugin version of a build that names no release: what `make install-plugin` installs
 // from an untagged checkout.
@@ -218,45 +214,6 @@ func requiredVersion() string {
 		return v
 	}
 	return ""
-}
-
-// folderDigest is a digest of every file under dir: its slash path, whether it is executable, and its
-// bytes, in path order. Symbolic links count by their target's path.
-func folderDigest(dir string) (string, error) {
-	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil || d.IsDir() {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if info.Mode()&fs.ModeSymlink != 0 {
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(h, "L %s\x00%s\x00", filepath.ToSlash(rel), target)
-			return nil
-		}
-		fmt.Fprintf(h, "F %s\x00%t\x00%d\x00", filepath.ToSlash(rel), info.Mode()&0o111 != 0, info.Size())
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(h, f)
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // annotateImage documents imageBuilder and baseImage.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opendash/opendash/component/imagepush"
 	"github.com/opendash/opendash/manifest"
+	"github.com/opendash/opendash/serverimage"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -39,7 +40,7 @@ func TestNativeImage(t *testing.T) {
 		t.Errorf("repository imageTagMutability = %q, want MUTABLE (the live tag moves)", m)
 	}
 	img := d.one(t, imagepush.Token, "site-server-image")
-	want, err := folderDigest(serverDir)
+	want, err := serverimage.SourceDigest(serverDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func TestImageBuilderArguments(t *testing.T) {
 func TestSourceDigest(t *testing.T) {
 	digest := func(dir string) string {
 		t.Helper()
-		d, err := folderDigest(filepath.Join(dir, "server-functions", "default"))
+		d, err := serverimage.SourceDigest(filepath.Join(dir, "server-functions", "default"))
 		if err != nil {
 			t.Fatal(err)
 		}

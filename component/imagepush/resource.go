@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/opendash/opendash/serverimage"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
@@ -172,7 +173,7 @@ func (r *ServerImage) push(ctx context.Context, in Args) (State, error) {
 	if builder == nil {
 		builder = defaultBuilder
 	}
-	img, err := builder.Build(ctx, BuildOptions{Dir: in.Dir, Architecture: in.Architecture,
+	img, err := builder.Build(ctx, serverimage.BuildOptions{Dir: in.Dir, Architecture: in.Architecture,
 		PythonVersion: in.PythonVersion, BaseImage: in.BaseImage, Python: in.Python, Log: log})
 	if err != nil {
 		return State{}, fmt.Errorf("building the server image from %s: %w", in.Dir, err)
@@ -182,7 +183,7 @@ func (r *ServerImage) push(ctx context.Context, in Args) (State, error) {
 		auth = &authn.Basic{Username: in.RegistryUsername, Password: in.RegistryPassword}
 	}
 	tag := Tag(img.Digest)
-	pushed, err := builder.Push(ctx, img, PushOptions{Repository: repo, Tag: tag, Auth: auth, Log: log})
+	pushed, err := builder.Push(ctx, img, serverimage.PushOptions{Repository: repo, Tag: tag, Auth: auth, Log: log})
 	if err != nil {
 		return State{}, fmt.Errorf("pushing the server image to %s: %w", repo, err)
 	}
@@ -205,7 +206,7 @@ func (r *ServerImage) push(ctx context.Context, in Args) (State, error) {
 }
 
 // defaultBuilder is the plugin's image builder.
-var defaultBuilder Builder = missingBuilder{}
+var defaultBuilder Builder = library{}
 
 // progress writes the builder's progress lines as the resource's status in the engine's display.
 func progress(ctx context.Context) *lineWriter {
