@@ -2,7 +2,6 @@ package provider
 
 import (
 	"encoding/json"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,23 +28,10 @@ func TestServerImageThroughTheEngine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s is set but the Pulumi CLI is not on PATH", engineTestEnv)
 	}
-	out, err := exec.Command("python3", "-c", "import sys, pip; print(sys.executable, '%d.%d' % sys.version_info[:2])").Output()
-	if err != nil {
-		t.Skipf("python3 with pip is needed: the image builder runs pip in the bundling Python (%v)", err)
-	}
-	python, minor, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-
-	host := imagetest.InProcess(t, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, "/v2/site/") {
-				if u, pw, ok := r.BasicAuth(); !ok || u != "AWS" || !strings.HasPrefix(pw, "token-") {
-					w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-					http.Error(w, "unauthorized", http.StatusUnauthorized)
-					return
-				}
-			}
-			h.ServeHTTP(w, r)
-		})
+	python, minor := bundlingPython(t)
+	// Any "token-..." password, as ECR takes any fresh token: each run's differs.
+	host := privateRegistry(t, func(user, password string) bool {
+		return user == registryUser && strings.HasPrefix(password, "token-")
 	})
 	base := imagetest.PushBase(t, host+"/lambda/python", minor, false)
 	repo := host + "/site"

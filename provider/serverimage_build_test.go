@@ -1,11 +1,8 @@
 package provider
 
 import (
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -23,23 +20,8 @@ import (
 // pushed with the given credentials to a private repository of an in-process registry. Then an asset edit:
 // the update pushes the one changed layer, not the image.
 func TestServerImageBuildsAndPushes(t *testing.T) {
-	out, err := exec.Command("python3", "-c", "import sys, pip; print(sys.executable, '%d.%d' % sys.version_info[:2])").Output()
-	if err != nil {
-		t.Skipf("python3 with pip is needed: the image builder runs pip in the bundling Python (%v)", err)
-	}
-	python, minor, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-	host := imagetest.InProcess(t, func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, "/v2/site-server-repo/") {
-				if u, pw, ok := r.BasicAuth(); !ok || u != registryUser || pw != registryPassword {
-					w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-					http.Error(w, "unauthorized", http.StatusUnauthorized)
-					return
-				}
-			}
-			h.ServeHTTP(w, r)
-		})
-	})
+	python, minor := bundlingPython(t)
+	host := privateRegistry(t, thisRunsToken)
 	base := imagetest.PushBase(t, host+"/lambda/python", minor, false)
 	wheels := t.TempDir()
 	imagetest.WriteWheel(t, wheels, imagetest.WheelSpec{Name: "tinylib", Version: "1.0",

@@ -7,10 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,7 +20,6 @@ import (
 	"github.com/blang/semver"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -30,6 +28,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/opendash/opendash/component/imagepush"
 	"github.com/opendash/opendash/serverimage"
+	"github.com/opendash/opendash/serverimage/imagetest"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -128,21 +127,40 @@ func folderLayer(dir string) (v1.Layer, error) {
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
 }
 
-// privateRegistry is go-containerregistry's in-process registry behind basic auth, as ECR is behind its
-// token: a push without the right credentials fails.
-func privateRegistry(t *testing.T) string {
+// privateRegistry is go-containerregistry's in-process registry where every repository but the bases'
+// (lambda/...) needs basic auth that accept takes, as ECR needs its token while AWS's public base needs none.
+// It answers on 127.0.0.1, which go-containerregistry speaks plain HTTP to.
+func privateRegistry(t *testing.T, accept func(user, password string) bool) string {
 	t.Helper()
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, pw, ok := r.BasicAuth(); !ok || u != registryUser || pw != registryPassword {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://") // 127.0.0.1:PORT: plain HTTP, as go-containerregistry treats loopback
+	return imagetest.InProcess(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasPrefix(r.URL.Path, "/v2/lambda/") {
+				if u, pw, ok := r.BasicAuth(); !ok || !accept(u, pw) {
+					w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+					http.Error(w, "unauthorized", http.StatusUnauthorized)
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+}
+
+// thisRunsToken accepts the test's one user and password.
+func thisRunsToken(user, password string) bool {
+	return user == registryUser && password == registryPassword
+}
+
+// bundlingPython is python3 (resolved to its executable) and its minor version, or skips the test: the image
+// builder runs pip and the bytecode compiler in the bundling Python.
+func bundlingPython(t *testing.T) (python, minor string) {
+	t.Helper()
+	out, err := exec.Command("python3", "-c", "import sys, pip; print(sys.executable, '%d.%d' % sys.version_info[:2])").Output()
+	if err != nil {
+		t.Skipf("python3 with pip is needed: the image builder runs pip in the bundling Python (%v)", err)
+	}
+	python, minor, _ = strings.Cut(strings.TrimSpace(string(out)), " ")
+	return python, minor
 }
 
 // serverImageInputs are the ServerImage's inputs as the engine sends them (credentials secret).
@@ -196,7 +214,7 @@ func tagged(t *testing.T, repo, tag string) string {
 // path and the Python never make a diff; a new source updates the image in place and moves the live tag;
 // a failed build fails the update and leaves the registry's live image as it was.
 func TestServerImageLifecycle(t *testing.T) {
-	repo := privateRegistry(t) + "/site-server-repo"
+	repo := privateRegistry(t, thisRunsToken) + "/site-server-repo"
 	dir := t.TempDir()
 	write := func(body string) {
 		if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte(body), 0o644); err != nil {
