@@ -1,7 +1,8 @@
 // Package provider serves the DashSite component (package component) to every Pulumi language as the
 // `opendash` provider plugin. It owns what only the plugin needs: the package's name, version and metadata,
 // the language settings of the generated SDKs, and the schema. It adds no behaviour: Construct runs
-// component.NewDashSite, the same constructor Go programs call.
+// component.NewDashSite, the same constructor Go programs call, and the custom resource ServerImage
+// (package imagepush), which DashSite registers in every language, Go included, pushes the server image.
 package provider
 
 import (
@@ -9,9 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/blang/semver"
-	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/component"
+	"github.com/opendash/opendash/component/imagepush"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
@@ -22,25 +22,19 @@ const Name = "opendash"
 // Repository is the source of the plugin and the base of the Go SDK's import path.
 const Repository = "https://github.com/opendash/opendash"
 
-// devVersion is what the plugin reports when bundler.Version is not a semantic version (a `git describe`
-// of an untagged commit, say): Pulumi requires plugin versions to be semver.
-const devVersion = "0.1.0-dev"
+// Version is the plugin's version: component.PluginVersion, the version DashSite registers its
+// ServerImage with, so that a program's ServerImage is served by the plugin it was built with.
+func Version() string { return component.PluginVersion() }
 
-// Version is the plugin's version: bundler.Version (set with -ldflags -X, like the CLI's) without a leading
-// "v", or 0.1.0-dev when that is not a semantic version.
-func Version() string {
-	v := strings.TrimPrefix(bundler.Version, "v")
-	if _, err := semver.Parse(v); err != nil {
-		return devVersion
-	}
-	return v
-}
+// New builds the provider: the component DashSite, inferred from component.NewDashSite's tagged
+// argument and output structs, and the resource ServerImage with the plugin's image builder.
+func New() (p.Provider, error) { return build(&imagepush.ServerImage{}) }
 
-// New builds the provider: one component, DashSite, inferred from component.NewDashSite's tagged
-// argument and output structs.
-func New() (p.Provider, error) {
+// build is New with a given ServerImage controller (tests give it a fake image builder).
+func build(serverImage *imagepush.ServerImage) (p.Provider, error) {
 	prov, err := infer.NewProviderBuilder().
 		WithComponents(infer.ComponentF(component.NewDashSite)).
+		WithResources(infer.Resource(serverImage)).
 		WithDisplayName("OpenDash").
 		WithDescription("Deploy a Plotly Dash app to AWS: static files in a private S3 bucket and the app in a "+
 			"container Lambda behind one CloudFront distribution, from an OpenDash bundle.").
