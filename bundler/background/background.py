@@ -140,17 +140,22 @@ class _LambdaManagerMixin:
         # With cache_by, as with Dash's managers, a stored result of the same key is the answer at once.
         self.store.delete("progress/%s.json" % key)
         if slot is False:  # the poll reports it as the callback's error, as Dash shows any other
-            self._finish(job, key, "failed", self._error(
-                "this site already runs %d background jobs, the most it runs at once (the component's "
-                "backgroundConcurrency); try again when one has finished" % self.concurrency, ""))
+            self._refuse(job, "this site already runs %d background jobs, the most it runs at once (the "
+                         "component's backgroundConcurrency); try again when one has finished" % self.concurrency)
             return job
         try:
             self.invoker.invoke({"type": EVENT_TYPE, "job": job})
         except Exception as err:  # the poll then reports it as the callback's error
             traceback.print_exc()
             self._release(slot)
-            self._finish(job, key, "failed", self._error("starting the background job failed: %s" % err, ""))
+            self._refuse(job, "starting the background job failed: %s" % err)
         return job
+
+    def _refuse(self, job, msg):
+        """Records a start that did not happen as this job's error, not under the cache key: with cache_by a
+        result there is kept and answers every later run of the same inputs, and a refusal is not a result."""
+        self.store.put("refused/%s.json" % job, _encode(self._error(msg, "")))
+        self.store.put("state/%s.json" % job, _encode({"state": "failed", "at": self.clock()}))
 
     # -- the concurrency cap: slot/<i>/<generation> leases, created only if absent
 
@@ -205,7 +210,8 @@ class _LambdaManagerMixin:
         name = "result/%s.json" % key
         value = _decode(self.store.get(name))
         if value is None:
-            return self._overdue(key, job)
+            refused = _decode(self.store.get("refused/%s.json" % job)) if job else None
+            return refused if refused is not None else self._overdue(key, job)
         if self.cache_by is None:
             self.store.delete(name)
         self.store.delete("progress/%s.json" % key)

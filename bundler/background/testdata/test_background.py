@@ -202,6 +202,30 @@ class ManagerTest(unittest.TestCase):
         again = front.call_job_fn("ck-cached", front.func_registry[key], [1], {})
         self.assertEqual(front.get_result("ck-cached", again), "done 1", "a cached result answers at once")
 
+    def test_a_refused_start_is_not_cached_under_cache_by(self):
+        """With cache_by (Dash's memoization, e.g. cache_by=[lambda: launch_uid]) a result stays under its cache
+        key. A start refused at the cap, or whose invoke failed, is this job's error only: once a slot is free,
+        the same inputs run again rather than meet the old refusal."""
+        for cause in ("cap", "invoke"):
+            with self.subTest(cause=cause):
+                store = folder_store(self)
+                key = self._register(slow)
+                front = self.make(store, RecordingInvoker(fail=cause == "invoke"), cache_by=[lambda: "v1"],
+                                  concurrency=1)
+                if cause == "cap":
+                    busy = front.call_job_fn("ck-busy", front.func_registry[key], [0], {})
+                refused = front.call_job_fn("ck-memo", front.func_registry[key], [1], {})
+                self.assertFalse(front.job_running(refused))
+                self.assertIn(front.error_key, front.get_result("ck-memo", refused))
+                if cause == "cap":
+                    self.assertEqual(self.make(store).run_job(busy)["state"], "done")
+                front.invoker.fail = False
+                again = front.call_job_fn("ck-memo", front.func_registry[key], [1], {})
+                self.assertIs(front.get_result("ck-memo", again), front.UNDEFINED, "the refusal was cached")
+                self.assertTrue(front.job_running(again))
+                self.assertEqual(self.make(store).run_job(again)["state"], "done")
+                self.assertEqual(front.get_result("ck-memo", again), "done 1")
+
     def test_invoke_failure_is_the_callbacks_error(self):
         store = folder_store(self)
         key = self._register(slow)
