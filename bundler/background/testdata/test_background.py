@@ -285,6 +285,50 @@ class ManagerTest(unittest.TestCase):
         with mock.patch.object(store, "list", lambda prefix: []):
             self.assertFalse(racer._take_slot("racer"), "slot/0/0 exists: creating it again must fail")
 
+    def test_a_slot_whose_job_never_started_is_free_after_the_start_grace(self):
+        """Lambda drops an event that waited START_GRACE in its queue (throttled: the account's concurrency
+        used up), so a lease whose job has not started by then never will be: the slot is free again then,
+        not a whole job timeout later (15 minutes in which the cap refused every start)."""
+        store = folder_store(self)
+        key = self._register(slow)
+        front = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1)
+        front.call_job_fn("ck-dropped", front.func_registry[key], [1], {})  # its event is never delivered
+        later = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1,
+                                   clock=lambda: time.time() + bg.START_GRACE + bg.SLOT_MARGIN_S + 1)
+        taken = later.call_job_fn("ck-next", later.func_registry[key], [2], {})
+        self.assertEqual([e["job"] for e in later.invoker.events], [taken])
+
+    def test_a_started_job_keeps_its_slot_for_its_own_timeout(self):
+        """Once a job runs, its slot is held until the job's own timeout has passed (plus the margin), even for
+        a manager whose timeout is shorter (a deploy lowered backgroundTimeout while the job ran)."""
+        store = folder_store(self)
+        release = threading.Event()
+
+        def waits(set_progress, n):
+            release.wait(10)
+            return n
+
+        key = self._register(waits)
+        front = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1)
+        job = front.call_job_fn("ck-waits", front.func_registry[key], [1], {})
+        runner = threading.Thread(target=bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1).run_job,
+                                  args=(job,))
+        runner.start()
+        self.addCleanup(runner.join)
+        self.addCleanup(release.set)
+        deadline = time.time() + 5
+        while _decode_state(store, job) != "running" and time.time() < deadline:
+            time.sleep(0.02)
+        for timeout in (900, 60):
+            later = bg.manager_class()(store, RecordingInvoker(), timeout, concurrency=1,
+                                       clock=lambda: time.time() + 600)
+            self.assertIs(later._take_slot("racer"), False, "timeout %d: a running job's slot was taken" % timeout)
+        much_later = bg.manager_class()(store, RecordingInvoker(), 60, concurrency=1,
+                                        clock=lambda: time.time() + 900 + bg.SLOT_MARGIN_S + 1)
+        self.assertTrue(much_later._take_slot("next"), "the slot stays taken after the job's timeout")
+        release.set()
+        runner.join()
+
     def test_context_that_cannot_cross_is_dropped(self):
         store = folder_store(self)
         key = self._register(slow)
@@ -292,6 +336,11 @@ class ManagerTest(unittest.TestCase):
         job = front.call_job_fn("ck-y", front.func_registry[key], [1], {"args": {"a": "1"}, "lock": threading.Lock()})
         request = json.loads(store.get("job/%s.json" % job))
         self.assertEqual(request["context"], {"args": {"a": "1"}})
+
+
+def _decode_state(store, job):
+    raw = store.get("state/%s.json" % job)
+    return json.loads(raw)["state"] if raw else None
 
 
 class PartsTest(unittest.TestCase):
