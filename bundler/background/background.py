@@ -38,6 +38,9 @@ CANCEL_CHECK_S = 1.0
 SLOT_MARGIN_S = 60
 # Beside its lease slot/<i>/<generation>, a job that started marks slot/<i>/<generation>-running-<its timeout>.
 RUNNING = "-running-"
+# Between Lambda taking an event from its queue and the job's start: a cold start of the image and the app's
+# load, retried inside the invocation when it passes Lambda's 10 s for INIT.
+COLD_START_S = 60
 
 
 class Stopped(Exception):
@@ -164,8 +167,8 @@ class _LambdaManagerMixin:
     def _take_slot(self, job):
         """The name of the lease taken on a free slot for job; None without a cap; False when every slot is
         taken. A slot's lease is its highest generation, live until its job can no longer be running: a job
-        that has not started within START_GRACE never will (Lambda drops an event queued that long), one that
-        started ends within its own timeout (its running mark names it). Past that the next generation is
+        that has not started within START_GRACE (and a cold start) never will (Lambda drops an event queued
+        that long), one that started ends within its own timeout (its running mark names it). Past that the next generation is
         created, which only one of two racing starts can do."""
         if not self.concurrency:
             return None
@@ -186,7 +189,7 @@ class _LambdaManagerMixin:
         for slot in range(self.concurrency):
             gen, leased = newest.get(slot, (-1, 0))
             started, timeout = running.get((slot, gen), (None, 0))
-            live_until = started + timeout if started is not None else leased + START_GRACE
+            live_until = started + timeout if started is not None else leased + START_GRACE + COLD_START_S
             if gen >= 0 and now < live_until + SLOT_MARGIN_S:
                 continue
             name = "slot/%d/%d" % (slot, gen + 1)

@@ -294,7 +294,7 @@ class ManagerTest(unittest.TestCase):
         front = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1)
         front.call_job_fn("ck-dropped", front.func_registry[key], [1], {})  # its event is never delivered
         later = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1,
-                                   clock=lambda: time.time() + bg.START_GRACE + bg.SLOT_MARGIN_S + 1)
+                                   clock=lambda: time.time() + bg.START_GRACE + bg.COLD_START_S + bg.SLOT_MARGIN_S + 1)
         taken = later.call_job_fn("ck-next", later.func_registry[key], [2], {})
         self.assertEqual([e["job"] for e in later.invoker.events], [taken])
 
