@@ -168,8 +168,8 @@ class _LambdaManagerMixin:
         """The name of the lease taken on a free slot for job; None without a cap; False when every slot is
         taken. A slot's lease is its highest generation, live until its job can no longer be running: a job
         that has not started within START_GRACE (and a cold start) never will (Lambda drops an event queued
-        that long), one that started ends within its own timeout (its running mark names it). Past that the next generation is
-        created, which only one of two racing starts can do."""
+        that long), one that started ends within its own timeout (its running mark names it). Past that the
+        next generation is created, which only one of two racing starts can do."""
         if not self.concurrency:
             return None
         newest, running = {}, {}  # slot -> (highest generation, its time); (slot, generation) -> (time, timeout)
