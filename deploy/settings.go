@@ -31,6 +31,10 @@ type Options struct {
 	PreviewOnly bool // show the plan and stop
 	NoVerify    bool // skip `open-dash verify` after the deploy
 
+	// Plugin is an executable that serves the opendash Pulumi plugin when started as pulumi-resource-opendash
+	// (the open-dash CLI passes itself); "" looks for an installed plugin (see plugin.go).
+	Plugin string
+
 	Log      io.Writer // progress and questions (stderr)
 	Terminal bool      // Log is a terminal: counters are redrawn in place
 	// Confirm asks a yes/no question; nil answers no (the caller then needs Yes).

@@ -37,9 +37,15 @@ func (o *stackOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.json, "json", false, "print a machine-readable result on stdout")
 }
 
-// prepare fills what every stack command needs: the writers and the question asker.
+// Executable is the open-dash executable that runs, when it also serves the opendash Pulumi plugin (set by
+// cmd/open-dash): deploy, destroy and status hand it to the engine as that plugin. "" (tests running the CLI
+// in-process) makes them look for an installed plugin.
+var Executable string
+
+// prepare fills what every stack command needs: the writers, the question asker and the opendash plugin.
 func (o *stackOptions) prepare(stdin io.Reader, stderr io.Writer) {
 	o.Log = stderr
+	o.Plugin = Executable
 	o.Terminal = isTerminal(stderr)
 	if o.Yes {
 		return
