@@ -4,8 +4,9 @@ BIN     ?= bin
 PYTHON  ?= python3
 # tools/sdkgen is its own Go module (Pulumi's code generators stay out of the library's dependencies).
 SDKGEN  ?= tools/sdkgen
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/opendash/opendash/bundler.Version=$(VERSION)
+# The one version (package version): `git describe` of a vX.Y.Z tag; nothing stamped without one (0.1.0-dev).
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)
+LDFLAGS := -X github.com/opendash/opendash/version.Stamped=$(VERSION)
 
 .PHONY: setup test test-sdks test-integration bench bench-server build install clean
 
@@ -68,7 +69,7 @@ clean:
 # ---- The opendash provider plugin: DashSite for YAML, TypeScript, Python (see docs/other-languages.md) ----
 PULUMI         ?= pulumi
 PLUGIN         ?= $(BIN)/pulumi-resource-opendash
-# Pulumi plugin versions must be semver: a v-tag from `git describe` without its "v", else 0.1.0-dev.
+# What the plugin reports (version.Plugin): VERSION without its "v", else 0.1.0-dev.
 PLUGIN_VERSION ?= $(or $(patsubst v%,%,$(filter v%,$(VERSION))),0.1.0-dev)
 SDK_LANGUAGES  ?= nodejs python
 SDK_OUT        ?= $(BIN)/sdk
@@ -81,7 +82,7 @@ schema:
 
 ## plugin: build the provider plugin into bin/pulumi-resource-opendash
 plugin:
-	$(GO) build -ldflags "-X github.com/opendash/opendash/bundler.Version=$(PLUGIN_VERSION)" -o $(PLUGIN) ./cmd/pulumi-resource-opendash
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(PLUGIN) ./cmd/pulumi-resource-opendash
 
 ## install-plugin: install bin/pulumi-resource-opendash as resource plugin opendash $(PLUGIN_VERSION) (needs pulumi)
 install-plugin: plugin

@@ -9,9 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/blang/semver"
-	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/component"
+	"github.com/opendash/opendash/version"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
@@ -22,19 +21,8 @@ const Name = "opendash"
 // Repository is the source of the plugin and the base of the Go SDK's import path.
 const Repository = "https://github.com/opendash/opendash"
 
-// devVersion is what the plugin reports when bundler.Version is not a semantic version (a `git describe`
-// of an untagged commit, say): Pulumi requires plugin versions to be semver.
-const devVersion = "0.1.0-dev"
-
-// Version is the plugin's version: bundler.Version (set with -ldflags -X, like the CLI's) without a leading
-// "v", or 0.1.0-dev when that is not a semantic version.
-func Version() string {
-	v := strings.TrimPrefix(bundler.Version, "v")
-	if _, err := semver.Parse(v); err != nil {
-		return devVersion
-	}
-	return v
-}
+// Version is the plugin's semantic version (version.Plugin): the release it was built from, or 0.1.0-dev.
+func Version() string { return version.Plugin() }
 
 // New builds the provider: one component, DashSite, inferred from component.NewDashSite's tagged
 // argument and output structs.
@@ -48,6 +36,7 @@ func New() (p.Provider, error) {
 		WithHomepage(Repository).
 		WithRepository(Repository).
 		WithLicense("Apache-2.0").
+		WithPluginDownloadURL(version.PluginDownloadURL).
 		WithPublisher("OpenDash").
 		WithLanguageMap(languages()).
 		Build()
