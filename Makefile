@@ -74,11 +74,22 @@ PLUGIN_VERSION ?= $(or $(patsubst v%,%,$(filter v%,$(VERSION))),0.1.0-dev)
 SDK_LANGUAGES  ?= nodejs python
 SDK_OUT        ?= $(BIN)/sdk
 
-.PHONY: schema plugin install-plugin sdks
+.PHONY: schema policy release plugin install-plugin sdks
 
 ## schema: regenerate schema.json from the Go types (GetSchema in-process; no Pulumi CLI needed)
 schema:
 	$(GO) test ./provider -run '^TestSchema$$' -count=1 -update
+
+## policy: regenerate docs/deployer-policy-*.json (the deploying identity's IAM policy) from deployerpolicy's table
+policy:
+	$(GO) test ./deployerpolicy -run '^TestDocsPolicy$$' -count=1 -update
+
+## release: the release archives in dist/: open-dash and pulumi-resource-opendash for linux, darwin and windows
+##          on amd64 and arm64 (plain go build, -trimpath, the version of `git describe` stamped), each in
+##          <name>-v<version>-<os>-<arch>.tar.gz as Pulumi's plugin installer expects, and a checksums file.
+##          make test builds this machine's platform only (tools/release's test).
+release:
+	$(GO) run ./tools/release -out dist
 
 ## plugin: build the provider plugin into bin/pulumi-resource-opendash
 plugin:
