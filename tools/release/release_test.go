@@ -2,10 +2,7 @@ package main
 
 import (
 	"archive/tar"
-	"bufio"
 	"compress/gzip"
-	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -16,11 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opendash/opendash/internal/plugintest"
 	"github.com/opendash/opendash/version"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 // TestReleaseHostPlatform runs the release for this machine's platform only (make release builds all
@@ -103,13 +97,13 @@ func TestReleaseHostPlatform(t *testing.T) {
 	}
 
 	plugin := extractOnly(t, filepath.Join(r.Out, want[2]), bin)
-	info, schema := askPlugin(t, plugin)
-	if info != wantVersion {
-		t.Errorf("the plugin reports version %q to the engine, want %q", info, wantVersion)
+	info := plugintest.Ask(t, plugin)
+	if info.Version != wantVersion {
+		t.Errorf("the plugin reports version %q to the engine, want %q", info.Version, wantVersion)
 	}
-	if schema.Version != wantVersion || schema.PluginDownloadURL != version.PluginDownloadURL {
+	if info.SchemaVersion != wantVersion || info.PluginDownloadURL != version.PluginDownloadURL {
 		t.Errorf("the plugin's schema has version %q and pluginDownloadURL %q, want %q and %q",
-			schema.Version, schema.PluginDownloadURL, wantVersion, version.PluginDownloadURL)
+			info.SchemaVersion, info.PluginDownloadURL, wantVersion, version.PluginDownloadURL)
 	}
 }
 
@@ -188,50 +182,4 @@ func extractOnly(t *testing.T, archive, dir string) string {
 		t.Errorf("%s holds more than %s", archive, name)
 	}
 	return path
-}
-
-// pluginSchema is the part of the schema the release sets.
-type pluginSchema struct {
-	Version           string `json:"version"`
-	PluginDownloadURL string `json:"pluginDownloadURL"`
-}
-
-// askPlugin starts a plugin binary as the Pulumi engine does (it prints the port it serves on) and asks
-// it for its version (GetPluginInfo) and its schema.
-func askPlugin(t *testing.T, plugin string) (string, pluginSchema) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, plugin)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	port, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("%s printed no port: %v", plugin, err)
-	}
-	conn, err := grpc.NewClient("127.0.0.1:"+strings.TrimSpace(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	client := pulumirpc.NewResourceProviderClient(conn)
-	info, err := client.GetPluginInfo(ctx, &emptypb.Empty{})
-	if err != nil {
-		t.Fatalf("GetPluginInfo: %v", err)
-	}
-	resp, err := client.GetSchema(ctx, &pulumirpc.GetSchemaRequest{})
-	if err != nil {
-		t.Fatalf("GetSchema: %v", err)
-	}
-	var schema pluginSchema
-	if err := json.Unmarshal([]byte(resp.Schema), &schema); err != nil {
-		t.Fatalf("GetSchema: %v", err)
-	}
-	return info.Version, schema
 }
