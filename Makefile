@@ -8,7 +8,7 @@ SDKGEN  ?= tools/sdkgen
 VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)
 LDFLAGS := -X github.com/opendash/opendash/version.Stamped=$(VERSION)
 
-.PHONY: setup test test-sdks test-integration bench bench-server build install clean
+.PHONY: setup test test-sdks test-integration bench bench-server bench-sync build install clean
 
 ## setup: download Go modules and check the Python modules the artifact tests use
 setup:
@@ -54,6 +54,11 @@ bench:
 bench-server:
 	@test -n "$(OPENDASH_TEST_PYTHON)" || (echo "set OPENDASH_TEST_PYTHON to a Python that can import dash"; exit 2)
 	$(GO) test -run '^$$' -bench ServerSinglePage -benchtime 15x -count 1 ./bundler/
+
+## bench-sync: issue 24's large site (20,000 files and one of 100 MB) synced against moto on loopback:
+##        seconds and peak memory of a first sync, a sync with nothing to do and one with two changes
+bench-sync:
+	PYTHONDONTWRITEBYTECODE=1 $(PYTHON) component/functions/sync_bench.py --files 20000 --big-mb 100
 
 ## build: the open-dash CLI into bin/
 build:

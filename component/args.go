@@ -69,7 +69,9 @@ type DashSiteArgs struct {
 
 	Auth *AuthArgs `pulumi:"auth,optional"`
 
-	BackgroundTimeout pulumi.IntInput `pulumi:"backgroundTimeout,optional"`
+	BackgroundTimeout             pulumi.IntInput `pulumi:"backgroundTimeout,optional"`
+	BackgroundConcurrency         pulumi.IntInput `pulumi:"backgroundConcurrency,optional"`
+	BackgroundReservedConcurrency pulumi.IntInput `pulumi:"backgroundReservedConcurrency,optional"`
 
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
@@ -113,7 +115,8 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.HostedZoneId, "Route 53 hosted zone that holds domainName.")
 	an.Describe(&a.Warmer, "Keep server instances warm with a scheduled warmer Lambda. Default: on when the "+
 		"bundle has a warmer function and provisionedConcurrency is 0 (provisioned instances are always warm).")
-	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm, 1 to 100.")
+	an.Describe(&a.WarmerConcurrency, "How many server instances the warmer keeps warm, 1 to 100; with "+
+		"reservedConcurrency at most reservedConcurrency - 1, so a visitor always finds an instance free.")
 	an.SetDefault(&a.WarmerConcurrency, DefaultWarmerConcurrency)
 	an.Describe(&a.ReservedConcurrency, "Cap on the server function's concurrent instances (Lambda reserved "+
 		"concurrency), so stray traffic cannot run up the bill or starve other functions; requests over it get "+
@@ -126,20 +129,29 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"Turns the warmer off unless warmer is true. At most reservedConcurrency when that is set. Default: 0 (none).")
 	an.Describe(&a.WafRateLimit, "Attach an AWS WAF web ACL that blocks an IP address sending more than this "+
 		"many requests in 5 minutes (at least 10). Costs about $6 a month plus $0.60 per million requests. "+
-		"Default: no web ACL.")
+		"Default: "+fmt.Sprint(DefaultBasicAuthWafRateLimit)+" with auth.basic (it slows password guessing), "+
+		"otherwise no web ACL; 0 turns it off.")
 	an.Describe(&a.BackgroundTimeout, "Timeout in seconds, 1 to 900, of the jobs function that runs the app's "+
 		"background callbacks (created only when the bundle has some): a job longer than this ends with an error "+
 		"in the browser. Each job is billed for the time it runs.")
 	an.SetDefault(&a.BackgroundTimeout, DefaultBackgroundTimeout)
-	an.Describe(&a.EdgeLogRetentionDays, "Create the Lambda@Edge signer's log groups "+
-		"(/aws/lambda/us-east-1.<function>) with this retention, in days, in every region of edgeLogRegions. "+
+	an.Describe(&a.BackgroundConcurrency, "The most background callback jobs that run at once, 1 to 1000: a start "+
+		"beyond it gets the callback's error in the browser, so a public site cannot run unbounded 15-minute jobs.")
+	an.SetDefault(&a.BackgroundConcurrency, DefaultBackgroundConcurrency)
+	an.Describe(&a.BackgroundReservedConcurrency, "Reserved concurrency of the jobs function: instances kept for "+
+		"jobs out of the account's concurrency pool (so the server keeps the rest), at least backgroundConcurrency. "+
+		"Default: none (a new account has 10 concurrent executions in all, too few to reserve from).")
+	an.Describe(&a.EdgeLogRetentionDays, "Create the log groups of the Lambda@Edge functions (the signer, and "+
+		"the auth.oidc sign-in; /aws/lambda/us-east-1.<function>) with this retention, in days, in every region of "+
+		"edgeLogRegions. "+
 		"Without it Lambda@Edge creates them on first use in each region that runs the function, keeps the "+
 		"logs forever and leaves them behind on destroy. Default: unset (no groups created).")
 	an.Describe(&a.EdgeLogRegions, "Regions for edgeLogRetentionDays. Default: the regions with CloudFront "+
 		"regional edge caches, where origin-request functions run.")
-	an.Describe(&a.DeleteEdgeFunction, "Delete the Lambda@Edge function with the stack. Off by default: AWS "+
+	an.Describe(&a.DeleteEdgeFunction, "Delete the Lambda@Edge functions with the stack. Off by default: AWS "+
 		"refuses the delete until CloudFront's replicas are gone, hours after the distribution, so `pulumi "+
-		"destroy` would fail; instead the function is left in us-east-1 (it costs nothing unused) to delete by hand later.")
+		"destroy` would fail; instead each function is left in us-east-1 with its IAM role (they cost nothing "+
+		"unused) to delete by hand later.")
 	annotateOriginAuth(a, an)
 	an.Describe(&a.Auth, "Sign-in in front of the whole site, checked at CloudFront's edge before its cache: "+
 		"static files and callbacks alike. Default: none, the site is public.")
@@ -154,6 +166,7 @@ type settings struct {
 	// may come from other resources, so they are checked again once known).
 	timeout, warmerConcurrency pulumi.IntOutput
 	backgroundTimeout          pulumi.IntOutput
+	backgroundConcurrency      pulumi.IntOutput
 }
 
 // resolve checks the plain arguments and fills defaults; name prefixes error messages.
@@ -216,20 +229,18 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if err := checkPlainInt(name, args.ReservedConcurrency, reservedConcurrencyRange); err != nil {
 		return nil, err
 	}
-	if err := checkPlainInt(name, args.WafRateLimit, wafRateLimitRange); err != nil {
+	s.WafRateLimit = wafRateLimit(args)
+	if err := checkPlainInt(name, s.WafRateLimit, wafRateLimitRange); err != nil {
 		return nil, err
 	}
 	if err := checkPlainInt(name, args.BackgroundTimeout, backgroundTimeoutRange); err != nil {
 		return nil, err
 	}
-	if err := checkProvisioned(name, args); err != nil {
+	if err := checkBackgroundConcurrency(name, args); err != nil {
 		return nil, err
 	}
-	warm, okWarm := args.WarmerConcurrency.(pulumi.Int)
-	capped, okCap := args.ReservedConcurrency.(pulumi.Int)
-	if okWarm && okCap && warm > capped && s.warmerAsked() {
-		return nil, fmt.Errorf("DashSite %q: warmerConcurrency %d is above reservedConcurrency %d: the extra warm-up "+
-			"calls would only be throttled; lower warmerConcurrency or raise reservedConcurrency", name, warm, capped)
+	if err := checkProvisioned(name, args); err != nil {
+		return nil, err
 	}
 	if err := args.Auth.check(name); err != nil {
 		return nil, err
@@ -255,8 +266,12 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if s.BackgroundTimeout == nil {
 		s.BackgroundTimeout = pulumi.Int(DefaultBackgroundTimeout)
 	}
+	if s.BackgroundConcurrency == nil {
+		s.BackgroundConcurrency = pulumi.Int(DefaultBackgroundConcurrency)
+	}
 	s.timeout = checkedInt(name, s.Timeout, timeoutRange)
 	s.backgroundTimeout = checkedInt(name, s.BackgroundTimeout, backgroundTimeoutRange)
+	s.backgroundConcurrency = checkedInt(name, s.BackgroundConcurrency, backgroundConcurrencyRange)
 	s.warmerConcurrency = checkedInt(name, s.WarmerConcurrency, warmerConcurrencyRange)
 	return s, nil
 }
@@ -306,7 +321,7 @@ func checkedInt(name string, in pulumi.IntInput, r intRange) pulumi.IntOutput {
 }
 
 // MaxNameLength is the longest component name whose derived AWS names all fit: Pulumi appends "-" and 7
-// random characters, and the longest derived name, "<name>-edge-signer-role-1234567" (also -invalidator-role),
+// random characters, and the longest derived name, "<name>-edge-signer-role-1234567",
 // is an IAM role name, at most 64 characters.
 const MaxNameLength = 64 - len("-edge-signer-role") - 8
 

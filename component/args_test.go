@@ -52,7 +52,14 @@ func TestBadInput(t *testing.T) {
 		{"zero reserved concurrency", &DashSiteArgs{BundleDir: testBundle, ReservedConcurrency: pulumi.Int(0)},
 			[]string{"reservedConcurrency is 0", "refuse every request"}},
 		{"more warm instances than the cap", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(5),
-			ReservedConcurrency: pulumi.Int(3)}, []string{"warmerConcurrency 5 is above reservedConcurrency 3"}},
+			ReservedConcurrency: pulumi.Int(3)}, []string{"warmerConcurrency 5 leaves no instance of reservedConcurrency 3",
+			"at most reservedConcurrency - 1 (2)", "warmer to false"}},
+		{"warm instances taking the whole cap", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(3),
+			ReservedConcurrency: pulumi.Int(3)}, []string{"warmerConcurrency 3 leaves no instance of reservedConcurrency 3"}},
+		{"the default warmer and a cap of one", &DashSiteArgs{BundleDir: testBundle, ReservedConcurrency: pulumi.Int(1)},
+			[]string{"warmerConcurrency 1 leaves no instance of reservedConcurrency 1"}},
+		{"the whole cap from an output", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(2),
+			ReservedConcurrency: pulumi.Int(2).ToIntOutput()}, []string{"warmerConcurrency 2 leaves no instance of reservedConcurrency 2"}},
 		{"too many warm instances", &DashSiteArgs{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(101)},
 			[]string{"warmerConcurrency is 101", "1..100"}},
 		{"too many warm instances from an output", &DashSiteArgs{BundleDir: testBundle,
@@ -100,8 +107,8 @@ func TestComponentNames(t *testing.T) {
 	}
 	// The longest accepted name gives AWS names within their limits (auto-naming adds 8 characters).
 	long := strings.Repeat("a", MaxNameLength)
-	limits := map[string]int{long + "-edge-signer-role": 64, long + "-invalidator-role": 64, long + "-server-role": 64,
-		long + "-warmer-role": 64, long + "-edge-signer": 64, long + "-invalidator": 64, long + "-assets": 63,
+	limits := map[string]int{long + "-edge-signer-role": 64, long + "-sync-role": 64, long + "-server-role": 64,
+		long + "-warmer-role": 64, long + "-edge-signer": 64, long + "-sync": 64, long + "-assets": 63,
 		long + "-warmer-schedule": 64, long + "-forwarded-host": 64, long + "-assets-oac": 64}
 	for n, limit := range limits {
 		if len(n)+8 > limit {
@@ -126,6 +133,21 @@ func TestBundlerFailureNamesTheSource(t *testing.T) {
 	d := deploy(t, &DashSiteArgs{Source: "myapp"})
 	if d.err == nil || !strings.Contains(d.err.Error(), "bundling myapp") || !strings.Contains(d.err.Error(), "create_app is missing") {
 		t.Fatalf("error = %v, want the source and the bundler's cause", d.err)
+	}
+}
+
+// TestWarmerWithinTheCap: a warmer that leaves an instance free deploys; a cap of one is fine without one.
+func TestWarmerWithinTheCap(t *testing.T) {
+	off := false
+	noWarmer := copyBundle(t, func(m *manifest.Manifest) { m.Origins.Warmer = nil })
+	for _, args := range []*DashSiteArgs{
+		{BundleDir: testBundle, WarmerConcurrency: pulumi.Int(2), ReservedConcurrency: pulumi.Int(3)},
+		{BundleDir: testBundle, ReservedConcurrency: pulumi.Int(1), Warmer: &off},
+		{BundleDir: noWarmer, ReservedConcurrency: pulumi.Int(1)},
+	} {
+		if d := deploy(t, args); d.err != nil {
+			t.Errorf("warmer %v, reserved %v: %v", args.WarmerConcurrency, args.ReservedConcurrency, d.err)
+		}
 	}
 }
 
@@ -154,7 +176,7 @@ func TestArm64Bundle(t *testing.T) {
 	}
 }
 
-func TestBundleWithoutRevalidatedFilesNeedsNoInvalidator(t *testing.T) {
+func TestBundleWithoutIndexHasNoRootObject(t *testing.T) {
 	dir := copyBundle(t, func(m *manifest.Manifest) {
 		var kept []manifest.File
 		for _, f := range m.Files {
@@ -167,11 +189,6 @@ func TestBundleWithoutRevalidatedFilesNeedsNoInvalidator(t *testing.T) {
 	d := deploy(t, &DashSiteArgs{BundleDir: dir})
 	if d.err != nil {
 		t.Fatal(d.err)
-	}
-	for _, c := range d.children {
-		if strings.Contains(c.name, "invalidat") {
-			t.Errorf("%s %s created although no file needs invalidating", c.typ, c.name)
-		}
 	}
 	dist := d.one(t, "aws:cloudfront/distribution:Distribution", "site-cdn").inputs.Mappable()
 	if _, ok := dist["defaultRootObject"]; ok {
@@ -196,49 +213,6 @@ func TestLogWriterSplitsLines(t *testing.T) {
 	}
 	if len(lines) != 1 || lines[0] != "three" {
 		t.Errorf("unfinished line kept = %q, want \"three\"", lines)
-	}
-}
-
-func TestInvalidationPath(t *testing.T) {
-	tests := []struct {
-		key, want string
-		exact     bool
-	}{
-		{"index.html", "/index.html", true},
-		{"logo (1).png", "/logo%20(1).png", true},               // "(" and ")" are safe: never encoded
-		{"a b/c'd!$&+,;=@:.js", "/a%20b/c'd!$&+,;=@:.js", true}, // sub-delims stay raw
-		{`q"<>#%{}|\^[]` + "`.css", "/q%22%3C%3E%23%25%7B%7D%7C%5C%5E%5B%5D%60.css", true},
-		{"caf\u00e9/\u65e5.txt", "/caf%C3%A9/%E6%97%A5.txt", true}, // non-ASCII as UTF-8 bytes
-		{"tab\there", "/tab%09here", true},
-		{"docs/v~1.html", "/docs/*", false}, // CloudFront rejects a raw "~"
-		{"a b/c*.js", "/a%20b/*", false},    // "*" would be a wildcard
-		{"~root.txt", "/*", false},
-		{"what?.txt", "/*", false}, // "?" would start a query string
-	}
-	for _, tt := range tests {
-		got, exact := invalidationPath(tt.key)
-		if got != tt.want || exact != tt.exact {
-			t.Errorf("invalidationPath(%q) = %q, %v; want %q, %v", tt.key, got, exact, tt.want, tt.exact)
-		}
-	}
-}
-
-func TestRevalidatePaths(t *testing.T) {
-	m := &manifest.Manifest{Files: []manifest.File{
-		{Key: "logo (1).png", Class: manifest.ClassRevalidate, SHA256: "1"},
-		{Key: "index.html", Class: manifest.ClassRevalidate, SHA256: "2"},
-		{Key: "x.v1m2.js", Class: manifest.ClassImmutable, SHA256: "3"},
-		{Key: "d/a~1.css", Class: manifest.ClassRevalidate, SHA256: "4"},
-		{Key: "d/b~2.css", Class: manifest.ClassRevalidate, SHA256: "5"},
-	}}
-	got := revalidatePaths(m)
-	if len(got) != 4 || got["/logo%20(1).png"] != "1" || got["/index.html"] != "2" || got["/"] != "2" || got["/d/*"] == "" {
-		t.Fatalf("paths = %v, want /logo%%20(1).png, /index.html, / and one /d/* for both ~ files", got)
-	}
-	// The wildcard's digest follows every file it covers.
-	m.Files[4].SHA256 = "6"
-	if again := revalidatePaths(m)["/d/*"]; again == got["/d/*"] {
-		t.Errorf("/d/* digest %s did not change when d/b~2.css changed", again)
 	}
 }
 

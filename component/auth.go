@@ -27,7 +27,8 @@ func (a *AuthArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Basic, "HTTP basic auth: a CloudFront Function on every behavior checks the Authorization "+
 		"header against salted password hashes kept in a CloudFront KeyValueStore.")
 	an.Describe(&a.Oidc, "Sign-in with an OpenID Connect provider (Amazon Cognito, Okta, Entra ID, ...): a "+
-		"Lambda@Edge function on every behavior checks a session cookie holding the provider's signed ID token.")
+		"Lambda@Edge function on every behavior checks a signed session cookie of its own and gives the app the "+
+		"signed-in user in X-OpenDash-User-Email, -Groups and -Subject headers. Needs an allow-list or allowAnyUser.")
 }
 
 // BasicAuthArgs are the users of basic auth.
@@ -40,9 +41,12 @@ func (a *BasicAuthArgs) Annotate(an infer.Annotator) {
 	an.SetToken("index", "BasicAuth")
 	an.Describe(&a.Users, "User name to password; pass the passwords as Pulumi secrets. Only salted HMAC-SHA256 "+
 		"hashes reach AWS (a CloudFront KeyValueStore), so a password change updates the store, not the function. "+
-		"Names and passwords are printable ASCII; names have no ':'. Use long random passwords: the hashes "+
-		"are fast to compute, so a short password in a leaked store can be guessed.")
-	an.Describe(&a.Realm, "The realm the browser's sign-in prompt names. Default: "+edgeauth.DefaultRealm+".")
+		"Names and passwords are printable ASCII; names have no ':'. Passwords have at least "+
+		fmt.Sprint(edgeauth.MinPasswordLength)+" characters (shorter ones are refused): the hashes are fast to "+
+		"compute, so use long random passwords (`openssl rand -base64 24`). With basic auth, wafRateLimit is on "+
+		"by default.")
+	an.Describe(&a.Realm, "The realm the browser's sign-in prompt names, at most "+fmt.Sprint(edgeauth.MaxRealmLength)+
+		" printable ASCII characters without quotes or backslashes. Default: "+edgeauth.DefaultRealm+".")
 }
 
 // check refuses an auth block that sets neither or both kinds, or a realm that breaks the header.
@@ -89,9 +93,15 @@ func newViewerAuth(ctx *pulumi.Context, name string, e *edge, s *settings, opts 
 	if err != nil {
 		return nil, err
 	}
-	// Secret even when the passwords were given in plain text: a hash still helps guess a weak password.
-	pairs := pulumi.ToSecret(basic.Users.ToStringMapOutput().ApplyT(func(users map[string]string) ([]cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair, error) {
-		return hashedUsers(name, users)
+	// The users are checked on their own, so that `pulumi preview` refuses a short password before the store
+	// (whose ARN the hashes need) exists.
+	users := basic.Users.ToStringMapOutput().ApplyT(func(users map[string]string) (map[string]string, error) {
+		return users, checkUsers(name, users)
+	}).(pulumi.StringMapOutput)
+	// Secret even when the passwords were given in plain text: a hash still helps guess a weak password. The
+	// salts come from the store's ARN (random, kept in the state): no table made for one site fits another.
+	pairs := pulumi.ToSecret(pulumi.All(users, store.Arn).ApplyT(func(v []any) []cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair {
+		return hashedUsers(v[1].(string), v[0].(map[string]string))
 	})).(cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePairArrayOutput)
 	// Exclusive: a user removed from the arguments is removed from the store.
 	keys, err := cloudfront.NewKeyvaluestoreKeysExclusive(ctx, name+"-auth-users", &cloudfront.KeyvaluestoreKeysExclusiveArgs{
@@ -121,22 +131,34 @@ func newViewerAuth(ctx *pulumi.Context, name string, e *edge, s *settings, opts 
 	return v, nil
 }
 
-// hashedUsers are the store's entries, sorted by name so the input never changes order. Errors never quote
-// a password.
-func hashedUsers(name string, users map[string]string) ([]cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair, error) {
+// checkUsers refuses no users, or a name or password the function cannot check (errors never quote a
+// password).
+func checkUsers(name string, users map[string]string) error {
 	if len(users) == 0 {
-		return nil, fmt.Errorf("DashSite %q: auth.basic.users is empty; nobody could sign in", name)
+		return fmt.Errorf("DashSite %q: auth.basic.users is empty; nobody could sign in", name)
 	}
+	names := make([]string, 0, len(users))
+	for user := range users {
+		names = append(names, user)
+	}
+	sort.Strings(names) // the first fault in name order, the same on every run
+	for _, user := range names {
+		if err := edgeauth.CheckCredential(user, users[user]); err != nil {
+			return fmt.Errorf("DashSite %q: auth.basic.users: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// hashedUsers are the entries of the store storeArn, sorted by name so the input never changes order.
+func hashedUsers(storeArn string, users map[string]string) []cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair {
 	pairs := make([]cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair, 0, len(users))
 	for user, password := range users {
-		if err := edgeauth.CheckCredential(user, password); err != nil {
-			return nil, fmt.Errorf("DashSite %q: auth.basic.users: %w", name, err)
-		}
 		pairs = append(pairs, cloudfront.KeyvaluestoreKeysExclusiveResourceKeyValuePair{
-			Key: user, Value: edgeauth.Hash(edgeauth.Salt(name, user), password)})
+			Key: user, Value: edgeauth.Hash(edgeauth.Salt(storeArn, user), password)})
 	}
 	sort.Slice(pairs, func(i, j int) bool { return pairs[i].Key < pairs[j].Key })
-	return pairs, nil
+	return pairs
 }
 
 // viewerRequest is what a behavior of origin runs at viewer request: a CloudFront Function ARN or a

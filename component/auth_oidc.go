@@ -19,8 +19,10 @@ type OidcAuthArgs struct {
 	ClientId            pulumi.StringInput `pulumi:"clientId"`
 	ClientSecret        pulumi.StringInput `pulumi:"clientSecret,optional" provider:"secret"`
 	Scopes              []string           `pulumi:"scopes,optional"`
+	AllowedEmails       []string           `pulumi:"allowedEmails,optional"`
 	AllowedEmailDomains []string           `pulumi:"allowedEmailDomains,optional"`
 	AllowedGroups       []string           `pulumi:"allowedGroups,optional"`
+	AllowAnyUser        bool               `pulumi:"allowAnyUser,optional"`
 }
 
 func (a *OidcAuthArgs) Annotate(an infer.Annotator) {
@@ -33,10 +35,15 @@ func (a *OidcAuthArgs) Annotate(an infer.Annotator) {
 		"clients). A public client with PKCE needs none. It goes into a Secrets Manager secret in us-east-1 "+
 		"that the edge function reads at run time, never into the function's code.")
 	an.Describe(&a.Scopes, "Scopes to ask for. Default: openid email.")
-	an.Describe(&a.AllowedEmailDomains, "Only users whose verified email is in one of these domains may enter "+
-		"(or who are in one of allowedGroups). Default: every user the provider signs in.")
-	an.Describe(&a.AllowedGroups, "Only users in one of these groups (the ID token's cognito:groups or groups "+
-		"claim) may enter (or whose email is in allowedEmailDomains).")
+	an.Describe(&a.AllowedEmails, "Users whose verified email (email_verified true) is one of these, in lower "+
+		"case, may enter. Set at least one of allowedEmails, allowedEmailDomains and allowedGroups (a user "+
+		"matching any of them enters), or allowAnyUser.")
+	an.Describe(&a.AllowedEmailDomains, "Users whose verified email (email_verified true) is in one of these "+
+		"lower-case domains may enter.")
+	an.Describe(&a.AllowedGroups, "Users in one of these groups (the ID token's cognito:groups or groups claim) may enter.")
+	an.Describe(&a.AllowAnyUser, "Admit everyone the provider signs in, instead of allow-lists: with Google, "+
+		"every Google account; with a Cognito pool open to sign-up, anyone who signs up. Default: false (an "+
+		"allow-list is required).")
 }
 
 // check refuses plain mistakes now; issuer and clientId may be outputs, checked when known.
@@ -51,29 +58,35 @@ func (a *OidcAuthArgs) check(name string) error {
 }
 
 func (a *OidcAuthArgs) config(issuer, clientID string) edgeoidc.Config {
-	return edgeoidc.Config{Issuer: issuer, ClientID: clientID, Scopes: a.Scopes,
-		AllowedEmailDomains: a.AllowedEmailDomains, AllowedGroups: a.AllowedGroups}
+	return edgeoidc.Config{Issuer: issuer, ClientID: clientID, Scopes: a.Scopes, AllowedEmails: a.AllowedEmails,
+		AllowedEmailDomains: a.AllowedEmailDomains, AllowedGroups: a.AllowedGroups, AllowAnyUser: a.AllowAnyUser}
 }
 
 // newOidcEdge deploys the sign-in function in us-east-1, its configuration baked into the package.
 func newOidcEdge(ctx *pulumi.Context, name string, e *edge, s *settings, opts []pulumi.ResourceOption) (*lambda.Function, error) {
 	o := s.Auth.Oidc
-	role, err := newLambdaRole(ctx, name+"-edge-auth", nil, nil, opts, "edgelambda.amazonaws.com", "lambda.amazonaws.com")
+	role, err := newLambdaRole(ctx, name+"-edge-auth", nil, nil, retainEdge(opts, s), "edgelambda.amazonaws.com", "lambda.amazonaws.com")
 	if err != nil {
 		return nil, err
 	}
 	secretArn := pulumi.String("").ToStringOutput()
 	var deps []pulumi.Resource
 	if o.ClientSecret != nil {
-		secret, err := newClientSecret(ctx, name, role, e, o.ClientSecret, opts)
+		secret, err := newClientSecret(ctx, name, role, e, o.ClientSecret, s, opts)
 		if err != nil {
 			return nil, err
 		}
 		secretArn, deps = secret.arn, secret.ready
 	}
-	code := pulumi.All(o.Issuer, o.ClientId, secretArn).ApplyT(func(v []any) (pulumi.Archive, error) {
+	key, err := newSessionKey(ctx, name, role, e, opts)
+	if err != nil {
+		return nil, err
+	}
+	deps = append(deps, key.ready...)
+	code := pulumi.All(o.Issuer, o.ClientId, secretArn, key.arn, key.version).ApplyT(func(v []any) (pulumi.Archive, error) {
 		cfg := o.config(v[0].(string), v[1].(string))
 		cfg.ClientSecretArn = v[2].(string)
+		cfg.SessionKeyArn, cfg.SessionKeyVersion = v[3].(string), v[4].(string)
 		if err := cfg.Check(); err != nil {
 			return nil, fmt.Errorf("DashSite %q: auth.oidc: %w", name, err)
 		}
@@ -101,7 +114,7 @@ func newOidcEdge(ctx *pulumi.Context, name string, e *edge, s *settings, opts []
 		Timeout:     pulumi.Int(5), // the viewer-request maximum
 		// Kept on delete unless deleteEdgeFunction, like the signer: Lambda refuses the delete while CloudFront
 		// still has replicas, hours after the distribution lets go, which would fail `pulumi destroy`.
-	}, plus(opts, pulumi.Provider(e.provider), pulumi.DependsOn(deps), pulumi.RetainOnDelete(!s.DeleteEdgeFunction))...)
+	}, plus(retainEdge(opts, s), pulumi.Provider(e.provider), pulumi.DependsOn(deps))...)
 }
 
 // clientSecret is the Secrets Manager secret holding the OIDC client secret.
@@ -113,7 +126,7 @@ type clientSecret struct {
 // newClientSecret stores value (a Pulumi secret: encrypted in the state) in us-east-1, where the edge
 // function's replicas read it, and lets the function's role read that one secret.
 func newClientSecret(ctx *pulumi.Context, name string, role *iam.Role, e *edge, value pulumi.StringInput,
-	opts []pulumi.ResourceOption) (*clientSecret, error) {
+	s *settings, opts []pulumi.ResourceOption) (*clientSecret, error) {
 	secret, err := secretsmanager.NewSecret(ctx, name+"-oidc-client-secret", &secretsmanager.SecretArgs{
 		Description: pulumi.String("OpenDash " + name + ": the OpenID Connect client secret, read by the edge sign-in function"),
 	}, plus(opts, pulumi.Provider(e.provider))...)
@@ -130,7 +143,7 @@ func newClientSecret(ctx *pulumi.Context, name string, role *iam.Role, e *edge, 
 	policy, err := iam.NewRolePolicy(ctx, name+"-edge-auth-secret", &iam.RolePolicyArgs{
 		Role:   role.Name,
 		Policy: policyOf(secret.Arn, readSecretPolicy),
-	}, opts...)
+	}, retainEdge(opts, s)...) // a role is deleted only once its policies are
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,9 @@ func TestOidcAuth(t *testing.T) {
 	if !code.IsArchive() {
 		t.Fatalf("auth code is %v, want an archive", code)
 	}
-	want := edgeoidc.Files(edgeoidc.Config{Issuer: testIssuer, ClientID: "client-1", AllowedEmailDomains: []string{"example.com"}})
+	keyArn := "arn:aws:secretsmanager:us-east-1:" + account + ":secret:site-session-key-AbCdEf"
+	want := edgeoidc.Files(edgeoidc.Config{Issuer: testIssuer, ClientID: "client-1", AllowedEmailDomains: []string{"example.com"},
+		SessionKeyArn: keyArn, SessionKeyVersion: "version-of-site-session-key"})
 	got := map[string]string{}
 	for name, a := range code.ArchiveValue().Assets {
 		if asset, ok := a.(*resourceasset.Asset); ok {
@@ -89,8 +91,11 @@ func TestOidcAuthErrors(t *testing.T) {
 	}{
 		{"no client", &OidcAuthArgs{Issuer: pulumi.String(testIssuer)}, "needs issuer and clientId"},
 		{"no openid scope", &OidcAuthArgs{Issuer: pulumi.String(testIssuer), ClientId: pulumi.String("c"), Scopes: []string{"email"}}, `lack "openid"`},
-		{"http issuer", &OidcAuthArgs{Issuer: pulumi.String("http://idp.example"), ClientId: pulumi.String("c")}, "not an https URL"},
+		{"http issuer", &OidcAuthArgs{Issuer: pulumi.String("http://idp.example"), ClientId: pulumi.String("c"), AllowAnyUser: true}, "not an https URL"},
 		{"bad domain", &OidcAuthArgs{Issuer: pulumi.String(testIssuer), ClientId: pulumi.String("c"), AllowedEmailDomains: []string{"Example.com"}}, "lower-case domain"},
+		{"no allow-list", &OidcAuthArgs{Issuer: pulumi.String(testIssuer), ClientId: pulumi.String("c")}, "no allow-list: set allowedEmails, allowedEmailDomains or allowedGroups"},
+		{"allow-list and anyone", &OidcAuthArgs{Issuer: pulumi.String(testIssuer), ClientId: pulumi.String("c"), AllowAnyUser: true,
+			AllowedEmails: []string{"a@example.com"}}, "drop allowAnyUser"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := deploy(t, &DashSiteArgs{BundleDir: testBundle, Auth: &AuthArgs{Oidc: c.oidc}})
@@ -99,7 +104,7 @@ func TestOidcAuthErrors(t *testing.T) {
 			}
 		})
 	}
-	both := &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{"a": pulumi.String("b")}}, Oidc: oidcArgs().Auth.Oidc}
+	both := &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{"a": pulumi.String(passwords["alice"])}}, Oidc: oidcArgs().Auth.Oidc}
 	if d := deploy(t, &DashSiteArgs{BundleDir: testBundle, Auth: both}); d.err == nil || !strings.Contains(d.err.Error(), "choose one") {
 		t.Errorf("basic and oidc together: %v", d.err)
 	}
@@ -115,22 +120,9 @@ func TestOidcClientSecret(t *testing.T) {
 	if d.err != nil {
 		t.Fatal(d.err)
 	}
-	arn := "arn:aws:secretsmanager:us-east-1:" + account + ":secret:site-oidc-client-secret-AbCdEf"
-	for _, typ := range []string{"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"} {
-		if c := d.one(t, typ, "site-oidc-client-secret"); !strings.Contains(c.provider, "pulumi:providers:aws::site-us-east-1") {
-			t.Errorf("%s provider = %q, want the us-east-1 provider", typ, c.provider)
-		}
-	}
-	version := d.one(t, "aws:secretsmanager/secretVersion:SecretVersion", "site-oidc-client-secret")
-	if v := version.inputs["secretString"]; !v.IsSecret() || unsecret(v).StringValue() != plain {
-		t.Errorf("secretString = %v, want the client secret as a Pulumi secret", v)
-	}
-	read := parsePolicy(t, d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").str("policy"))
-	if len(read.Statement) != 1 || jsonOf(read.Statement[0].Action) != `"secretsmanager:GetSecretValue"` || read.Statement[0].Resource != arn {
-		t.Errorf("secret read policy = %+v", read)
-	}
-	if role := d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").str("role"); role != "site-edge-auth-role-r1" {
-		t.Errorf("secret read policy on role %q, want the edge auth function's", role)
+	arn := edgeSecret(t, d, "site-oidc-client-secret", plain, "site-edge-auth-secret")
+	if !d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-edge-auth-secret").retainOnDelete {
+		t.Error("the secret read policy is deleted while the kept role still has it: IAM would refuse the role's deletion later")
 	}
 	code := d.one(t, "aws:lambda/function:Function", "site-edge-auth").inputs["code"].ArchiveValue().Assets["config.json"]
 	if cfg := code.(*resourceasset.Asset).Text; !strings.Contains(cfg, `"clientSecretArn": "`+arn+`"`) {
@@ -159,8 +151,105 @@ func TestOidcAuthRetainedOnDelete(t *testing.T) {
 		if d.err != nil {
 			t.Fatalf("%s, deleteEdgeFunction %v: %v", tt.originAuth, tt.del, d.err)
 		}
-		if got := d.one(t, "aws:lambda/function:Function", "site-edge-auth").retainOnDelete; got != !tt.del {
-			t.Errorf("%s, deleteEdgeFunction %v: retainOnDelete = %v", tt.originAuth, tt.del, got)
+		for _, name := range []string{"site-edge-auth", "site-edge-auth-role", "site-edge-auth-basic-execution"} {
+			for _, c := range d.children {
+				if c.name == name && c.retainOnDelete != !tt.del {
+					t.Errorf("%s, deleteEdgeFunction %v: %s %s retainOnDelete = %v", tt.originAuth, tt.del, c.typ, name, c.retainOnDelete)
+				}
+			}
 		}
 	}
+}
+
+// TestOidcSessionKey: the key that signs session cookies is a random value from Secrets Manager's
+// GetRandomPassword, kept in a secret version in us-east-1 that ignores later draws; only the edge function's
+// role may read it, and the function's package names its version, never the key.
+func TestOidcSessionKey(t *testing.T) {
+	m := &mocks{}
+	d := deployWith(t, m, oidcArgs())
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	edgeSecret(t, d, "site-session-key", RandomPasswordFromAWS, "site-edge-auth-session-key")
+	version := d.one(t, "aws:secretsmanager/secretVersion:SecretVersion", "site-session-key")
+	if !reflect.DeepEqual(version.ignoreChanges, []string{"secretString"}) {
+		t.Errorf("ignoreChanges = %v: each deploy's new draw would replace the key and end every session", version.ignoreChanges)
+	}
+	var draws int
+	for _, c := range m.calls {
+		if c.Token == "aws:secretsmanager/getRandomPassword:getRandomPassword" {
+			draws++
+			if !strings.Contains(c.Provider, "::site-us-east-1::") || c.Args["passwordLength"].NumberValue() != SessionKeyLength ||
+				!c.Args["excludePunctuation"].BoolValue() {
+				t.Errorf("getRandomPassword %v (provider %s)", c.Args, c.Provider)
+			}
+		}
+	}
+	if draws != 1 {
+		t.Errorf("%d getRandomPassword calls, want 1", draws)
+	}
+	for _, c := range d.children {
+		if c.typ == "aws:secretsmanager/secretVersion:SecretVersion" {
+			continue
+		}
+		if all, _ := json.Marshal(unsecret(resource.NewObjectProperty(c.inputs)).Mappable()); strings.Contains(string(all), RandomPasswordFromAWS) {
+			t.Errorf("%s %s: the session key in its inputs", c.typ, c.name)
+		}
+	}
+	dependsOn(t, d.one(t, "aws:lambda/function:Function", "site-edge-auth"), "site-session-key", "site-edge-auth-session-key")
+}
+
+// TestOidcIdentityHeadersEnv: only with auth.oidc is the server function told to trust the identity headers,
+// and a user's environment cannot tell it so.
+func TestOidcIdentityHeadersEnv(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args *DashSiteArgs
+		want any
+	}{
+		{"oidc", oidcArgs(), "oidc"},
+		{"basic", basicAuthArgs(""), nil},
+		{"public", &DashSiteArgs{BundleDir: testBundle}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, env := range []pulumi.StringMapInput{nil, pulumi.StringMap{IdentityHeadersEnv: pulumi.String("oidc"), "A": pulumi.String("1")}} {
+				c.args.Environment = env
+				d := deploy(t, c.args)
+				if d.err != nil {
+					t.Fatal(d.err)
+				}
+				vars, _ := d.one(t, "aws:lambda/function:Function", "site-server").inputs.Mappable()["environment"].(map[string]any)
+				got := any(nil)
+				if v, ok := vars["variables"].(map[string]any); ok {
+					got = v[IdentityHeadersEnv]
+				}
+				if got != c.want {
+					t.Errorf("environment %v: %s = %v, want %v", env, IdentityHeadersEnv, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+// edgeSecret checks the secret name and its version: in us-east-1 (where the edge function's replicas read
+// it by ARN), holding value as a Pulumi secret, readable through policy by the edge function's role only.
+// It returns the secret's ARN.
+func edgeSecret(t *testing.T, d *deployment, name, value, policyName string) string {
+	t.Helper()
+	arn := "arn:aws:secretsmanager:us-east-1:" + account + ":secret:" + name + "-AbCdEf"
+	for _, typ := range []string{"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"} {
+		if c := d.one(t, typ, name); !strings.Contains(c.provider, "pulumi:providers:aws::site-us-east-1") {
+			t.Errorf("%s provider = %q, want the us-east-1 provider", typ, c.provider)
+		}
+	}
+	if v := d.one(t, "aws:secretsmanager/secretVersion:SecretVersion", name).inputs["secretString"]; !v.IsSecret() || unsecret(v).StringValue() != value {
+		t.Errorf("%s secretString = %v, want %q as a Pulumi secret", name, v, value)
+	}
+	read := d.one(t, "aws:iam/rolePolicy:RolePolicy", policyName)
+	doc := parsePolicy(t, read.str("policy"))
+	if len(doc.Statement) != 1 || jsonOf(doc.Statement[0].Action) != `"secretsmanager:GetSecretValue"` || doc.Statement[0].Resource != arn ||
+		read.str("role") != "site-edge-auth-role-r1" {
+		t.Errorf("%s: read policy %+v on role %q, want GetSecretValue on %s for the edge auth function's role", name, doc, read.str("role"), arn)
+	}
+	return arn
 }

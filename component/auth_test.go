@@ -88,9 +88,10 @@ func TestBasicAuth(t *testing.T) {
 	var got []map[string]any
 	raw, _ := json.Marshal(unsecret(pairs).Mappable())
 	_ = json.Unmarshal(raw, &got)
+	// Salted by the store's ARN (random per store), never by the site's name alone.
 	want := []map[string]any{
-		{"key": "alice", "value": edgeauth.Hash(edgeauth.Salt("site", "alice"), passwords["alice"])},
-		{"key": "bob", "value": edgeauth.Hash(edgeauth.Salt("site", "bob"), passwords["bob"])},
+		{"key": "alice", "value": edgeauth.Hash(edgeauth.Salt(storeArn, "alice"), passwords["alice"])},
+		{"key": "bob", "value": edgeauth.Hash(edgeauth.Salt(storeArn, "bob"), passwords["bob"])},
 	}
 	if !reflect.DeepEqual(got, want) || keys.str("keyValueStoreArn") != storeArn {
 		t.Errorf("store entries = %v (store %s), want %v", got, keys.str("keyValueStoreArn"), want)
@@ -155,16 +156,31 @@ func TestAuthErrors(t *testing.T) {
 		{"empty users", &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{}}}, "auth.basic.users is empty"},
 		{"colon in name", &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{"a:b": pulumi.String("pw")}}}, "cannot contain ':'"},
 		{"non-ASCII password", &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{"a": pulumi.String("pässwörd-secret")}}}, "printable ASCII"},
+		{"short password", &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{"carol": pulumi.ToSecret(pulumi.String("short-secret")).(pulumi.StringOutput)}}},
+			`user "carol": the password has 12 characters, fewer than 16`},
+		{"long realm", &AuthArgs{Basic: &BasicAuthArgs{Users: pulumi.StringMap{"a": pulumi.String(passwords["alice"])}, Realm: strings.Repeat("r", 101)}}, "at most 100"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := deploy(t, &DashSiteArgs{BundleDir: testBundle, Auth: c.auth})
 			if d.err == nil || !strings.Contains(d.err.Error(), c.want) {
 				t.Fatalf("error = %v, want one saying %q", d.err, c.want)
 			}
-			if strings.Contains(d.err.Error(), "pässwörd-secret") {
+			if strings.Contains(d.err.Error(), "pässwörd-secret") || strings.Contains(d.err.Error(), "short-secret") {
 				t.Errorf("the error quotes the password: %v", d.err)
 			}
 		})
+	}
+}
+
+// TestBasicAuthShortPasswordAtPreview: `pulumi preview` of a new stack refuses a short password, though the
+// store whose ARN salts the hashes does not exist yet.
+func TestBasicAuthShortPasswordAtPreview(t *testing.T) {
+	m := &mocks{unknown: map[string]string{"aws:cloudfront/keyValueStore:KeyValueStore": "arn"}}
+	args := basicAuthArgs("")
+	args.Auth.Basic.Users = pulumi.StringMap{"carol": pulumi.ToSecret(pulumi.String("too-short")).(pulumi.StringOutput)}
+	d := deployWith(t, m, args, func(info *pulumi.RunInfo) { info.DryRun = true })
+	if d.err == nil || !strings.Contains(d.err.Error(), `user "carol": the password has 9 characters`) {
+		t.Fatalf("error = %v, want the short password refused at preview", d.err)
 	}
 }
 
@@ -200,7 +216,7 @@ func TestInferConstructAuth(t *testing.T) {
 	if err != nil {
 		t.Fatalf("construct: %v", err)
 	}
-	hash := edgeauth.Hash(edgeauth.Salt("site", "alice"), passwords["alice"])
+	hash := edgeauth.Hash(edgeauth.Salt("arn:aws:cloudfront::"+account+":key-value-store/k1", "alice"), passwords["alice"])
 	var stored bool
 	for _, in := range inputs {
 		if strings.Contains(in, passwords["alice"]) {
@@ -210,5 +226,92 @@ func TestInferConstructAuth(t *testing.T) {
 	}
 	if !stored {
 		t.Errorf("no KeyValueStore entry with alice's hash among %d resources", len(inputs))
+	}
+}
+
+// TestBasicAuthRateLimit: basic auth gets the WAF rate limit unless told otherwise (a fast hash needs guesses
+// slowed); a given limit wins, and 0 turns it off. Without auth there is none by default.
+func TestBasicAuthRateLimit(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		limit pulumi.IntInput
+		want  float64 // 0: no web ACL
+	}{
+		{"default", nil, DefaultBasicAuthWafRateLimit},
+		{"given", pulumi.Int(500), 500},
+		{"off", pulumi.Int(0), 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := basicAuthArgs("")
+			args.WafRateLimit = c.limit
+			d := deploy(t, args)
+			if d.err != nil {
+				t.Fatal(d.err)
+			}
+			acls := d.ofType("aws:wafv2/webAcl:WebAcl")
+			if c.want == 0 {
+				if len(acls) != 0 {
+					t.Errorf("%d web ACLs with wafRateLimit 0", len(acls))
+				}
+				return
+			}
+			if len(acls) != 1 {
+				t.Fatalf("%d web ACLs, want one", len(acls))
+			}
+			rule := acls[0].inputs.Mappable()["rules"].([]any)[0].(map[string]any)
+			if limit := rule["statement"].(map[string]any)["rateBasedStatement"].(map[string]any)["limit"]; limit != c.want {
+				t.Errorf("limit = %v, want %v", limit, c.want)
+			}
+		})
+	}
+	if d := deploy(t, &DashSiteArgs{BundleDir: testBundle, WafRateLimit: pulumi.Int(0)}); d.err != nil || len(d.ofType("aws:wafv2/webAcl:WebAcl")) != 0 {
+		t.Errorf("a public site with wafRateLimit 0: %v, %d web ACLs", d.err, len(d.ofType("aws:wafv2/webAcl:WebAcl")))
+	}
+}
+
+// TestInferConstructRateLimitOff: `wafRateLimit: 0` turns basic auth's default web ACL off from YAML or
+// Python too (the plugin's path).
+func TestInferConstructRateLimitOff(t *testing.T) {
+	var mu sync.Mutex
+	var types []string
+	monitor := &integration.MockResourceMonitor{
+		NewResourceF: func(args integration.MockResourceArgs) (string, property.Map, error) {
+			mu.Lock()
+			types = append(types, string(args.TypeToken))
+			mu.Unlock()
+			outs := args.Inputs
+			if args.TypeToken == "aws:cloudfront/keyValueStore:KeyValueStore" {
+				outs = outs.Set("arn", property.New("arn:aws:cloudfront::"+account+":key-value-store/k1"))
+			}
+			return args.Name + "-id", outs, nil
+		},
+	}
+	for _, c := range []struct {
+		limit property.Value
+		acls  int
+	}{{property.New(0.0), 0}, {property.Value{}, 1}} {
+		types = nil
+		basic := property.New(property.NewMap(map[string]property.Value{"users": property.New(property.NewMap(map[string]property.Value{
+			"alice": property.New(passwords["alice"]).WithSecret(true)}))}))
+		inputs := map[string]property.Value{"bundleDir": property.New(testBundle),
+			"auth": property.New(property.NewMap(map[string]property.Value{"basic": basic}))}
+		if !c.limit.IsNull() {
+			inputs["wafRateLimit"] = c.limit
+		}
+		if _, err := testServer(t, monitor).Construct(p.ConstructRequest{
+			Urn:    resource.URN("urn:pulumi:stack::project::" + Token + "::site"),
+			Inputs: property.NewMap(inputs),
+		}); err != nil {
+			t.Fatalf("construct: %v", err)
+		}
+		n := 0
+		for _, typ := range types {
+			if typ == "aws:wafv2/webAcl:WebAcl" {
+				n++
+			}
+		}
+		if n != c.acls {
+			t.Errorf("wafRateLimit %v: %d web ACLs, want %d", c.limit, n, c.acls)
+		}
 	}
 }

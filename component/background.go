@@ -1,6 +1,7 @@
 package component
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/opendash/opendash/bundler/background"
@@ -19,6 +20,9 @@ import (
 const (
 	// DefaultBackgroundTimeout is the jobs function's timeout: Lambda's maximum.
 	DefaultBackgroundTimeout = 900
+	// DefaultBackgroundConcurrency is how many jobs run at once unless backgroundConcurrency says otherwise:
+	// enough for a team's app, and half of the 10 concurrent executions a new AWS account starts with.
+	DefaultBackgroundConcurrency = 5
 	// JobsExpiryDays is how long the bucket keeps a job's records (lifecycle rule on the jobs/ prefix).
 	JobsExpiryDays = 1
 	// jobMaxEventAge matches the manager's START_GRACE: an event queued longer is dropped, and the browser's
@@ -26,8 +30,44 @@ const (
 	jobMaxEventAge = 120
 )
 
-var backgroundTimeoutRange = intRange{"backgroundTimeout", 1, 900, "Lambda runs a function for at most 15 " +
-	"minutes; split longer work into several callbacks"}
+var (
+	backgroundTimeoutRange = intRange{"backgroundTimeout", 1, 900, "Lambda runs a function for at most 15 " +
+		"minutes; split longer work into several callbacks"}
+	backgroundConcurrencyRange = intRange{"backgroundConcurrency", 1, 1000, "it is the most background jobs " +
+		"that run at once; a start beyond it gets the callback's error"}
+	backgroundReservedRange = intRange{"backgroundReservedConcurrency", 1, 1_000_000, "leave it unset for no " +
+		"reservation"}
+)
+
+// checkBackgroundConcurrency checks the jobs cap and the jobs function's reservation given as numbers now;
+// from other resources they are checked once known (jobsConcurrency, jobsReserved).
+func checkBackgroundConcurrency(name string, args *DashSiteArgs) error {
+	if err := checkPlainInt(name, args.BackgroundConcurrency, backgroundConcurrencyRange); err != nil {
+		return err
+	}
+	if err := checkPlainInt(name, args.BackgroundReservedConcurrency, backgroundReservedRange); err != nil {
+		return err
+	}
+	jobs, okJobs := args.BackgroundConcurrency.(pulumi.Int)
+	if args.BackgroundConcurrency == nil {
+		jobs, okJobs = DefaultBackgroundConcurrency, true
+	}
+	reserved, okReserved := args.BackgroundReservedConcurrency.(pulumi.Int)
+	if okJobs && okReserved {
+		return checkJobsFit(name, int(jobs), int(reserved))
+	}
+	return nil
+}
+
+func checkJobsFit(name string, jobs, reserved int) error {
+	if jobs > reserved {
+		return fmt.Errorf("DashSite %q: backgroundConcurrency %d is above backgroundReservedConcurrency %d: Lambda "+
+			"would throttle the jobs over the reservation, and a throttled job waits in Lambda's queue until it "+
+			"is dropped (after 2 minutes); raise backgroundReservedConcurrency or lower backgroundConcurrency",
+			name, jobs, reserved)
+	}
+	return nil
+}
 
 // backgroundJobs is the job store and the jobs function.
 type backgroundJobs struct {
@@ -66,12 +106,20 @@ func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		return nil, err
 	}
 	env := pulumi.StringMap{
-		background.EnvBucket:  bucket.Bucket,
-		background.EnvPrefix:  pulumi.String(background.Prefix),
-		background.EnvTimeout: s.backgroundTimeout.ApplyT(strconv.Itoa).(pulumi.StringOutput),
+		background.EnvBucket:      bucket.Bucket,
+		background.EnvPrefix:      pulumi.String(background.Prefix),
+		background.EnvTimeout:     s.backgroundTimeout.ApplyT(strconv.Itoa).(pulumi.StringOutput),
+		background.EnvConcurrency: s.backgroundConcurrency.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 	}
-	fn, err := lambda.NewFunction(ctx, name+"-jobs", with(t.JobsFunction, imageFunctionArgs(
-		"OpenDash "+name+": the Dash app's background callback jobs", b, s, image, role, s.backgroundTimeout, env)), opts...)
+	logs, err := newLogGroup(ctx, name+"-jobs-logs", s, t.ServerLogGroup, opts)
+	if err != nil {
+		return nil, err
+	}
+	args := imageFunctionArgs("OpenDash "+name+": the Dash app's background callback jobs", b, s, image, role,
+		s.backgroundTimeout, env)
+	args.LoggingConfig = loggingTo(logs)
+	args.ReservedConcurrentExecutions = jobsReserved(name, s)
+	fn, err := lambda.NewFunction(ctx, name+"-jobs", with(t.JobsFunction, args), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -83,10 +131,22 @@ func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	}, opts...); err != nil {
 		return nil, err
 	}
-	if _, err = newLogGroup(ctx, name+"-jobs-logs", fn.Name, s, t.ServerLogGroup, opts); err != nil {
-		return nil, err
-	}
 	return &backgroundJobs{bucket: bucket, function: fn, env: env}, nil
+}
+
+// jobsReserved is the jobs function's reserved concurrency, nil (none) unless asked for: reserved
+// concurrency comes out of the account's pool, and a new account has only 10 in all.
+func jobsReserved(name string, s *settings) pulumi.IntPtrInput {
+	if s.BackgroundReservedConcurrency == nil {
+		return nil
+	}
+	return pulumi.All(s.backgroundConcurrency, s.BackgroundReservedConcurrency).ApplyT(func(v []any) (int, error) {
+		reserved := v[1].(int)
+		if err := backgroundReservedRange.check(name, reserved); err != nil {
+			return 0, err
+		}
+		return reserved, checkJobsFit(name, v[0].(int), reserved)
+	}).(pulumi.IntOutput).ToIntPtrOutput()
 }
 
 // serverEnv is what the server function adds to env: the jobs function it starts jobs in.

@@ -43,20 +43,24 @@ func TestBackgroundJobs(t *testing.T) {
 		jsonOf(jobs["imageConfig"]) != jsonOf(server["imageConfig"]) || server["timeout"] != float64(DefaultTimeout) {
 		t.Errorf("jobs function = %v (server %v)", jobs, server)
 	}
-	common := `"MODE":"prod","OPENDASH_JOBS_BUCKET":"site-jobs-b1","OPENDASH_JOBS_PREFIX":"jobs/","OPENDASH_JOB_TIMEOUT":"600"`
+	common := `"MODE":"prod","OPENDASH_JOBS_BUCKET":"site-jobs-b1","OPENDASH_JOBS_CONCURRENCY":"5","OPENDASH_JOBS_PREFIX":"jobs/","OPENDASH_JOB_TIMEOUT":"600"`
 	if got, want := jsonOf(server["environment"]), `{"variables":{"MODE":"prod","OPENDASH_JOBS_BUCKET":"site-jobs-b1",`+
-		`"OPENDASH_JOBS_FUNCTION":"site-jobs-f1","OPENDASH_JOBS_PREFIX":"jobs/","OPENDASH_JOB_TIMEOUT":"600"}}`; got != want {
+		`"OPENDASH_JOBS_CONCURRENCY":"5","OPENDASH_JOBS_FUNCTION":"site-jobs-f1","OPENDASH_JOBS_PREFIX":"jobs/",`+
+		`"OPENDASH_JOB_TIMEOUT":"600"}}`; got != want {
 		t.Errorf("server environment = %s\nwant %s", got, want)
 	}
 	if got := jsonOf(jobs["environment"]); got != `{"variables":{`+common+`}}` {
 		t.Errorf("jobs environment = %s", got)
+	}
+	if _, ok := jobs["reservedConcurrentExecutions"]; ok {
+		t.Errorf("jobs function reserves %v instances, want none by default", jobs["reservedConcurrentExecutions"])
 	}
 	invoke := d.one(t, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "site-jobs-invoke-config").inputs.Mappable()
 	if invoke["functionName"] != "site-jobs-f1" || invoke["maximumRetryAttempts"] != float64(0) ||
 		invoke["maximumEventAgeInSeconds"] != float64(120) {
 		t.Errorf("async invoke config = %v", invoke)
 	}
-	if logs := d.one(t, "aws:cloudwatch/logGroup:LogGroup", "site-jobs-logs"); logs.str("name") != "/aws/lambda/site-jobs-f1" {
+	if logs := d.one(t, "aws:cloudwatch/logGroup:LogGroup", "site-jobs-logs"); logs.str("name") != "/aws/lambda/site-jobs-"+stackHash {
 		t.Errorf("jobs log group = %v", logs.inputs)
 	}
 
@@ -98,6 +102,44 @@ func TestBackgroundTimeoutRange(t *testing.T) {
 		d := deploy(t, &DashSiteArgs{BundleDir: backgroundBundle(t), BackgroundTimeout: pulumi.Int(tc.v)})
 		if d.err == nil || !strings.Contains(d.err.Error(), tc.want) {
 			t.Errorf("backgroundTimeout %d: err = %v, want %q", tc.v, d.err, tc.want)
+		}
+	}
+}
+
+// TestBackgroundConcurrency: the jobs cap reaches both functions; the jobs function reserves instances only
+// when asked, and never fewer than the jobs that may run.
+func TestBackgroundConcurrency(t *testing.T) {
+	d := deploy(t, &DashSiteArgs{BundleDir: backgroundBundle(t), BackgroundConcurrency: pulumi.Int(3),
+		BackgroundReservedConcurrency: pulumi.Int(4)})
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	for _, fn := range []string{"site-server", "site-jobs"} {
+		vars := d.one(t, "aws:lambda/function:Function", fn).inputs.Mappable()["environment"].(map[string]any)["variables"].(map[string]any)
+		if vars["OPENDASH_JOBS_CONCURRENCY"] != "3" {
+			t.Errorf("%s OPENDASH_JOBS_CONCURRENCY = %v, want 3", fn, vars["OPENDASH_JOBS_CONCURRENCY"])
+		}
+	}
+	if got := d.one(t, "aws:lambda/function:Function", "site-jobs").inputs.Mappable()["reservedConcurrentExecutions"]; got != float64(4) {
+		t.Errorf("jobs reserved concurrency = %v, want 4", got)
+	}
+	if got := d.one(t, "aws:lambda/function:Function", "site-server").inputs.Mappable()["reservedConcurrentExecutions"]; got != nil {
+		t.Errorf("server reserved concurrency = %v, want none", got)
+	}
+
+	for _, tc := range []struct {
+		args *DashSiteArgs
+		want string
+	}{
+		{&DashSiteArgs{BackgroundConcurrency: pulumi.Int(0)}, "backgroundConcurrency is 0, outside 1..1000"},
+		{&DashSiteArgs{BackgroundReservedConcurrency: pulumi.Int(0)}, "backgroundReservedConcurrency is 0"},
+		{&DashSiteArgs{BackgroundReservedConcurrency: pulumi.Int(2)}, "backgroundConcurrency 5 is above backgroundReservedConcurrency 2"},
+		{&DashSiteArgs{BackgroundConcurrency: pulumi.Int(8), BackgroundReservedConcurrency: pulumi.Int(4).ToIntOutput()},
+			"backgroundConcurrency 8 is above backgroundReservedConcurrency 4"},
+	} {
+		tc.args.BundleDir = backgroundBundle(t)
+		if d := deploy(t, tc.args); d.err == nil || !strings.Contains(d.err.Error(), tc.want) {
+			t.Errorf("err = %v, want %q", d.err, tc.want)
 		}
 	}
 }

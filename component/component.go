@@ -131,7 +131,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err := newServerPermissions(ctx, name, server, dist, s, children); err != nil {
 		return nil, err
 	}
-	if err := newInvalidation(ctx, name, b, static, dist, s, children); err != nil {
+	if err := newSiteSync(ctx, name, b, static, dist, s, children); err != nil {
 		return nil, err
 	}
 	site.WarmerFunctionName = pulumi.String("").ToStringOutput().ApplyT(func(string) *string { return nil }).(pulumi.StringPtrOutput)
@@ -160,7 +160,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	site.Bucket = static.bucket.ToBucketV2Output()
 	site.Distribution = dist.ToDistributionOutput()
 	site.ServerFunction = server.function.ToFunctionOutput()
-	site.VerifyCommand = verifyCommand(site.Url, b.dir, site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName)
+	site.VerifyCommand = verifyCommand(site.Url, b.path("."), site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName)
 
 	return site, ctx.RegisterResourceOutputs(site, pulumi.Map{
 		"url":                site.Url,

@@ -47,16 +47,16 @@ func TestResourceCountsAndParents(t *testing.T) {
 		"awsx:ecr:Repository":                                                                        1,
 		"awsx:ecr:Image":                                                                             1,
 		"pulumi:providers:aws":                                                                       1,
-		"aws:iam/role:Role":                                                                          5, // server, edge signer, invalidator, warmer, sync
-		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":                                          5,
-		"aws:iam/rolePolicy:RolePolicy":                                                              4, // edge signer, invalidator, warmer, sync
-		"aws:lambda/function:Function":                                                               5,
+		"aws:iam/role:Role":                                                                          4, // server, edge signer, warmer, sync
+		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":                                          4,
+		"aws:iam/rolePolicy:RolePolicy":                                                              3, // edge signer, warmer, sync
+		"aws:lambda/function:Function":                                                               4,
 		"aws:lambda/functionUrl:FunctionUrl":                                                         1,
-		"aws:cloudwatch/logGroup:LogGroup":                                                           4, // server, invalidator, warmer, sync
+		"aws:cloudwatch/logGroup:LogGroup":                                                           3, // server, warmer, sync
 		"aws:cloudwatch/eventRule:EventRule":                                                         1,
 		"aws:cloudwatch/eventTarget:EventTarget":                                                     1,
-		"aws:lambda/permission:Permission":                                                           1,
-		"aws:lambda/invocation:Invocation":                                                           3, // sync, invalidation, warm-up
+		"aws:lambda/permission:Permission":                                                           3, // warmer schedule; CloudFront's two (both modes)
+		"aws:lambda/invocation:Invocation":                                                           2, // sync (and invalidation), warm-up
 	}
 	got := map[string]int{}
 	for _, c := range d.children {

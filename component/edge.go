@@ -29,15 +29,16 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, accountCh
 	s *settings, opts []pulumi.ResourceOption) (*edge, error) {
 	t := &s.transform
 	// Lambda@Edge runs replicas under the edgelambda principal; lambda.amazonaws.com creates the function.
-	role, err := newLambdaRole(ctx, name+"-edge-signer", t.EdgeRole, t.EdgeBasicExecution, opts,
+	// The role goes (or stays) with the function: see retainEdge.
+	role, err := newLambdaRole(ctx, name+"-edge-signer", t.EdgeRole, t.EdgeBasicExecution, retainEdge(opts, s),
 		"edgelambda.amazonaws.com", "lambda.amazonaws.com")
 	if err != nil {
 		return nil, err
 	}
-	_, err = iam.NewRolePolicy(ctx, name+"-edge-signer-invoke", with(t.EdgeRolePolicy, &iam.RolePolicyArgs{
+	invoke, err := iam.NewRolePolicy(ctx, name+"-edge-signer-invoke", with(t.EdgeRolePolicy, &iam.RolePolicyArgs{
 		Role:   role.Name,
 		Policy: policyOf(server.target.Arn, edgeInvokePolicy),
-	}), opts...)
+	}), retainEdge(opts, s)...)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, accountCh
 		Publish:    pulumi.Bool(true), // CloudFront needs a numbered version, never $LATEST
 		MemorySize: pulumi.Int(128),
 		Timeout:    pulumi.Int(5),
-	}), plus(opts, pulumi.Provider(provider), pulumi.RetainOnDelete(!s.DeleteEdgeFunction))...)
+	}), plus(retainEdge(opts, s), pulumi.Provider(provider), pulumi.DependsOn([]pulumi.Resource{invoke}))...)
 	if err != nil {
 		return nil, err
 	}
@@ -70,4 +71,11 @@ func newEdge(ctx *pulumi.Context, name string, provider *aws.Provider, accountCh
 // after is value once gate resolves, and fails with gate: a resource given it waits for the gate.
 func after(gate pulumi.StringOutput, value string) pulumi.StringOutput {
 	return gate.ApplyT(func(string) string { return value }).(pulumi.StringOutput)
+}
+
+// retainEdge is opts plus, unless deleteEdgeFunction, retain on delete: for an edge function, and for its
+// role and the role's policies, so that what destroy leaves in us-east-1 (the function, until CloudFront's
+// replicas are gone) still has the role it runs as.
+func retainEdge(opts []pulumi.ResourceOption, s *settings) []pulumi.ResourceOption {
+	return plus(opts, pulumi.RetainOnDelete(!s.DeleteEdgeFunction))
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -34,9 +35,9 @@ func edgeLogRegions(name string, s *settings) ([]string, error) {
 	return s.EdgeLogRegions, nil
 }
 
-// newEdgeLogGroups creates, in each region, the log group Lambda@Edge writes the signer's logs to
-// (/aws/lambda/us-east-1.<function name>) with s.EdgeLogRetentionDays. Left to Lambda@Edge, each is created on
-// first use, keeps logs forever and outlives the stack
+// newEdgeLogGroups creates, in each region, the log group Lambda@Edge writes each edge function's logs to
+// (/aws/lambda/us-east-1.<function name>: the signer's, and the OIDC sign-in's) with s.EdgeLogRetentionDays.
+// Left to Lambda@Edge, each is created on first use, keeps logs forever and outlives the stack
 // (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-functions-logs.html). The
 // distribution waits for these, so on a new stack they exist before any request; a group Lambda@Edge already
 // made must be imported (`pulumi import`) or deleted first.
@@ -45,7 +46,10 @@ func newEdgeLogGroups(ctx *pulumi.Context, name string, e *edge, s *settings, op
 	if err != nil {
 		return nil, err
 	}
-	group := e.signer.Name.ApplyT(func(fn string) string { return "/aws/lambda/" + EdgeRegion + "." + fn }).(pulumi.StringOutput)
+	functions := map[string]*lambda.Function{"-edge-logs-": e.signer} // resource name part -> edge function
+	if e.auth != nil {
+		functions["-edge-auth-logs-"] = e.auth.oidc
+	}
 	var groups []pulumi.Resource
 	for _, region := range regions {
 		args, err := edgeProviderArgs(ctx)
@@ -58,14 +62,21 @@ func newEdgeLogGroups(ctx *pulumi.Context, name string, e *edge, s *settings, op
 		if err != nil {
 			return nil, err
 		}
-		g, err := cloudwatch.NewLogGroup(ctx, name+"-edge-logs-"+region, with(s.transform.EdgeLogGroup, &cloudwatch.LogGroupArgs{
-			Name:            group,
-			RetentionInDays: s.EdgeLogRetentionDays.ToIntOutput().ToIntPtrOutput(),
-		}), plus(opts, pulumi.Provider(provider))...)
-		if err != nil {
-			return nil, err
+		for _, part := range []string{"-edge-logs-", "-edge-auth-logs-"} {
+			fn := functions[part]
+			if fn == nil {
+				continue
+			}
+			group := fn.Name.ApplyT(func(n string) string { return "/aws/lambda/" + EdgeRegion + "." + n }).(pulumi.StringOutput)
+			g, err := cloudwatch.NewLogGroup(ctx, name+part+region, with(s.transform.EdgeLogGroup, &cloudwatch.LogGroupArgs{
+				Name:            group,
+				RetentionInDays: s.EdgeLogRetentionDays.ToIntOutput().ToIntPtrOutput(),
+			}), plus(opts, pulumi.Provider(provider))...)
+			if err != nil {
+				return nil, err
+			}
+			groups = append(groups, g)
 		}
-		groups = append(groups, g)
 	}
 	return groups, nil
 }

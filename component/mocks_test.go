@@ -30,6 +30,8 @@ type child struct {
 	typ, name, parent, provider string
 	custom, retainOnDelete      bool
 	dependencies                []string // URNs of explicit and input dependencies
+	replaceOnChanges            []string
+	ignoreChanges               []string
 	inputs                      resource.PropertyMap
 }
 
@@ -42,6 +44,9 @@ func (c child) str(key string) string {
 	return v.StringValue()
 }
 
+// RandomPasswordFromAWS is what the mocked GetRandomPassword answers.
+const RandomPasswordFromAWS = "r4nd0mFr0mS3cr3tsM4n4g3r"
+
 // mocks records every registration and answers with plausible AWS outputs.
 type mocks struct {
 	mu       sync.Mutex
@@ -49,6 +54,8 @@ type mocks struct {
 	calls    []pulumi.MockCallArgs
 	// edgeAccount is the account the us-east-1 provider resolves to; "" means the same as the others.
 	edgeAccount string
+	// unknown names an output per resource type that stays unknown, as in a preview of a new stack.
+	unknown map[string]string
 }
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -57,6 +64,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		c.parent = args.RegisterRPC.GetParent()
 		c.retainOnDelete = args.RegisterRPC.GetRetainOnDelete()
 		c.dependencies = args.RegisterRPC.GetDependencies()
+		c.replaceOnChanges = args.RegisterRPC.GetReplaceOnChanges()
+		c.ignoreChanges = args.RegisterRPC.GetIgnoreChanges()
 	}
 	m.mu.Lock()
 	m.children = append(m.children, c)
@@ -98,6 +107,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:secretsmanager/secret:Secret":
 		set("arn", "arn:aws:secretsmanager:us-east-1:"+account+":secret:"+args.Name+"-AbCdEf")
 		id = "arn:aws:secretsmanager:us-east-1:" + account + ":secret:" + args.Name + "-AbCdEf"
+	case "aws:secretsmanager/secretVersion:SecretVersion":
+		set("versionId", "version-of-"+args.Name)
 	case "aws:cloudfront/keyValueStore:KeyValueStore":
 		set("arn", "arn:aws:cloudfront::"+account+":key-value-store/"+args.Name+"-kvs")
 	case "aws:cloudfront/originAccessControl:OriginAccessControl":
@@ -128,6 +139,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:route53/record:Record":
 		set("fqdn", c.str("name"))
 	}
+	if key, ok := m.unknown[args.TypeToken]; ok {
+		outs[resource.PropertyKey(key)] = resource.MakeComputed(resource.NewStringProperty(""))
+	}
 	return id, outs, nil
 }
 
@@ -135,6 +149,9 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	m.calls = append(m.calls, args)
 	m.mu.Unlock()
+	if args.Token == "aws:secretsmanager/getRandomPassword:getRandomPassword" {
+		return resource.NewPropertyMapFromMap(map[string]any{"randomPassword": RandomPasswordFromAWS}), nil
+	}
 	if args.Token == "aws:index/getCallerIdentity:getCallerIdentity" {
 		id := account
 		if m.edgeAccount != "" && strings.Contains(args.Provider, "::site-us-east-1::") {

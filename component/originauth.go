@@ -55,13 +55,14 @@ func needsEdgeProvider(s *settings) bool {
 		(s.Auth != nil && s.Auth.Oidc != nil) // the sign-in function is a Lambda@Edge function
 }
 
-// checkOriginAuthArgs refuses the edge signer's settings when there is no signer.
+// checkOriginAuthArgs refuses the edge functions' settings when there is none: no signer (oac) and no OIDC
+// sign-in, which is a Lambda@Edge function too.
 func checkOriginAuthArgs(name string, s *settings) error {
-	if s.OriginAuth != OriginAuthOAC {
+	if s.OriginAuth != OriginAuthOAC || (s.Auth != nil && s.Auth.Oidc != nil) {
 		return nil
 	}
 	var set []string
-	if s.DeleteEdgeFunction && (s.Auth == nil || s.Auth.Oidc == nil) { // the OIDC sign-in is one too
+	if s.DeleteEdgeFunction {
 		set = append(set, "deleteEdgeFunction")
 	}
 	if s.EdgeLogRetentionDays != nil {
@@ -133,15 +134,18 @@ func serverOriginAccessControlID(e *edge) pulumi.StringPtrInput {
 	return e.serverOAC.ID().ToStringPtrOutput()
 }
 
-// newServerPermissions lets CloudFront, for this distribution only, call the function URL (oac mode). Since
-// October 2025 a function URL caller needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction.
-// pulumi-aws 6.83.4's Permission cannot express the lambda:InvokedViaFunctionUrl condition, so the second
-// is scoped by the distribution's ARN only, like the first.
+// newServerPermissions lets CloudFront, for this distribution only, call the function URL through its origin
+// access control. Since October 2025 a function URL caller needs both lambda:InvokeFunctionUrl and
+// lambda:InvokeFunction. pulumi-aws 6.83.4's Permission cannot express the lambda:InvokedViaFunctionUrl
+// condition, so the second is scoped by the distribution's ARN only, like the first.
+//
+// They exist with the edge signer too, where nothing uses them. A grant naming the distribution's ARN can
+// only follow the distribution, so one made at the switch to "oac" came after the distribution's update,
+// which takes minutes and which edge locations apply as it spreads: requests signed by CloudFront were
+// refused (403) meanwhile. Made in both modes, the switch changes no grant. (The other way, the signer and
+// its invoke policy exist before the distribution refers to the signer.)
 func newServerPermissions(ctx *pulumi.Context, name string, server *serverFunction, dist *cloudfront.Distribution,
 	s *settings, opts []pulumi.ResourceOption) error {
-	if s.OriginAuth != OriginAuthOAC {
-		return nil
-	}
 	for _, p := range []struct {
 		suffix, action string
 		urlAuthType    pulumi.StringPtrInput

@@ -56,8 +56,8 @@ func TestOriginAuthOAC(t *testing.T) {
 			t.Errorf("oac mode created %s %s", c.typ, c.name)
 		}
 	}
-	if fns := oac.ofType("aws:lambda/function:Function"); named(fns, "site-edge-signer") || len(fns) != 4 {
-		t.Errorf("oac mode functions = %v, want server, invalidator, sync and warmer", fns)
+	if fns := oac.ofType("aws:lambda/function:Function"); named(fns, "site-edge-signer") || len(fns) != 3 {
+		t.Errorf("oac mode functions = %v, want server, sync and warmer", fns)
 	}
 
 	// An origin access control of type lambda, always signing with SigV4, on the server origin only.
@@ -87,11 +87,17 @@ func TestOriginAuthOAC(t *testing.T) {
 			t.Errorf("%s = %v\nwant %v", name, got, w)
 		}
 	}
-	for _, c := range edgeMode.ofType("aws:lambda/permission:Permission") {
-		if c.str("principal") == cloudFrontPrincipal {
-			t.Errorf("edge mode grants CloudFront %s", c.name)
+	// The same grants with the edge signer: a switch between the modes changes none, so no request signed by
+	// CloudFront meets a function that does not yet admit it while the distribution's update spreads.
+	for name := range want {
+		e, o := edgeMode.one(t, "aws:lambda/permission:Permission", name), oac.one(t, "aws:lambda/permission:Permission", name)
+		if !reflect.DeepEqual(e.inputs.Mappable(), o.inputs.Mappable()) {
+			t.Errorf("%s differs between the modes:\n edge %v\n  oac %v", name, e.inputs.Mappable(), o.inputs.Mappable())
 		}
 	}
+	// The way back: the signer exists, with its invoke policy, before the distribution refers to it.
+	dependsOn(t, edgeMode.one(t, "aws:lambda/function:Function", "site-edge-signer"), "site-edge-signer-invoke")
+	dependsOn(t, edgeMode.one(t, "aws:cloudfront/distribution:Distribution", "site-cdn"), "site-edge-signer")
 
 	// Behaviors: the same as with the edge signer, minus its origin-request association; the viewer-request
 	// function that sets X-Forwarded-Host stays.
@@ -154,6 +160,36 @@ func TestOriginAuthUnknown(t *testing.T) {
 	d := deploy(t, &DashSiteArgs{BundleDir: testBundle, OriginAuth: "OAC"})
 	if d.err == nil || !strings.Contains(d.err.Error(), `originAuth "OAC"`) || !strings.Contains(d.err.Error(), `"oac"`) {
 		t.Fatalf("err = %v, want one naming the bad originAuth and the valid values", d.err)
+	}
+}
+
+// TestEdgeSettingsWithOIDC: the OIDC sign-in is a Lambda@Edge function in either originAuth mode, so its
+// log groups are managed like the signer's, and edgeLogRetentionDays is taken with oac too.
+func TestEdgeSettingsWithOIDC(t *testing.T) {
+	for _, mode := range []string{OriginAuthEdge, OriginAuthOAC} {
+		t.Run(mode, func(t *testing.T) {
+			args := oidcArgs()
+			args.OriginAuth, args.EdgeLogRetentionDays, args.EdgeLogRegions = mode, pulumi.Int(3), []string{"eu-west-1"}
+			d := deploy(t, args)
+			if d.err != nil {
+				t.Fatal(d.err)
+			}
+			g := d.one(t, "aws:cloudwatch/logGroup:LogGroup", "site-edge-auth-logs-eu-west-1")
+			if g.str("name") != "/aws/lambda/us-east-1.site-edge-auth-f1" || g.inputs["retentionInDays"].NumberValue() != 3 ||
+				!strings.Contains(g.provider, "::site-logs-eu-west-1::") {
+				t.Errorf("OIDC edge log group = %v through %s", g.inputs, g.provider)
+			}
+			dependsOn(t, d.one(t, "aws:cloudfront/distribution:Distribution", "site-cdn"), "site-edge-auth-logs-eu-west-1")
+			signerGroups := 0
+			for _, c := range d.ofType("aws:cloudwatch/logGroup:LogGroup") {
+				if strings.HasPrefix(c.name, "site-edge-logs-") {
+					signerGroups++
+				}
+			}
+			if want := map[string]int{OriginAuthEdge: 1, OriginAuthOAC: 0}[mode]; signerGroups != want {
+				t.Errorf("%d signer log groups, want %d", signerGroups, want)
+			}
+		})
 	}
 }
 

@@ -112,16 +112,6 @@ func warmerInvokePolicy(serverFunctionArn string) string {
 	})
 }
 
-// invalidatorPolicy lets the invalidator create invalidations on this distribution only.
-func invalidatorPolicy(distributionArn string) string {
-	return policy(statement{
-		Sid:      "InvalidateThisDistribution",
-		Effect:   "Allow",
-		Action:   "cloudfront:CreateInvalidation",
-		Resource: distributionArn,
-	})
-}
-
 // policyOf renders a one-ARN policy once the ARN is known.
 func policyOf(arn pulumi.StringInput, render func(string) string) pulumi.StringOutput {
 	return arn.ToStringOutput().ApplyT(render).(pulumi.StringOutput)

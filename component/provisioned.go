@@ -48,7 +48,11 @@ func newServerAlias(ctx *pulumi.Context, name string, fn *lambda.Function, s *se
 		FunctionName:    fn.Name,
 		FunctionVersion: fn.Version,
 		Name:            pulumi.String(ServerAliasName),
-	}), opts...)
+	}), plus(opts, pulumi.IgnoreChanges([]string{"routingConfig"}))...) // Lambda's, during a move (aliaswait.go)
+	if err != nil {
+		return nil, err
+	}
+	settled, err := newAliasWait(ctx, name, fn, alias, s, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +61,7 @@ func newServerAlias(ctx *pulumi.Context, name string, fn *lambda.Function, s *se
 			FunctionName:                    fn.Name,
 			Qualifier:                       alias.Name,
 			ProvisionedConcurrentExecutions: provisionedConcurrency(name, s),
-		}), opts...)
+		}), plus(opts, pulumi.DependsOn([]pulumi.Resource{settled}))...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package component
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -34,7 +36,31 @@ func TestProvisionedConcurrency(t *testing.T) {
 			if alias.str("name") != ServerAliasName || alias.str("functionName") != "site-server-f1" || alias.str("functionVersion") != "1" {
 				t.Errorf("alias = %v, want %s on the published version 1 of site-server-f1", alias.inputs, ServerAliasName)
 			}
+			// Lambda's routing weights during a move stay out of the diff; the config waits until they are gone.
+			if !reflect.DeepEqual(alias.ignoreChanges, []string{"routingConfig"}) {
+				t.Errorf("alias ignoreChanges = %v, want [routingConfig]", alias.ignoreChanges)
+			}
+			wait := d.one(t, "aws:lambda/invocation:Invocation", "site-alias-wait")
+			var in aliasWaitInput
+			if err := json.Unmarshal([]byte(wait.str("input")), &in); err != nil ||
+				in != (aliasWaitInput{FunctionName: "site-server-f1", Alias: ServerAliasName, Version: "1"}) {
+				t.Errorf("alias wait input = %s (%v)", wait.str("input"), err)
+			}
+			if !reflect.DeepEqual(wait.replaceOnChanges, []string{"input"}) || wait.str("functionName") != "site-alias-wait-f1" {
+				t.Errorf("alias wait = %v, replaceOnChanges %v: want a new run for each version", wait.inputs, wait.replaceOnChanges)
+			}
+			dependsOn(t, wait, "site-server-alias", "site-alias-wait-policy")
+			read := parsePolicy(t, d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-alias-wait-policy").str("policy"))
+			if got := jsonOf(read.Statement); got != `[{"Sid":"ReadServerAlias","Effect":"Allow","Action":"lambda:GetAlias",`+
+				`"Resource":"arn:aws:lambda:`+region+`:`+account+`:function:site-server-f1"},{"Sid":"ReadServerAliasQualified",`+
+				`"Effect":"Allow","Action":"lambda:GetAlias","Resource":"arn:aws:lambda:`+region+`:`+account+`:function:site-server-f1:*"}]` {
+				t.Errorf("alias wait policy = %s", got)
+			}
+			if _, ok := d.one(t, "aws:lambda/function:Function", "site-alias-wait").inputs["code"].ArchiveValue().Assets["aliaswait.py"]; !ok {
+				t.Error("the alias wait function's code lacks aliaswait.py")
+			}
 			pc := d.one(t, "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig", "site-server-provisioned")
+			dependsOn(t, pc, "site-alias-wait")
 			if pc.str("functionName") != "site-server-f1" || pc.str("qualifier") != ServerAliasName ||
 				pc.inputs["provisionedConcurrentExecutions"].V != float64(2) {
 				t.Errorf("provisioned concurrency = %v, want 2 on %s", pc.inputs, ServerAliasName)

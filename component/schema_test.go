@@ -69,7 +69,7 @@ func TestInferSchema(t *testing.T) {
 		"timeout", "environment", "logRetentionDays", "priceClass", "responseHeadersPolicyId", "domainName", "hostedZoneId",
 		"warmer", "warmerConcurrency",
 		"deleteEdgeFunction", "reservedConcurrency", "provisionedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions", "originAuth", "auth",
-		"backgroundTimeout"}
+		"backgroundTimeout", "backgroundConcurrency", "backgroundReservedConcurrency"}
 	if len(res.InputProperties) != len(wantInputs) {
 		t.Errorf("inputs %v, want exactly %v (transform must stay out)", keys(res.InputProperties), wantInputs)
 	}

@@ -76,7 +76,12 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		}
 		jobsEnv = jobs.serverEnv()
 	}
+	logs, err := newLogGroup(ctx, name+"-server-logs", s, t.ServerLogGroup, opts)
+	if err != nil {
+		return nil, err
+	}
 	args := imageFunctionArgs("OpenDash "+name+": the Dash app", b, s, image, role, s.timeout, jobsEnv)
+	args.LoggingConfig = loggingTo(logs)
 	// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
 	args.ReservedConcurrentExecutions = reservedConcurrency(name, s)
 	// Provisioned concurrency needs a numbered version behind an alias.
@@ -93,10 +98,6 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		}
 		target = invokeTarget{Function: fn.Name, Qualifier: alias.Name, Arn: alias.Arn,
 			Name: pulumi.Sprintf("%s:%s", fn.Name, alias.Name)}
-	}
-	logs, err := newLogGroup(ctx, name+"-server-logs", fn.Name, s, t.ServerLogGroup, opts)
-	if err != nil {
-		return nil, err
 	}
 	if jobs != nil {
 		if err := jobs.grant(ctx, name, role, opts); err != nil {
@@ -152,11 +153,15 @@ func urlHost(u string) string {
 // serverEnvironment is the user's variables plus DOMAIN_NAME when a custom domain is set, plus the
 // background job settings (jobs, nil without background callbacks). Without a custom domain the app reads
 // the host from X-Forwarded-Host: the distribution's own domain here would be a dependency cycle. A
-// variable the user sets wins.
+// variable the user sets wins, except IdentityHeadersEnv: only auth.oidc may tell the handler to trust the
+// identity headers.
 func serverEnvironment(s *settings, jobs pulumi.StringMap) lambda.FunctionEnvironmentPtrInput {
 	fixed := pulumi.StringMap{}
 	if s.DomainName != "" {
 		fixed["DOMAIN_NAME"] = pulumi.String(s.DomainName)
+	}
+	if s.Auth != nil && s.Auth.Oidc != nil {
+		fixed[IdentityHeadersEnv] = pulumi.String("oidc")
 	}
 	for k, v := range jobs {
 		fixed[k] = v
@@ -174,7 +179,9 @@ func serverEnvironment(s *settings, jobs pulumi.StringMap) lambda.FunctionEnviro
 			out[k] = v
 		}
 		for k, v := range user {
-			out[k] = v
+			if k != IdentityHeadersEnv {
+				out[k] = v
+			}
 		}
 		return out
 	}).(pulumi.StringMapOutput)
@@ -200,12 +207,13 @@ func newLambdaRole(ctx *pulumi.Context, prefix string, roleT func(*iam.RoleArgs)
 	return role, nil
 }
 
-// newLogGroup creates /aws/lambda/<function> with the configured retention. Lambda would create it on the
-// first invocation with no retention at all; nothing invokes the function before this exists.
-func newLogGroup(ctx *pulumi.Context, resourceName string, functionName pulumi.StringOutput, s *settings,
-	t func(*cloudwatch.LogGroupArgs), opts []pulumi.ResourceOption) (*cloudwatch.LogGroup, error) {
+// newLogGroup creates a function's log group with the configured retention, before the function, which
+// names it in loggingConfig (see logGroupName): Lambda would otherwise create /aws/lambda/<function> on the
+// first invocation with no retention at all, also during a destroy that deleted the group first.
+func newLogGroup(ctx *pulumi.Context, resourceName string, s *settings, t func(*cloudwatch.LogGroupArgs),
+	opts []pulumi.ResourceOption) (*cloudwatch.LogGroup, error) {
 	return cloudwatch.NewLogGroup(ctx, resourceName, with(t, &cloudwatch.LogGroupArgs{
-		Name:            functionName.ApplyT(func(n string) string { return "/aws/lambda/" + n }).(pulumi.StringOutput),
+		Name:            pulumi.String(logGroupName(ctx, resourceName)),
 		RetentionInDays: s.LogRetentionDays.ToIntOutput().ToIntPtrOutput(),
 	}), opts...)
 }

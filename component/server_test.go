@@ -42,14 +42,14 @@ func TestServerFunction(t *testing.T) {
 		t.Errorf("function URL = %v", url.inputs)
 	}
 	logs := d.one(t, "aws:cloudwatch/logGroup:LogGroup", "site-server-logs").inputs.Mappable()
-	if logs["name"] != "/aws/lambda/site-server-f1" || logs["retentionInDays"] != float64(DefaultLogRetentionDays) {
+	if logs["name"] != "/aws/lambda/site-server-"+stackHash || logs["retentionInDays"] != float64(DefaultLogRetentionDays) {
 		t.Errorf("server log group = %v", logs)
 	}
 	trust := parsePolicy(t, d.one(t, "aws:iam/role:Role", "site-server-role").str("assumeRolePolicy"))
 	if got := jsonOf(trust.Statement[0].Principal); got != `{"Service":"lambda.amazonaws.com"}` {
 		t.Errorf("server role trust = %s", got)
 	}
-	for _, name := range []string{"site-server-basic-execution", "site-edge-signer-basic-execution", "site-warmer-basic-execution", "site-invalidator-basic-execution"} {
+	for _, name := range []string{"site-server-basic-execution", "site-edge-signer-basic-execution", "site-warmer-basic-execution", "site-sync-basic-execution"} {
 		if a := d.one(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name); a.str("policyArn") != BasicExecutionPolicyArn {
 			t.Errorf("%s attaches %q", name, a.str("policyArn"))
 		}
@@ -174,9 +174,12 @@ func TestEdgeFunctionRetainedOnDelete(t *testing.T) {
 		if got := d.one(t, "aws:lambda/function:Function", "site-edge-signer").retainOnDelete; got != !del {
 			t.Errorf("deleteEdgeFunction %v: edge function retainOnDelete = %v, want %v", del, got, !del)
 		}
+		// The role it runs as stays with it (with its policies: IAM deletes a role only without them).
+		kept := map[string]bool{"site-edge-signer": true, "site-edge-signer-role": true,
+			"site-edge-signer-basic-execution": true, "site-edge-signer-invoke": true}
 		for _, c := range d.children {
-			if c.retainOnDelete && c.name != "site-edge-signer" {
-				t.Errorf("%s %s is retained on delete; only the edge function should be", c.typ, c.name)
+			if c.retainOnDelete != (kept[c.name] && !del) {
+				t.Errorf("deleteEdgeFunction %v: %s %s retainOnDelete = %v", del, c.typ, c.name, c.retainOnDelete)
 			}
 		}
 	}

@@ -13,11 +13,12 @@ type staticSite struct {
 	// lastBucketSetting is the last of the bucket-level settings made one after another; the bucket policy
 	// waits for it.
 	lastBucketSetting pulumi.Resource
-	// revalidated is what puts the revalidate-class files in the bucket (the sync): the invalidation waits for it.
-	revalidated []pulumi.Resource
 }
 
 func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings, opts []pulumi.ResourceOption) (*staticSite, error) {
+	if err := checkSiteLimits(name, b); err != nil {
+		return nil, err
+	}
 	t := &s.transform
 	bucket, err := s3.NewBucketV2(ctx, name+"-assets", with(t.Bucket, &s3.BucketV2Args{
 		ForceDestroy: pulumi.Bool(true), // every object comes from the bundle: nothing to lose on destroy
@@ -57,11 +58,6 @@ func newStaticSite(ctx *pulumi.Context, name string, b *siteBundle, s *settings,
 	}
 
 	site := &staticSite{bucket: bucket, lastBucketSetting: encryption}
-	synced, err := newSiteSync(ctx, name, b, bucket, s, opts)
-	if err != nil {
-		return nil, err
-	}
-	site.revalidated = []pulumi.Resource{synced}
 
 	site.oac, err = cloudfront.NewOriginAccessControl(ctx, name+"-assets-oac", with(t.OriginAccessControl,
 		&cloudfront.OriginAccessControlArgs{

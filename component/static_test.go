@@ -1,7 +1,6 @@
 package component
 
 import (
-	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -129,42 +128,6 @@ func TestDistributionMirrorsManifest(t *testing.T) {
 	}
 	if def := dist["defaultCacheBehavior"].(map[string]any); def["targetOriginId"] != manifest.OriginServer {
 		t.Errorf("default behavior goes to %v, want the server (manifest's \"*\")", def["targetOriginId"])
-	}
-}
-
-func TestInvalidation(t *testing.T) {
-	d := deployed(t)
-	m := testManifest(t)
-	inv := d.one(t, "aws:lambda/invocation:Invocation", "site-invalidation")
-	if inv.str("lifecycleScope") != "CRUD" || inv.str("terraformKey") != "tf" || inv.str("functionName") != "site-invalidator-f1" {
-		t.Errorf("invalidation = %v", inv.inputs)
-	}
-	var input invalidationInput
-	if err := json.Unmarshal([]byte(inv.str("input")), &input); err != nil {
-		t.Fatalf("invalidation input %q: %v", inv.str("input"), err)
-	}
-	want := map[string]string{}
-	for _, f := range m.Files {
-		if f.Class == manifest.ClassRevalidate {
-			want["/"+f.Key] = f.SHA256
-		}
-	}
-	index, _ := m.FileForKey("index.html")
-	want["/"] = index.SHA256
-	if input.DistributionID != distID || !reflect.DeepEqual(input.Paths, want) {
-		t.Errorf("invalidation input = %+v\nwant paths %v", input, want)
-	}
-	doc := parsePolicy(t, d.one(t, "aws:iam/rolePolicy:RolePolicy", "site-invalidator-policy").str("policy"))
-	if len(doc.Statement) != 1 || jsonOf(doc.Statement[0].Action) != `"cloudfront:CreateInvalidation"` ||
-		doc.Statement[0].Resource != "arn:aws:cloudfront::"+account+":distribution/"+distID {
-		t.Errorf("invalidator policy = %+v", doc)
-	}
-	fn := d.one(t, "aws:lambda/function:Function", "site-invalidator")
-	if fn.str("handler") != invalidatorHandler {
-		t.Errorf("invalidator handler = %q", fn.str("handler"))
-	}
-	if _, ok := fn.inputs["code"].ArchiveValue().Assets[invalidatorFile]; !ok {
-		t.Errorf("invalidator archive lacks %s", invalidatorFile)
 	}
 }
 

@@ -62,28 +62,38 @@ func TestSyncFollowsManifest(t *testing.T) {
 	}
 
 	sync := d.one(t, "aws:lambda/invocation:Invocation", "site-sync")
-	if sync.str("lifecycleScope") != "CRUD" || sync.str("terraformKey") != "tf" || sync.str("functionName") != "site-sync-f1" {
-		t.Errorf("sync invocation = %v", sync.inputs)
+	if sync.str("lifecycleScope") != "" || sync.str("functionName") != "site-sync-f1" {
+		t.Errorf("sync invocation = %v, want the default (create-only) lifecycle on site-sync-f1", sync.inputs)
+	}
+	// A changed site replaces the invocation: each run is a create, which Pulumi records only once it succeeded.
+	if !reflect.DeepEqual(sync.replaceOnChanges, []string{"input"}) {
+		t.Errorf("sync replaceOnChanges = %v, want [input]", sync.replaceOnChanges)
 	}
 	var in syncInput
 	if err := json.Unmarshal([]byte(sync.str("input")), &in); err != nil {
 		t.Fatalf("sync input %q: %v", sync.str("input"), err)
 	}
 	want := syncInput{Bucket: "site-assets-b1", ArchiveBucket: "site-deploy-b1", ArchiveKey: "static-" + digest + ".zip",
-		Digest: digest, GraceSeconds: int64(StaleGrace / time.Second)}
+		Digest: digest, GraceSeconds: int64(StaleGrace / time.Second), DistributionID: distID}
 	if in != want {
 		t.Errorf("sync input = %+v, want %+v", in, want)
 	}
-	dependsOn(t, sync, "site-static-archive", "site-sync-policy", "site-sync-logs")
-	// CloudFront forgets the old files only once the new ones are in.
-	dependsOn(t, d.one(t, "aws:lambda/invocation:Invocation", "site-invalidation"), "site-sync")
+	dependsOn(t, sync, "site-static-archive", "site-sync-policy", "site-cdn")
+	for _, c := range d.children {
+		if strings.Contains(c.name, "invalidat") {
+			t.Errorf("%s %s: the sync invalidates, nothing else", c.typ, c.name)
+		}
+	}
 
 	fn := d.one(t, "aws:lambda/function:Function", "site-sync")
-	if fn.str("handler") != syncHandler || fn.str("runtime") != syncRuntime || fn.inputs["timeout"].NumberValue() != syncTimeout {
+	if fn.str("handler") != syncHandler || fn.str("runtime") != syncRuntime || fn.inputs["timeout"].NumberValue() != syncTimeout ||
+		fn.inputs["memorySize"].NumberValue() != syncMemory {
 		t.Errorf("sync function = %v", fn.inputs)
 	}
-	if _, ok := fn.inputs["code"].ArchiveValue().Assets[syncFile]; !ok {
-		t.Errorf("sync function's code lacks %s", syncFile)
+	for _, file := range []string{"sync.py", "invalidate.py"} {
+		if _, ok := fn.inputs["code"].ArchiveValue().Assets[file]; !ok {
+			t.Errorf("sync function's code lacks %s", file)
+		}
 	}
 	pab := d.one(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "site-deploy-public-access").inputs.Mappable()
 	if pab["bucket"] != "site-deploy-b1" || pab["restrictPublicBuckets"] != true || pab["blockPublicPolicy"] != true {
@@ -102,11 +112,13 @@ func TestSyncPolicy(t *testing.T) {
 		got[st.Resource] += jsonOf(st.Action)
 	}
 	want := map[string]string{
-		"arn:aws:s3:::site-assets-b1":         `"s3:ListBucket"`,
-		"arn:aws:s3:::site-assets-b1/*":       `["s3:PutObject","s3:DeleteObject"]`,
-		"arn:aws:s3:::site-deploy-b1":         `"s3:ListBucket"`,
-		"arn:aws:s3:::site-deploy-b1/*":       `"s3:GetObject"`,
-		"arn:aws:s3:::site-deploy-b1/state/*": `"s3:PutObject"`,
+		"arn:aws:s3:::site-assets-b1":                                `"s3:ListBucket"`,
+		"arn:aws:s3:::site-assets-b1/*":                              `["s3:PutObject","s3:DeleteObject"]`,
+		"arn:aws:s3:::site-deploy-b1":                                `"s3:ListBucket"`,
+		"arn:aws:s3:::site-deploy-b1/*":                              `"s3:GetObject"`,
+		"arn:aws:s3:::site-deploy-b1/state/*":                        `"s3:PutObject"`,
+		"arn:aws:s3:::site-deploy-b1/lock/*":                         `["s3:PutObject","s3:DeleteObject"]`,
+		"arn:aws:cloudfront::" + account + ":distribution/" + distID: `"cloudfront:CreateInvalidation"`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("sync policy grants %v\nwant %v", got, want)
@@ -152,6 +164,59 @@ func TestResourceCountIndependentOfFileCount(t *testing.T) {
 	}
 	if counts[0] != counts[1] || counts[1] != counts[2] {
 		t.Errorf("resources for 0, 1 and 60 extra files: %v, want the same count", counts)
+	}
+}
+
+// TestSyncInputDoesNotGrowWithTheSite: the invocation's input names the archive, whose index is the digest
+// list, so its size (kept in Pulumi's state, and under Lambda's 6 MB request limit) does not follow the site.
+func TestSyncInputDoesNotGrowWithTheSite(t *testing.T) {
+	var sizes []int
+	for _, n := range []int{0, 400} {
+		d := deploy(t, &DashSiteArgs{BundleDir: bundleWithExtraFiles(t, n)})
+		if d.err != nil {
+			t.Fatalf("%d extra files: %v", n, d.err)
+		}
+		sizes = append(sizes, len(d.one(t, "aws:lambda/invocation:Invocation", "site-sync").str("input")))
+	}
+	if sizes[0] != sizes[1] {
+		t.Errorf("sync input is %d bytes for the test site, %d with 400 more files: want the same", sizes[0], sizes[1])
+	}
+}
+
+func TestSiteLimits(t *testing.T) {
+	tests := []struct {
+		name  string
+		files int
+		bytes int64
+		want  string
+	}{
+		{"within both", MaxSiteFiles, MaxSiteBytes, ""},
+		{"too many files", MaxSiteFiles + 1, 1, "30001 files"},
+		{"too many bytes", 10, MaxSiteBytes + 1, "1073741825 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &manifest.Manifest{Files: make([]manifest.File, tt.files)}
+			m.Files[0].Size = tt.bytes
+			err := checkSiteLimits("site", &siteBundle{dir: "app/.open-dash", manifest: m})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			for _, part := range []string{`DashSite "site"`, "app/.open-dash", tt.want, "at most 30000 files",
+				"cannot continue or poll", "across several calls"} {
+				if err == nil || !strings.Contains(err.Error(), part) {
+					t.Errorf("error %v lacks %q", err, part)
+				}
+			}
+		})
+	}
+	// Refused before anything is registered.
+	dir := copyBundle(t, func(m *manifest.Manifest) { m.Files[0].Size = MaxSiteBytes + 1 })
+	if d := deploy(t, &DashSiteArgs{BundleDir: dir}); d.err == nil || len(d.ofType("aws:s3/bucketV2:BucketV2")) != 0 {
+		t.Errorf("deploy of an oversized site: err %v, %d buckets", d.err, len(d.ofType("aws:s3/bucketV2:BucketV2")))
 	}
 }
 

@@ -51,12 +51,6 @@ type Transform struct {
 	ServerUrlPermission          func(*lambda.PermissionArgs)              // originAuth "oac": both permissions
 	JobsBucket                   func(*s3.BucketV2Args)                    // with background callbacks
 	JobsFunction                 func(*lambda.FunctionArgs)                // with background callbacks
-	InvalidatorRole              func(*iam.RoleArgs)
-	InvalidatorBasicExecution    func(*iam.RolePolicyAttachmentArgs)
-	InvalidatorRolePolicy        func(*iam.RolePolicyArgs)
-	InvalidatorLogGroup          func(*cloudwatch.LogGroupArgs)
-	InvalidatorFunction          func(*lambda.FunctionArgs)
-	Invalidation                 func(*lambda.InvocationArgs)
 
 	// Static site sync (sync.go).
 	DeployBucket                  func(*s3.BucketV2Args)
@@ -66,7 +60,7 @@ type Transform struct {
 	SyncRolePolicy                func(*iam.RolePolicyArgs)
 	SyncLogGroup                  func(*cloudwatch.LogGroupArgs)
 	SyncFunction                  func(*lambda.FunctionArgs)
-	Sync                          func(*lambda.InvocationArgs)
+	Sync                          func(*lambda.InvocationArgs) // also invalidates what it overwrote
 
 	// Warmer.
 	WarmerRole           func(*iam.RoleArgs)

@@ -7,9 +7,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// verifyCommand is the `open-dash verify` command line for the deployed site: the bundle folder as the
-// component read it (relative paths are relative to the Pulumi project's folder), the function URL and the
-// bucket's own URL, so the command also proves both refuse the public.
+// verifyCommand is the `open-dash verify` command line for the deployed site: the bundle folder relative to
+// the Pulumi project's folder (siteBundle.path: an absolute one would tie the output to the machine that
+// deployed, and change when the checkout moves or CI deploys), the function URL and the bucket's own URL, so
+// the command also proves both refuse the public.
 func verifyCommand(url pulumi.StringOutput, bundleDir string, functionURL, bucketDomain pulumi.StringOutput) pulumi.StringOutput {
 	return pulumi.Sprintf("open-dash verify %s --dir %s --function-url %s --bucket-url https://%s",
 		url, shellQuote(bundleDir), functionURL, bucketDomain)

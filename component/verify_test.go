@@ -1,6 +1,8 @@
 package component
 
 import (
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -8,10 +10,22 @@ import (
 )
 
 func TestVerifyCommand(t *testing.T) {
+	abs, err := filepath.Abs(testBundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{testBundle, abs} {
+		if got := verifyCommandFor(t, dir); !strings.Contains(got, " --dir "+testBundle+" ") {
+			t.Errorf("bundleDir %s: verifyCommand %q, want --dir %s (relative to the program's folder)", dir, got, testBundle)
+		}
+	}
+}
+
+func verifyCommandFor(t *testing.T, dir string) string {
 	var mu sync.Mutex
 	got := ""
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		site, err := NewDashSite(ctx, "site", &DashSiteArgs{BundleDir: testBundle})
+		site, err := NewDashSite(ctx, "site", &DashSiteArgs{BundleDir: dir})
 		if err != nil {
 			return err
 		}
@@ -33,6 +47,7 @@ func TestVerifyCommand(t *testing.T) {
 	if got != want {
 		t.Errorf("verifyCommand\n got %q\nwant %q", got, want)
 	}
+	return got
 }
 
 func TestShellQuote(t *testing.T) {

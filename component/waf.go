@@ -9,6 +9,23 @@ import (
 // MinWafRateLimit is the lowest limit AWS WAF accepts in a rate-based rule (requests per evaluation window).
 const MinWafRateLimit = 10
 
+// DefaultBasicAuthWafRateLimit is the rate limit a site with auth.basic gets when wafRateLimit is unset: a
+// CloudFront Function can only run a fast password hash, so guesses are slowed per IP instead (to about 7 a
+// second), well above what people using a Dash app send (a page load is a few dozen requests).
+const DefaultBasicAuthWafRateLimit = 2000
+
+// wafRateLimit is the limit to apply: the one given, a plain 0 meaning none (no web ACL, nil); unset, the
+// default with auth.basic and none otherwise.
+func wafRateLimit(args *DashSiteArgs) pulumi.IntInput {
+	switch v, plain := args.WafRateLimit.(pulumi.Int); {
+	case plain && v == 0:
+		return nil
+	case args.WafRateLimit == nil && args.Auth != nil && args.Auth.Basic != nil:
+		return pulumi.Int(DefaultBasicAuthWafRateLimit)
+	}
+	return args.WafRateLimit
+}
+
 // newRateLimit creates a WAF web ACL (scope CLOUDFRONT, hence us-east-1) whose one rule blocks an IP address
 // for as long as it sends more than s.WafRateLimit requests in 5 minutes; everything else is allowed. It
 // returns the ACL's ARN, which the distribution names (WAFv2 ACLs are referred to by ARN, not id).

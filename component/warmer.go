@@ -1,6 +1,7 @@
 package component
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/opendash/opendash/bundler/warmer"
@@ -19,6 +20,10 @@ const warmerTimeout = 120
 func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFunction, s *settings, opts []pulumi.ResourceOption) (*lambda.Function, error) {
 	t := &s.transform
 	w := b.manifest.Origins.Warmer
+	concurrency, err := warmerConcurrency(name, s)
+	if err != nil {
+		return nil, err
+	}
 	role, err := newLambdaRole(ctx, name+"-warmer", t.WarmerRole, t.WarmerBasicExecution, opts, "lambda.amazonaws.com")
 	if err != nil {
 		return nil, err
@@ -27,6 +32,10 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 		Role:   role.Name,
 		Policy: policyOf(server.target.Arn, warmerInvokePolicy),
 	}), opts...)
+	if err != nil {
+		return nil, err
+	}
+	logs, err := newLogGroup(ctx, name+"-warmer-logs", s, t.WarmerLogGroup, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -40,13 +49,10 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 		Timeout:     pulumi.Int(warmerTimeout),
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			warmer.EnvTargets:     server.target.Name, // name:alias with provisioned concurrency
-			warmer.EnvConcurrency: s.warmerConcurrency.ApplyT(strconv.Itoa).(pulumi.StringOutput),
+			warmer.EnvConcurrency: concurrency.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 		}},
+		LoggingConfig: loggingTo(logs),
 	}), opts...)
-	if err != nil {
-		return nil, err
-	}
-	logs, err := newLogGroup(ctx, name+"-warmer-logs", fn.Name, s, t.WarmerLogGroup, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -84,4 +90,33 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 		return nil, err
 	}
 	return fn, nil
+}
+
+// warmerConcurrency is how many instances the warmer pings at once, refused (now when both numbers are
+// plain, else once known) when it could hold every instance reservedConcurrency allows: each ping keeps an
+// instance busy for its delay, and a visitor arriving then would be throttled (502).
+func warmerConcurrency(name string, s *settings) (pulumi.IntOutput, error) {
+	if s.ReservedConcurrency == nil {
+		return s.warmerConcurrency, nil
+	}
+	warm, okWarm := s.WarmerConcurrency.(pulumi.Int)
+	reserved, okReserved := s.ReservedConcurrency.(pulumi.Int)
+	if okWarm && okReserved {
+		if err := checkWarmerFits(name, int(warm), int(reserved)); err != nil {
+			return pulumi.IntOutput{}, err
+		}
+	}
+	return pulumi.All(s.warmerConcurrency, s.ReservedConcurrency).ApplyT(func(v []any) (int, error) {
+		return v[0].(int), checkWarmerFits(name, v[0].(int), v[1].(int))
+	}).(pulumi.IntOutput), nil
+}
+
+func checkWarmerFits(name string, warm, reserved int) error {
+	if warm <= reserved-1 {
+		return nil
+	}
+	return fmt.Errorf("DashSite %q: warmerConcurrency %d leaves no instance of reservedConcurrency %d free for "+
+		"visitors while the warmer runs (each warm-up call holds an instance); keep warmerConcurrency at most "+
+		"reservedConcurrency - 1 (%d): raise reservedConcurrency, lower warmerConcurrency, or set warmer to false",
+		name, warm, reserved, reserved-1)
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/opendash/opendash/manifest"
 )
 
-// TestBrowserBasicAuth runs `open-dash preview --basic-auth alice:pw` on the single-page example (the same
+// TestBrowserBasicAuth runs `open-dash preview --basic-auth alice:<password>` on the single-page example (the same
 // viewer-request CloudFront Function code the component deploys with auth.basic, run in goja): anonymous
 // requests for the page, a component script on S3 and a callback all answer 401 at the edge; with the
 // Authorization header on every request the app renders and its callbacks work.
@@ -31,11 +31,12 @@ func TestBrowserBasicAuth(t *testing.T) {
 	chromium := findChromium(t)
 	ctx := testContext(t)
 	artifacts := artifactDir(t)
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:pw"))
+	const credentials = "alice:correct-horse-battery" // 16 characters at least, as the component wants
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(credentials))
 	page := examples[0].pages[0] // single-page: a graph, a dropdown, a table, server and clientside callbacks
 	for _, py := range pythons {
 		t.Run("dash-"+py.DashVersion, func(t *testing.T) {
-			s, script := previewCLI(t, ctx, py, "single-page", "--basic-auth", "alice:pw")
+			s, script := previewCLI(t, ctx, py, "single-page", "--basic-auth", credentials)
 			dir := filepath.Join(artifacts, "dash-"+py.DashVersion, "basic-auth")
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
@@ -118,7 +119,13 @@ func TestBrowserBasicAuth(t *testing.T) {
 // in-process) until the test ends; it returns the site and one component script's S3 key.
 func previewCLI(t *testing.T, ctx context.Context, py dashPython, name string, flags ...string) (*site, string) {
 	t.Helper()
-	src := copyExample(t, name)
+	return previewSource(t, ctx, py, copyExample(t, name), flags...)
+}
+
+// previewSource is previewCLI for the app folder src (a copy: the bundle is written beside it).
+func previewSource(t *testing.T, ctx context.Context, py dashPython, src string, flags ...string) (*site, string) {
+	t.Helper()
+	name := filepath.Base(src)
 	out := filepath.Join(filepath.Dir(src), bundler.OutputDirName)
 	res, err := bundler.Bundle(ctx, bundler.Options{SourceDir: src, Python: py.Path, SkipInstall: true, OutDir: out})
 	if err != nil {

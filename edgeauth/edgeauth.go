@@ -26,6 +26,18 @@ const KVSImport = "import cf from 'cloudfront';"
 // DefaultRealm names the protected site in the browser's sign-in prompt when no realm is given.
 const DefaultRealm = "OpenDash"
 
+// MaxRealmLength bounds the realm, which is written into the code: CloudFront takes at most 10 KB of it.
+const MaxRealmLength = 100
+
+// MinPasswordLength is the shortest password CheckCredential accepts. A CloudFront Function has about a
+// millisecond, too little for a slow password hash: the stored hash is one HMAC-SHA256, which one CPU core
+// computes ~190,000 times a second, so only a long password survives a leaked store.
+const MinPasswordLength = 16
+
+// IdentityHeaderPrefix starts the names of the headers only the edge may set (X-OpenDash-User-Email, ...):
+// every viewer-request function deletes a viewer's own copies.
+const IdentityHeaderPrefix = "x-opendash-"
+
 // Config is one use of the viewer-request function.
 type Config struct {
 	// ForwardHost copies the viewer's Host to X-Forwarded-Host: on for server behaviors.
@@ -60,8 +72,12 @@ func Source(c Config) string {
 	return sb.String()
 }
 
-// CheckRealm refuses a realm that would break out of the WWW-Authenticate header's quoted string.
+// CheckRealm refuses a realm that would break out of the WWW-Authenticate header's quoted string, or whose
+// length would push the function's code toward CloudFront's 10 KB.
 func CheckRealm(realm string) error {
+	if len(realm) > MaxRealmLength {
+		return fmt.Errorf("realm %q...: %d characters, at most %d fit in the function's code", realm[:20], len(realm), MaxRealmLength)
+	}
 	for _, r := range realm {
 		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
 			return fmt.Errorf("realm %q: use printable ASCII without quotes or backslashes", realm)
@@ -87,6 +103,10 @@ func CheckCredential(user, password string) error {
 	case !printableASCII(password):
 		return fmt.Errorf("user %q: the password has characters outside printable ASCII (browsers encode them "+
 			"inconsistently); use printable ASCII only", user)
+	case len(password) < MinPasswordLength:
+		return fmt.Errorf("user %q: the password has %d characters, fewer than %d: the stored hash is fast to "+
+			"compute, so a short password falls to guessing; use a long random one (e.g. `openssl rand -base64 24`)",
+			user, len(password), MinPasswordLength)
 	}
 	return nil
 }
@@ -100,11 +120,13 @@ func printableASCII(s string) bool {
 	return true
 }
 
-// Salt is user's salt on site (the component's name): deterministic, so that an unchanged password gives an
-// unchanged hash and no needless update, yet different for every site and user, so that equal passwords
-// hash differently.
-func Salt(site, user string) string {
-	sum := sha256.Sum256([]byte("opendash-basic-auth\x00" + site + "\x00" + user))
+// Salt is user's salt in store (the KeyValueStore's ARN, which ends in an id CloudFront picks at random):
+// deterministic, so that an unchanged password gives an unchanged hash and no needless update, yet
+// unpredictable before the store exists and different for every store and user, so that equal passwords
+// hash differently and no table computed in advance (for a site name) applies. A salt needs no secrecy: the
+// function reads it beside the hash.
+func Salt(store, user string) string {
+	sum := sha256.Sum256([]byte("opendash-basic-auth\x00" + store + "\x00" + user))
 	return hex.EncodeToString(sum[:16])
 }
 

@@ -13,14 +13,24 @@ import (
 	"github.com/opendash/opendash/edgeauth/jsrun"
 )
 
-const site = "site"
+const store = "arn:aws:cloudfront::123456789012:key-value-store/0d1f6e4c-7a51-4b7e-9d0a-2c5e8f3b9a17"
 
-// users are the KeyValueStore's contents in every case: alice's password has a ':' (only the first splits).
+// Passwords as users choose them: bob's has a ':' (only the first splits) and a space.
+const (
+	alicePW = "correct-horse-battery"
+	bobPW   = "a:b c-long-enough-pw"
+)
+
+// users are the KeyValueStore's contents in every case.
 var users = map[string]string{
-	"alice": edgeauth.Hash(edgeauth.Salt(site, "alice"), "pw"),
-	"bob":   edgeauth.Hash(edgeauth.Salt(site, "bob"), "a:b c"),
+	"alice": edgeauth.Hash(edgeauth.Salt(store, "alice"), alicePW),
+	"bob":   edgeauth.Hash(edgeauth.Salt(store, "bob"), bobPW),
 	"eve":   "v0$not$ours", // a value in an unknown format never matches
 }
+
+// forged are identity headers a viewer sends to pass as someone else: every variant deletes them.
+var forged = map[string]string{"x-opendash-user-email": "boss@example.com", "x-opendash-user-groups": "admins",
+	"x-opendash-user-subject": "u-boss", "X-OpenDash-Anything": "x"}
 
 func basic(userPass string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(userPass))
@@ -43,13 +53,16 @@ func cases() []authCase {
 	server := edgeauth.Config{ForwardHost: true, Basic: true, Realm: "Board"}
 	static := edgeauth.Config{Basic: true}
 	host := map[string]string{"host": "d1.cloudfront.net"}
-	with := func(extra map[string]string) map[string]string {
+	with := func(extras ...map[string]string) map[string]string {
 		h := map[string]string{"host": "d1.cloudfront.net"}
-		for k, v := range extra {
-			h[k] = v
+		for _, extra := range extras {
+			for k, v := range extra {
+				h[strings.ToLower(k)] = v
+			}
 		}
 		return h
 	}
+	alice := map[string]string{"authorization": basic("alice:" + alicePW)}
 	cs := []authCase{
 		{Name: "no auth: forwards the host", Config: edgeauth.Config{ForwardHost: true}, Headers: host, Forward: "d1.cloudfront.net"},
 		{Name: "no auth: replaces a spoofed x-forwarded-host", Config: edgeauth.Config{ForwardHost: true},
@@ -62,27 +75,34 @@ func cases() []authCase {
 		{Name: "no auth: a viewer's own x-forwarded-authorization is dropped", Config: edgeauth.Config{ForwardHost: true},
 			Headers: with(map[string]string{"x-forwarded-authorization": basic("admin:s3cret")}), Forward: "d1.cloudfront.net"},
 		{Name: "basic auth at the edge: its Authorization stays at the edge", Config: server,
-			Headers: with(map[string]string{"authorization": basic("alice:pw"), "x-forwarded-authorization": "x"}),
+			Headers: with(alice, map[string]string{"x-forwarded-authorization": "x"}),
 			Forward: "d1.cloudfront.net"},
-		{Name: "right password", Config: server, Headers: with(map[string]string{"authorization": basic("alice:pw")}), Forward: "d1.cloudfront.net"},
-		{Name: "password with a colon and a space", Config: server, Headers: with(map[string]string{"authorization": basic("bob:a:b c")}), Forward: "d1.cloudfront.net"},
-		{Name: "static: right password, host untouched", Config: static, Headers: with(map[string]string{"authorization": basic("alice:pw"), "x-forwarded-host": "kept.test"}), Forward: "kept.test"},
-		{Name: "lower-case scheme", Config: static, Headers: with(map[string]string{"authorization": "basic " + base64.StdEncoding.EncodeToString([]byte("alice:pw"))})},
+		{Name: "right password", Config: server, Headers: with(alice), Forward: "d1.cloudfront.net"},
+		{Name: "password with a colon and a space", Config: server, Headers: with(map[string]string{"authorization": basic("bob:" + bobPW)}), Forward: "d1.cloudfront.net"},
+		{Name: "static: right password, host untouched", Config: static, Headers: with(alice, map[string]string{"x-forwarded-host": "kept.test"}), Forward: "kept.test"},
+		{Name: "lower-case scheme", Config: static, Headers: with(map[string]string{"authorization": "basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+alicePW))})},
+		// Identity headers are the edge's: a viewer's copies never pass, whatever the variant.
+		{Name: "no auth: forged identity headers are deleted", Config: edgeauth.Config{ForwardHost: true},
+			Headers: with(forged), Forward: "d1.cloudfront.net"},
+		{Name: "basic auth: forged identity headers are deleted", Config: server, Headers: with(alice, forged), Forward: "d1.cloudfront.net"},
+		{Name: "static: forged identity headers are deleted", Config: static, Headers: with(alice, forged)},
+		{Name: "over-long header with the right credentials", Config: server,
+			Headers: with(map[string]string{"authorization": basic("alice:"+alicePW) + strings.Repeat(" ", 1100)}), Status: 401},
 		{Name: "missing header", Config: server, Headers: host, Status: 401},
 		{Name: "missing header on S3", Config: static, Headers: host, Status: 401},
-		{Name: "wrong password", Config: server, Headers: with(map[string]string{"authorization": basic("alice:pW")}), Status: 401},
-		{Name: "password prefix", Config: server, Headers: with(map[string]string{"authorization": basic("alice:p")}), Status: 401},
-		{Name: "another user's password", Config: server, Headers: with(map[string]string{"authorization": basic("bob:pw")}), Status: 401},
-		{Name: "unknown user", Config: server, Headers: with(map[string]string{"authorization": basic("mallory:pw")}), Status: 401},
+		{Name: "wrong password", Config: server, Headers: with(map[string]string{"authorization": basic("alice:" + strings.ToUpper(alicePW))}), Status: 401},
+		{Name: "password prefix", Config: server, Headers: with(map[string]string{"authorization": basic("alice:" + alicePW[:len(alicePW)-1])}), Status: 401},
+		{Name: "another user's password", Config: server, Headers: with(map[string]string{"authorization": basic("bob:" + alicePW)}), Status: 401},
+		{Name: "unknown user", Config: server, Headers: with(map[string]string{"authorization": basic("mallory:" + alicePW)}), Status: 401},
 		{Name: "stored value in an unknown format", Config: server, Headers: with(map[string]string{"authorization": basic("eve:ours")}), Status: 401},
 		{Name: "stored hash as password", Config: server, Headers: with(map[string]string{"authorization": basic("alice:" + users["alice"])}), Status: 401},
-		{Name: "empty user", Config: server, Headers: with(map[string]string{"authorization": basic(":pw")}), Status: 401},
-		{Name: "no colon", Config: server, Headers: with(map[string]string{"authorization": basic("alicepw")}), Status: 401},
-		{Name: "bearer scheme", Config: server, Headers: with(map[string]string{"authorization": "Bearer " + base64.StdEncoding.EncodeToString([]byte("alice:pw"))}), Status: 401},
-		{Name: "not base64", Config: server, Headers: with(map[string]string{"authorization": "Basic alice:pw"}), Status: 401},
-		{Name: "truncated base64", Config: server, Headers: with(map[string]string{"authorization": strings.TrimRight(basic("alice:pw"), "=")[:13]}), Status: 401},
-		{Name: "credentials without scheme", Config: server, Headers: with(map[string]string{"authorization": base64.StdEncoding.EncodeToString([]byte("alice:pw"))}), Status: 401},
-		{Name: "control character", Config: server, Headers: with(map[string]string{"authorization": basic("alice:pw\n")}), Status: 401},
+		{Name: "empty user", Config: server, Headers: with(map[string]string{"authorization": basic(":" + alicePW)}), Status: 401},
+		{Name: "no colon", Config: server, Headers: with(map[string]string{"authorization": basic("alice" + alicePW)}), Status: 401},
+		{Name: "bearer scheme", Config: server, Headers: with(map[string]string{"authorization": "Bearer " + base64.StdEncoding.EncodeToString([]byte("alice:"+alicePW))}), Status: 401},
+		{Name: "not base64", Config: server, Headers: with(map[string]string{"authorization": "Basic alice:" + alicePW}), Status: 401},
+		{Name: "truncated base64", Config: server, Headers: with(map[string]string{"authorization": strings.TrimRight(basic("alice:"+alicePW), "=")[:13]}), Status: 401},
+		{Name: "credentials without scheme", Config: server, Headers: with(map[string]string{"authorization": base64.StdEncoding.EncodeToString([]byte("alice:" + alicePW))}), Status: 401},
+		{Name: "control character", Config: server, Headers: with(map[string]string{"authorization": basic("alice:" + alicePW + "\n")}), Status: 401},
 		{Name: "empty header", Config: server, Headers: with(map[string]string{"authorization": ""}), Status: 401},
 	}
 	for i := range cs {
@@ -125,6 +145,11 @@ func TestViewerRequestGoja(t *testing.T) {
 			if got := res.Request.Headers["x-forwarded-authorization"]; got != c.ForwardAuth {
 				t.Errorf("x-forwarded-authorization = %q, want %q", got, c.ForwardAuth)
 			}
+			for name := range res.Request.Headers {
+				if strings.HasPrefix(name, edgeauth.IdentityHeaderPrefix) {
+					t.Errorf("the viewer's %s passed on", name)
+				}
+			}
 		})
 	}
 }
@@ -157,9 +182,14 @@ func TestViewerRequestNode(t *testing.T) {
 	}
 }
 
-// TestSourceLimits: CloudFront Functions take at most 10 KB of code; the module import must come first.
+// TestSourceLimits: CloudFront Functions take at most 10 KB of code, the longest realm included; the
+// module import must come first.
 func TestSourceLimits(t *testing.T) {
-	for _, c := range []edgeauth.Config{{}, {ForwardHost: true}, {Basic: true, Realm: strings.Repeat("r", 100)}, {ForwardHost: true, Basic: true}} {
+	longest := strings.Repeat("r", edgeauth.MaxRealmLength)
+	if edgeauth.CheckRealm(longest) != nil || edgeauth.CheckRealm(longest+"r") == nil {
+		t.Errorf("CheckRealm does not stop at %d characters", edgeauth.MaxRealmLength)
+	}
+	for _, c := range []edgeauth.Config{{}, {ForwardHost: true}, {Basic: true, Realm: longest}, {ForwardHost: true, Basic: true, Realm: longest}} {
 		src := edgeauth.Source(c)
 		if len(src) > 10240 {
 			t.Errorf("%+v: %d bytes, over CloudFront's 10 KB", c, len(src))
@@ -174,15 +204,24 @@ func TestSourceLimits(t *testing.T) {
 }
 
 func TestChecks(t *testing.T) {
-	for _, c := range []struct{ user, password, realm string }{
-		{"", "pw", ""}, {"a:b", "pw", ""}, {"alice", "", ""}, {"älice", "pw", ""}, {"alice", "pässword", ""},
-		{"alice", "pw\n", ""}, {strings.Repeat("u", 501), "pw", ""},
+	for _, c := range []struct{ user, password string }{
+		{"", alicePW}, {"a:b", alicePW}, {"alice", ""}, {"älice", alicePW}, {"alice", "pässword-long-enough"},
+		{"alice", alicePW + "\n"}, {strings.Repeat("u", 501), alicePW},
+		{"alice", "pw"}, {"alice", "fifteen-chars!!"}, // shorter than 16: a fast hash makes them guessable
 	} {
-		if err := edgeauth.CheckCredential(c.user, c.password); err == nil {
+		err := edgeauth.CheckCredential(c.user, c.password)
+		if err == nil {
 			t.Errorf("CheckCredential(%q, %q) accepted", c.user, c.password)
+			continue
+		}
+		if c.password != "" && strings.Contains(err.Error(), c.password) {
+			t.Errorf("the error quotes the password: %v", err)
+		}
+		if c.password == "pw" && !strings.Contains(err.Error(), `user "alice"`) {
+			t.Errorf("the error does not name the user: %v", err)
 		}
 	}
-	if err := edgeauth.CheckCredential("alice", "p w:!~"); err != nil {
+	if err := edgeauth.CheckCredential("alice", "p w:!~ sixteen ch"); err != nil {
 		t.Error(err)
 	}
 	for _, realm := range []string{`a"b`, `a\b`, "a\nb", "é"} {
@@ -190,7 +229,8 @@ func TestChecks(t *testing.T) {
 			t.Errorf("CheckRealm(%q) accepted", realm)
 		}
 	}
-	if edgeauth.Salt(site, "alice") == edgeauth.Salt(site, "bob") || edgeauth.Salt(site, "alice") == edgeauth.Salt("other", "alice") {
-		t.Error("salts repeat across users or sites")
+	other := strings.Replace(store, "0d1f", "9e2a", 1) // another stack's store, even of a site with the same name
+	if edgeauth.Salt(store, "alice") == edgeauth.Salt(store, "bob") || edgeauth.Salt(store, "alice") == edgeauth.Salt(other, "alice") {
+		t.Error("salts repeat across users or stores")
 	}
 }

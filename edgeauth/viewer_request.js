@@ -11,9 +11,20 @@
 //  - CONFIG.basic (auth.basic on, every behavior): the request goes on only with an Authorization header
 //    whose user is in the associated KeyValueStore and whose password matches the stored salted hash
 //    ("v1$<salt>$<hex HMAC-SHA256 of the password keyed by the salt>"); anything else answers 401. It runs
-//    before CloudFront's cache, so cached static files are never served to an anonymous viewer.
+//    before CloudFront's cache, so cached static files are never served to an anonymous viewer. A header
+//    over MAX_AUTHORIZATION characters is refused before it is decoded.
+//  - Always: headers named X-OpenDash-* are the edge's to set (the OIDC sign-in puts the signed-in user's
+//    identity there); a viewer's own copies are deleted so that no app can be told a forged identity.
+var MAX_AUTHORIZATION = 1024;
+var IDENTITY_PREFIX = 'x-opendash-';
+
 async function handler(event) {
     var request = event.request;
+    for (var name in request.headers) {
+        if (name.slice(0, IDENTITY_PREFIX.length) === IDENTITY_PREFIX) {
+            delete request.headers[name];
+        }
+    }
     if (CONFIG.basic && !(await authorized(request.headers.authorization))) {
         return {
             statusCode: 401,
@@ -44,7 +55,7 @@ async function handler(event) {
 // authorized checks a Basic Authorization header against the KeyValueStore. Users and passwords are printable
 // ASCII (the component refuses others), so the decoded bytes are the string hashed at deploy.
 async function authorized(header) {
-    if (!header || typeof header.value !== 'string') {
+    if (!header || typeof header.value !== 'string' || header.value.length > MAX_AUTHORIZATION) {
         return false;
     }
     var m = /^Basic +([A-Za-z0-9+\/]+={0,2}) *$/i.exec(header.value);

@@ -1,10 +1,12 @@
 package preview
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/opendash/opendash/component/edgeoidc"
 	"github.com/opendash/opendash/edgeauth"
 	"github.com/opendash/opendash/edgeauth/jsrun"
 	"github.com/opendash/opendash/manifest"
@@ -30,9 +32,41 @@ func ParseCredential(s string) (Credential, error) {
 // viewerCheck runs at viewer request before the request reaches its origin, as the deployed site's
 // auth does: basic auth (*viewerAuth) or OIDC sign-in (*oidcEdge).
 type viewerCheck interface {
-	// answered reports whether the check answered the viewer itself (the request stops there).
-	answered(w http.ResponseWriter, r *http.Request, origin string, log *logger) bool
+	// viewerRequest runs the function: nil when it answered the viewer itself (the request stops there),
+	// else the request as the function passes it on (its headers as the function left them).
+	viewerRequest(w http.ResponseWriter, r *http.Request, origin string, log *logger) *http.Request
 	close()
+}
+
+// identityEnv is the server function's IdentityHeadersEnv setting: "oidc" with OIDC sign-in, as the
+// component sets it, else empty (overriding one in the user's environment, as the component does).
+func identityEnv(o Options) string {
+	if o.OIDC != nil {
+		return edgeoidc.IdentityHeadersEnv + "=oidc"
+	}
+	return edgeoidc.IdentityHeadersEnv + "="
+}
+
+// viewerFunctionRan marks a request a viewer-request function passed on: its X-Forwarded-Authorization and
+// identity headers are the function's, and newEvent keeps them as they are.
+type viewerFunctionRan struct{}
+
+// passedOn is r as a viewer-request function passed it on, with headers (lower-case names) in place of
+// r's: values the function left unchanged keep r's form (several lines), changed ones are set.
+func passedOn(r *http.Request, headers http.Header) *http.Request {
+	next := r.Clone(context.WithValue(r.Context(), viewerFunctionRan{}, true))
+	next.Header = http.Header{}
+	for name, values := range headers {
+		if name == "host" {
+			continue // the preview keeps the viewer's Host in r.Host, as CloudFront does
+		}
+		canonical := http.CanonicalHeaderKey(name)
+		if before := r.Header.Values(canonical); strings.Join(before, ",") == strings.Join(values, ",") {
+			values = before
+		}
+		next.Header[canonical] = values
+	}
+	return next
 }
 
 var (
@@ -59,8 +93,8 @@ type viewerAuth struct {
 	server, static *jsrun.Function
 }
 
-// previewSite stands for the component's name in the password salts: any fixed name checks the same way.
-const previewSite = "preview"
+// previewStore stands for the KeyValueStore's ARN in the password salts: any fixed value checks the same way.
+const previewStore = "preview"
 
 func newViewerAuth(creds []Credential) (*viewerAuth, error) {
 	store := map[string]string{}
@@ -68,7 +102,7 @@ func newViewerAuth(creds []Credential) (*viewerAuth, error) {
 		if err := edgeauth.CheckCredential(c.User, c.Password); err != nil {
 			return nil, fmt.Errorf("basic auth: %w", err)
 		}
-		store[c.User] = edgeauth.Hash(edgeauth.Salt(previewSite, c.User), c.Password)
+		store[c.User] = edgeauth.Hash(edgeauth.Salt(previewStore, c.User), c.Password)
 	}
 	v := &viewerAuth{}
 	var err error
@@ -81,11 +115,11 @@ func newViewerAuth(creds []Credential) (*viewerAuth, error) {
 	return v, nil
 }
 
-// answered runs the behavior's viewer-request function and reports whether it answered the viewer itself
-// (a 401 without valid credentials; 503 when the code fails, as CloudFront answers a failing function).
 func (v *viewerAuth) close() {}
 
-func (v *viewerAuth) answered(w http.ResponseWriter, r *http.Request, origin string, log *logger) bool {
+// viewerRequest runs the behavior's viewer-request function: it answers the viewer itself with a 401 without
+// valid credentials, or 503 when the code fails, as CloudFront answers a failing function.
+func (v *viewerAuth) viewerRequest(w http.ResponseWriter, r *http.Request, origin string, log *logger) *http.Request {
 	fn := v.server
 	if origin == manifest.OriginS3 {
 		fn = v.static
@@ -98,14 +132,18 @@ func (v *viewerAuth) answered(w http.ResponseWriter, r *http.Request, origin str
 	if err != nil {
 		log.Printf("error: %s %s: the viewer-request function failed: %v; CloudFront answers 503", r.Method, r.URL.Path, err)
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
-		return true
+		return nil
 	}
 	if res.Response == nil {
-		return false
+		passed := http.Header{}
+		for name, value := range res.Request.Headers {
+			passed[name] = []string{value}
+		}
+		return passedOn(r, passed)
 	}
 	for name, value := range res.Response.Headers {
 		w.Header().Set(name, value)
 	}
 	w.WriteHeader(res.Response.Status)
-	return true
+	return nil
 }

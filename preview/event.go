@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/opendash/opendash/edgeauth"
 )
 
 // Event is a Lambda function URL request, payload format 2.0: what the server function's handler receives.
@@ -120,12 +122,20 @@ func newEvent(r *http.Request, body []byte, m eventMeta) Event {
 	}
 	headers["host"] = FunctionURLDomain
 	headers["x-forwarded-host"] = r.Host // what the viewer-request function adds
-	// What CloudFront's viewer-request function and the signer (or OAC) do to Authorization: the viewer's
-	// moves to x-forwarded-authorization and the function URL gets AWS's signature, so an app reading its
-	// own credentials from the wrong header breaks here as it would there.
-	delete(headers, "x-forwarded-authorization")
-	if auth, ok := headers["authorization"]; ok {
-		headers["x-forwarded-authorization"] = auth
+	if r.Context().Value(viewerFunctionRan{}) == nil {
+		// A public site's forwarded-host function, played here: the viewer's Authorization moves to
+		// x-forwarded-authorization (the function URL gets AWS's signature), so an app reading its own
+		// credentials from the wrong header breaks here as it would there; headers only the edge may set
+		// (X-OpenDash-*) are deleted. With auth, the function that ran has done both its own way.
+		delete(headers, "x-forwarded-authorization")
+		if auth, ok := headers["authorization"]; ok {
+			headers["x-forwarded-authorization"] = auth
+		}
+		for name := range headers {
+			if strings.HasPrefix(name, edgeauth.IdentityHeaderPrefix) {
+				delete(headers, name)
+			}
+		}
 	}
 	headers["authorization"] = previewSignature
 	headers["x-forwarded-proto"] = scheme

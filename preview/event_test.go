@@ -3,6 +3,7 @@ package preview
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -199,5 +200,27 @@ func TestEventAuthorization(t *testing.T) {
 				t.Errorf("authorization = %q, want the stand-in signature", e.Headers["authorization"])
 			}
 		})
+	}
+}
+
+// TestEventIdentityHeaders: a public site's viewer-request function deletes the identity headers a viewer
+// sends; a request a sign-in function passed on keeps those it set (and its own X-Forwarded-Authorization).
+func TestEventIdentityHeaders(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("X-OpenDash-User-Email", "boss@example.com")
+	r.Header.Set("X-Opendash-Anything", "x")
+	e := newEvent(r, nil, eventMeta{requestID: "id", now: time.Unix(0, 0)})
+	for name := range e.Headers {
+		if strings.HasPrefix(name, "x-opendash-") {
+			t.Errorf("public site: the viewer's %s reached the function", name)
+		}
+	}
+	signedIn := passedOn(r, http.Header{"x-opendash-user-email": {"alice@example.com"}, "authorization": {"Bearer t"}})
+	e = newEvent(signedIn, nil, eventMeta{requestID: "id", now: time.Unix(0, 0)})
+	if e.Headers["x-opendash-user-email"] != "alice@example.com" || e.Headers["x-opendash-anything"] != "" {
+		t.Errorf("passed on by the sign-in function: headers %v", e.Headers)
+	}
+	if _, ok := e.Headers["x-forwarded-authorization"]; ok || e.Headers["authorization"] != previewSignature {
+		t.Errorf("passed on by the sign-in function, the Authorization it did not forward moved: %v", e.Headers)
 	}
 }

@@ -93,7 +93,7 @@ func (s *Server) startInstances(py, serverDir, handlerFile string, startTimeout 
 	}
 	s.tmp = tmp
 	cfg := processConfig{python: py, dir: serverDir, handler: s.m.Origins.Server.Handler, log: s.log}
-	var extra []string
+	extra := []string{identityEnv(o)}
 	if len(s.m.App.BackgroundCallbacks) > 0 {
 		timeout := o.JobTimeout
 		if timeout <= 0 {

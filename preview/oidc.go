@@ -2,7 +2,9 @@ package preview
 
 import (
 	"bufio"
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,8 +23,10 @@ import (
 type OIDCOptions struct {
 	Issuer, ClientID    string
 	Scopes              []string
+	AllowedEmails       []string
 	AllowedEmailDomains []string
 	AllowedGroups       []string
+	AllowAnyUser        bool
 	// Node is the node executable; "" means node on PATH.
 	Node string
 }
@@ -42,12 +46,28 @@ type oidcEdge struct {
 	stop func()
 }
 
-func startOIDC(o OIDCOptions, log *logger) (*oidcEdge, error) {
-	cfg := edgeoidc.Config{Issuer: o.Issuer, ClientID: o.ClientID, Scopes: o.Scopes,
-		AllowedEmailDomains: o.AllowedEmailDomains, AllowedGroups: o.AllowedGroups, Scheme: "http"}
-	if err := cfg.Check(); err != nil {
-		return nil, fmt.Errorf("oidc: %w", err)
+// Check refuses options the sign-in function cannot work with (the component's checks of auth.oidc).
+func (o OIDCOptions) Check() error {
+	if err := o.config().Check(); err != nil {
+		return fmt.Errorf("oidc: %w", err)
 	}
+	return nil
+}
+
+func (o OIDCOptions) config() edgeoidc.Config {
+	return edgeoidc.Config{Issuer: o.Issuer, ClientID: o.ClientID, Scopes: o.Scopes, AllowedEmails: o.AllowedEmails,
+		AllowedEmailDomains: o.AllowedEmailDomains, AllowedGroups: o.AllowedGroups, AllowAnyUser: o.AllowAnyUser, Scheme: "http"}
+}
+
+func startOIDC(o OIDCOptions, log *logger) (*oidcEdge, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	// The session key is made for the run (the deployed function reads its own from Secrets Manager).
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	cfg := o.config()
+	cfg.SessionKey = hex.EncodeToString(key)
 	node := o.Node
 	if node == "" {
 		var err error
@@ -114,7 +134,7 @@ func edgeEvent(r *http.Request) map[string]any {
 		"config": map[string]string{"eventType": edgeoidc.EventType}, "request": request}}}}
 }
 
-// edgeResult is what the function returned: a response has a status.
+// edgeResult is what the function returned: a response has a status; a request passed on has none.
 type edgeResult struct {
 	Result *struct {
 		Status  string                         `json:"status"`
@@ -126,7 +146,9 @@ type edgeResult struct {
 
 func (e *oidcEdge) close() { e.stop() }
 
-func (e *oidcEdge) answered(w http.ResponseWriter, r *http.Request, _ string, log *logger) bool {
+// viewerRequest runs the function on r: it answers itself (sign-in, refusals, 503 when it fails, as
+// CloudFront answers a failing function) or passes the request on with the headers it set.
+func (e *oidcEdge) viewerRequest(w http.ResponseWriter, r *http.Request, _ string, log *logger) *http.Request {
 	line, err := json.Marshal(edgeEvent(r))
 	var res edgeResult
 	if err == nil {
@@ -145,10 +167,16 @@ func (e *oidcEdge) answered(w http.ResponseWriter, r *http.Request, _ string, lo
 	if err != nil {
 		log.Printf("error: %s %s: the OIDC sign-in function: %v; CloudFront answers 503", r.Method, r.URL.Path, err)
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
-		return true
+		return nil
 	}
-	if res.Result.Status == "" {
-		return false // the request goes on
+	if res.Result.Status == "" { // the request goes on
+		passed := http.Header{}
+		for name, values := range res.Result.Headers {
+			for _, h := range values {
+				passed[name] = append(passed[name], h["value"])
+			}
+		}
+		return passedOn(r, passed)
 	}
 	status := 0
 	if _, err := fmt.Sscan(res.Result.Status, &status); err != nil || status < 100 {
@@ -156,15 +184,10 @@ func (e *oidcEdge) answered(w http.ResponseWriter, r *http.Request, _ string, lo
 	}
 	for _, values := range res.Result.Headers {
 		for _, h := range values {
-			v := h["value"]
-			if strings.EqualFold(h["key"], "Set-Cookie") {
-				// Served over http: a browser drops Secure cookies on other hosts than localhost.
-				v = strings.ReplaceAll(v, "; Secure", "")
-			}
-			w.Header().Add(h["key"], v)
+			w.Header().Add(h["key"], h["value"])
 		}
 	}
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, res.Result.Body)
-	return true
+	return nil
 }

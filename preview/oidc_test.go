@@ -24,7 +24,7 @@ func TestOIDC(t *testing.T) {
 	p := oidctest.New(t, "preview-client")
 	t.Setenv("NODE_EXTRA_CA_CERTS", p.CAFile)
 	ts, fake, log := newRoutingServer(t)
-	edge, err := startOIDC(OIDCOptions{Issuer: p.URL, ClientID: "preview-client"}, &logger{w: log})
+	edge, err := startOIDC(OIDCOptions{Issuer: p.URL, ClientID: "preview-client", AllowedEmailDomains: []string{"example.com"}}, &logger{w: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +39,13 @@ func TestOIDC(t *testing.T) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	cookies := map[string]string{}
-	get := func(method, target, accept string) *http.Response {
+	get := func(method, target, accept string, headers ...string) *http.Response {
 		t.Helper()
 		req, _ := http.NewRequest(method, target, strings.NewReader("{}"))
 		req.Header.Set("Accept", accept)
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
 		for k, v := range cookies {
 			req.AddCookie(&http.Cookie{Name: k, Value: v})
 		}
@@ -90,10 +93,28 @@ func TestOIDC(t *testing.T) {
 	if resp := get("GET", ts.URL+"/page-1", "text/html"); resp.StatusCode != 200 {
 		t.Errorf("signed-in page: %d", resp.StatusCode)
 	}
-	if resp := get("POST", ts.URL+"/_dash-update-component", "application/json"); resp.StatusCode != 200 {
+	// The app gets the identity the sign-in vouches for, never the viewer's forged copy, and not our cookies.
+	if resp := get("POST", ts.URL+"/_dash-update-component", "application/json",
+		"X-OpenDash-User-Email", "boss@example.com", "X-OpenDash-User-Groups", "admins"); resp.StatusCode != 200 {
 		t.Errorf("signed-in callback: %d", resp.StatusCode)
 	}
-	if resp := get("GET", ts.URL+"/_opendash/sign-out", "text/html"); resp.StatusCode != 302 || cookies["opendash-session"] != "" {
+	e, _ := fake.last()
+	if e.Headers["x-opendash-user-email"] != "alice@example.com" || e.Headers["x-opendash-user-subject"] != "u-1" ||
+		e.Headers["x-opendash-user-groups"] != "" {
+		t.Errorf("identity headers the function got: %v", e.Headers)
+	}
+	for _, c := range e.Cookies {
+		if strings.HasPrefix(c, "opendash-") {
+			t.Errorf("the function got the sign-in's cookie %s", c)
+		}
+	}
+	if resp := get("GET", ts.URL+"/_opendash-sign-out", "text/html"); resp.StatusCode != 200 || cookies["opendash-session"] == "" {
+		t.Errorf("sign-out page: %d, cookies %v (a GET signs nobody out)", resp.StatusCode, cookies)
+	}
+	if resp := get("POST", ts.URL+"/_opendash-sign-out", "text/html", "Origin", "http://evil.example"); resp.StatusCode != 403 {
+		t.Errorf("cross-site sign-out: %d, want 403", resp.StatusCode)
+	}
+	if resp := get("POST", ts.URL+"/_opendash-sign-out", "text/html", "Origin", ts.URL); resp.StatusCode != 303 || cookies["opendash-session"] != "" {
 		t.Errorf("sign-out: %d, cookies %v", resp.StatusCode, cookies)
 	}
 	if resp := get("POST", ts.URL+"/_dash-update-component", "application/json"); resp.StatusCode != 401 {

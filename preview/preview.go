@@ -288,12 +288,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Header().Set("Content-Type", "text/html")
 		rec.WriteHeader(http.StatusForbidden)
 		fmt.Fprintf(rec, methodNotAllowedHTML, b.PathPattern)
-	case s.auth != nil && s.auth.answered(rec, r, b.Origin, s.log):
-		origin = "edge"
-	case b.Origin == manifest.OriginS3:
-		s.serveS3(rec, r, s3Key(r.URL.Path), requestID)
 	default:
-		origin = s.serveFunction(rec, r, requestID)
+		next := r
+		if s.auth != nil {
+			if next = s.auth.viewerRequest(rec, r, b.Origin, s.log); next == nil {
+				origin = "edge" // the viewer-request function answered
+				break
+			}
+		}
+		if b.Origin == manifest.OriginS3 {
+			s.serveS3(rec, next, s3Key(next.URL.Path), requestID)
+		} else {
+			origin = s.serveFunction(rec, next, requestID)
+		}
 	}
 	s.log.Printf("%s %s %d %s %s (behavior %s)", r.Method, viewerURI, rec.status(), origin,
 		time.Since(started).Round(100*time.Microsecond), b.PathPattern)

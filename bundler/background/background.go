@@ -25,6 +25,8 @@ const (
 	EnvInvokeURL = "OPENDASH_JOBS_INVOKE_URL" // where the preview takes job events (instead of Lambda's Invoke)
 	EnvFunction  = "OPENDASH_JOBS_FUNCTION"   // the Lambda function that runs jobs (else the function itself)
 	EnvTimeout   = "OPENDASH_JOB_TIMEOUT"     // seconds a job may run: the function's timeout
+	// EnvConcurrency is the most jobs that run at once; a start beyond it gets the callback's error.
+	EnvConcurrency = "OPENDASH_JOBS_CONCURRENCY"
 )
 
 // Prefix is the key prefix of job records in the bucket; the bucket's lifecycle rule expires it.

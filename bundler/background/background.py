@@ -8,7 +8,11 @@ function installs this manager in place of the app's (the app is unchanged):
   from it, whose timeout can pass CloudFront's 60 s); that invocation runs the callback to the end;
 - progress, set_props, the result, errors and cancellation live in a store all instances share (an S3
   prefix on Lambda; a local folder standing in for it in `open-dash preview`), so polls from any instance
-  see them.
+  see them;
+- with a concurrency cap, a job starts only in a free one of that many slots (leases created only if
+  absent), else the browser gets the callback's error at once: a public site cannot run unbounded jobs;
+- asynchronous invocation is at-least-once, so the invocation that runs a job first claims it (a record
+  created only if absent); a second delivery of the same event finds it claimed and ends quietly.
 The store and the invoker (and the settings that choose them) are opendash_jobstore.py's; this module is
 standard library only, and the bundle's extraction uses its background_callbacks to report the app's.
 """
@@ -29,6 +33,9 @@ START_GRACE = 120
 # A job stops this long before the function's deadline, so it can still record the timeout.
 STOP_MARGIN_S = 3.0
 CANCEL_CHECK_S = 1.0
+# A slot lease outlives its job's deadline by this much before another job may take the slot over: only a
+# job whose invocation died leaves one that long (a live one ends, and frees it, by its deadline).
+SLOT_MARGIN_S = 60
 
 
 class Stopped(Exception):
@@ -99,8 +106,10 @@ class _LambdaManagerMixin:
 
     error_key = "background_callback_error"
 
-    def __init__(self, store, invoker, timeout=DEFAULT_TIMEOUT, cache_by=None, expire=None, clock=time.time):
+    def __init__(self, store, invoker, timeout=DEFAULT_TIMEOUT, cache_by=None, expire=None, clock=time.time,
+                 concurrency=None):
         self.store, self.invoker, self.timeout, self.expire, self.clock = store, invoker, timeout, expire, clock
+        self.concurrency = concurrency  # the most jobs running at once; None: no cap
         self._requests = {}  # job id -> its stored request: written once, so each poll need not read it again
         super().__init__(cache_by)
 
@@ -122,19 +131,56 @@ class _LambdaManagerMixin:
     def call_job_fn(self, key, job_fn, args, context):
         job = uuid.uuid4().hex
         now = self.clock()
+        slot = self._take_slot(job)
         request = {"callback": job_fn.key, "cacheKey": key, "args": args, "context": _encodable_context(context),
-                   "created": now, "deadline": now + START_GRACE + self.timeout}
+                   "created": now, "deadline": now + START_GRACE + self.timeout, "slot": slot}
         self.store.put("job/%s.json" % job, _encode(request))
         if self.cache_by is None:  # a new run of the same inputs must not see an unread result of the last
             self.store.delete("result/%s.json" % key)
         # With cache_by, as with Dash's managers, a stored result of the same key is the answer at once.
         self.store.delete("progress/%s.json" % key)
+        if slot is False:  # the poll reports it as the callback's error, as Dash shows any other
+            self._finish(job, key, "failed", self._error(
+                "this site already runs %d background jobs, the most it runs at once (the component's "
+                "backgroundConcurrency); try again when one has finished" % self.concurrency, ""))
+            return job
         try:
             self.invoker.invoke({"type": EVENT_TYPE, "job": job})
         except Exception as err:  # the poll then reports it as the callback's error
             traceback.print_exc()
+            self._release(slot)
             self._finish(job, key, "failed", self._error("starting the background job failed: %s" % err, ""))
         return job
+
+    # -- the concurrency cap: slot/<i>/<generation> leases, created only if absent
+
+    def _take_slot(self, job):
+        """The name of the lease taken on a free slot for job; None without a cap; False when every slot is
+        taken. A slot's live lease is its highest generation, unless that is older than a job can run (its
+        invocation died): then the next generation is created, which only one of two racing starts can do."""
+        if not self.concurrency:
+            return None
+        stale_after = START_GRACE + self.timeout + SLOT_MARGIN_S
+        newest = {}  # slot -> (highest generation, its time)
+        for name, modified in self.store.list("slot/"):
+            parts = name.split("/")
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                slot, gen = int(parts[1]), int(parts[2])
+                if gen > newest.get(slot, (-1, 0))[0]:
+                    newest[slot] = (gen, modified)
+        now = self.clock()
+        for slot in range(self.concurrency):
+            gen, modified = newest.get(slot, (-1, 0))
+            if gen >= 0 and now - modified < stale_after:
+                continue
+            name = "slot/%d/%d" % (slot, gen + 1)
+            if self.store.create(name, job.encode("ascii")):
+                return name
+        return False
+
+    def _release(self, slot):
+        if slot:
+            self.store.delete(slot)
 
     def job_running(self, job):
         if not job or self.store.get("cancel/%s" % job) is not None:
@@ -213,6 +259,14 @@ class _LambdaManagerMixin:
         request = _decode(self.store.get("job/%s.json" % job))
         if request is None:
             return {"job": job, "state": "unknown"}
+        if not self.store.create("claim/%s" % job, b"1"):
+            return {"job": job, "state": "duplicate"}  # another delivery of the same event runs it
+        try:
+            return self._run_claimed(job, request, remaining_s)
+        finally:
+            self._release(request.get("slot"))
+
+    def _run_claimed(self, job, request, remaining_s):
         key = request["cacheKey"]
         if self.store.get("cancel/%s" % job) is not None:
             self._finish(job, key, "cancelled")
@@ -347,9 +401,10 @@ def background_callbacks(app):
     return sorted(found.items(), key=lambda item: item[0])
 
 
-def install(app, store, invoker, timeout=DEFAULT_TIMEOUT):
+def install(app, store, invoker, timeout=DEFAULT_TIMEOUT, concurrency=None):
     """Puts a LambdaManager in place of every manager the app's background callbacks use (per callback,
-    and the app's default). Returns the number of background callbacks it now runs."""
+    and the app's default), running at most concurrency jobs at once (None: no cap). Returns the number of
+    background callbacks it now runs."""
     cls = manager_class()
     ours = {}
 
@@ -358,7 +413,7 @@ def install(app, store, invoker, timeout=DEFAULT_TIMEOUT):
             return original
         if id(original) not in ours:
             ours[id(original)] = cls(store, invoker, timeout, cache_by=getattr(original, "cache_by", None),
-                                     expire=getattr(original, "expire", None))
+                                     expire=getattr(original, "expire", None), concurrency=concurrency)
         return ours[id(original)]
 
     count = 0
@@ -387,5 +442,9 @@ def run_job_event(event, remaining_s=None):
     if not _installed:
         return {"error": "no background callback manager is installed in this instance"}
     result = _installed[-1].run_job(job, remaining_s)
-    sys.stderr.write("open-dash: background job %s ended: %s\n" % (job, result["state"]))
+    if result["state"] == "duplicate":
+        sys.stderr.write("open-dash: background job %s is already claimed by another invocation (Lambda "
+                         "delivered its event twice); this one ends\n" % job)
+    else:
+        sys.stderr.write("open-dash: background job %s ended: %s\n" % (job, result["state"]))
     return result

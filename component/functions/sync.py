@@ -1,36 +1,43 @@
-"""OpenDash sync: puts the static site from one archive into the site bucket, uploading only what changed.
+"""OpenDash sync: puts the static site from one archive into the site bucket, uploading only what changed,
+and invalidates in CloudFront what it overwrote or deleted.
 
-Deployed by the DashSite component and invoked at deploy time by pulumi-aws's lambda.Invocation (lifecycle
-scope CRUD, which adds {"tf": {"action": ...}}). Input:
+Deployed by the DashSite component and invoked at deploy time by pulumi-aws's lambda.Invocation, replaced
+whenever its input changes: a failed run is then a failed create, which Pulumi does not record, so the next
+`pulumi up` runs it again (an update that failed would be recorded as done). Input:
   {"bucket": site bucket, "archiveBucket": staging bucket, "archiveKey": "static-<digest>.zip",
-   "digest": "<digest>", "graceSeconds": N}
+   "digest": "<digest>", "graceSeconds": N, "distributionId": "E..."}
 The archive (written by component/sitearchive) holds opendash-sync.json (every object's key, content type,
-cache-control, class and MD5) and each file under site/<key>.
+cache-control, class, size and MD5: the site's digest list) and each file under site/<key>.
 
-One sync:
-- uploads the objects whose bytes (S3's ETag, the MD5 of a one-part upload) or headers differ, in parallel,
-  fingerprinted (immutable) files first and HTML last, so a new page never names a file not yet there;
-- deletes what the site no longer has: revalidate-class keys at once (their URL must stop answering; the
-  invalidator flushes CloudFront), immutable ones only after graceSeconds, so a browser tab opened on the
-  previous build can still load its scripts;
-- records what it wrote in a state object in the staging bucket (state/<bucket>.json): the headers of each
-  object, and since when a removed one is gone;
+One sync, one at a time per site (a lock object in the staging bucket, created with If-None-Match):
+- uploads the objects whose bytes (S3's ETag, the MD5 of a one-part upload) or headers differ, streamed from
+  the archive, in parallel: fingerprinted (immutable) files first and HTML last, so a new page never names a
+  file not yet there;
+- deletes what the site no longer has: revalidate-class keys at once (their URL must stop answering),
+  immutable ones only after graceSeconds, so a browser tab opened on the previous build can still load its
+  scripts;
+- invalidates in CloudFront every object it overwrote and every revalidate object it deleted. They are
+  written to the state as pending before anything changes and cleared only once CloudFront took the
+  invalidation, so a run that fails or is stopped half way still gets them invalidated by the next run;
+- records in a state object in the staging bucket (state/<bucket>.json) the MD5 and headers of each object it
+  wrote, since when a removed one is gone, and the pending invalidation;
 - fails, with what is missing, rather than report success on a partial sync (a re-run skips what is done).
 Standard library and boto3 (shipped by the Lambda Python runtime) only.
 """
 import base64
 import concurrent.futures
-import hashlib
 import json
 import os
 import tempfile
-import threading
 import time
+import uuid
 import zipfile
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+import invalidate
 
 INDEX_ENTRY = "opendash-sync.json"
 FILES_PREFIX = "site/"
@@ -42,10 +49,16 @@ DELETE_BATCH = 1000  # DeleteObjects' limit
 SAFETY_MS = 30_000
 # A fresh role policy can take seconds to apply: AccessDenied on the first call is retried this long.
 IAM_WAIT_SECONDS = 60
-REPORT_KEYS = 100  # changed revalidate keys listed in the result (it is kept in Pulumi's state)
+REPORT_PATHS = 100  # invalidated paths listed in the result (it is kept in Pulumi's state)
+LOCK_POLL_SECONDS = 2.0
+OUT_OF_TIME = "not started: the sync function ran out of time"
+LATE_HINT = (". A site that needs more than one run's time is beyond the static site limits the component checks "
+             "(see \"Static site limits\" in the docs): the rest of this one goes in with the next run")
+READ_CHUNK = 1 << 20
 
-# Tests point the client at a local endpoint.
+# Tests point the clients at a local endpoint and replace the clock.
 ENDPOINT_URL = None
+sleep = time.sleep
 
 
 class SyncError(Exception):
@@ -57,39 +70,172 @@ def handler(event, context=None):
     if action == "delete":
         # The site bucket is deleted with the component (force destroy): nothing to undo object by object.
         return {"action": action}
-    for field in ("bucket", "archiveBucket", "archiveKey", "digest"):
+    for field in ("bucket", "archiveBucket", "archiveKey", "digest", "distributionId"):
         if not event.get(field):
             raise ValueError("input has no %s: the DashSite component always sets it" % field)
     s3 = boto3.client("s3", endpoint_url=ENDPOINT_URL, config=Config(
         max_pool_connections=WORKERS, retries={"max_attempts": 10, "mode": "adaptive"}))
-    result = Sync(s3, event, context).run()
+    cloudfront = boto3.client("cloudfront", endpoint_url=ENDPOINT_URL)
+    result = Sync(s3, event, context, cloudfront=cloudfront).run()
     result["action"] = action
     print(json.dumps(result, sort_keys=True), flush=True)
     return result
 
 
-def remaining_ms(context):
+def seconds_left(context):
     get = getattr(context, "get_remaining_time_in_millis", None)
-    return get() if callable(get) else None
+    return get() / 1000.0 if callable(get) else 900.0
+
+
+def error_code(exc):
+    return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+
+
+def knows_conditions(s3):
+    """Whether this botocore takes PutObject's IfNoneMatch and IfMatch (added with S3's conditional writes
+    in 2024; a Lambda runtime's SDK may predate them)."""
+    members = s3.meta.service_model.operation_model("PutObject").input_shape.members
+    return "IfNoneMatch" in members and "IfMatch" in members
+
+
+def put_if(s3, if_none_match=None, if_match=None, **kw):
+    """put_object that S3 refuses with 412 PreconditionFailed when the condition does not hold: If-None-Match
+    "*" (the key must not exist) or If-Match an ETag. An SDK that predates the parameters sends the headers.
+    Called by one thread at a time (the lock, around the parallel uploads)."""
+    cond = {k: v for k, v in (("IfNoneMatch", if_none_match), ("IfMatch", if_match)) if v}
+    if knows_conditions(s3):
+        return s3.put_object(**kw, **cond)
+    headers = {"If-None-Match" if k == "IfNoneMatch" else "If-Match": v for k, v in cond.items()}
+
+    def add(request, **_):
+        for name, value in headers.items():
+            request.headers[name] = value
+
+    s3.meta.events.register_first("before-sign.s3.PutObject", add)
+    try:
+        return s3.put_object(**kw)
+    finally:
+        s3.meta.events.unregister("before-sign.s3.PutObject", add)
+
+
+class Lock:
+    """One sync of a site at a time. lambda.Invocation waits for one synchronous invoke, and an SDK that
+    retries it (after a dropped connection, say) starts a second sync beside the first. The lock is an
+    object created with If-None-Match: * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
+    holding its holder's deadline; one past it (its holder was stopped) is taken over with If-Match, so two
+    runs that find it stale cannot both take it. A second run waits for the first, then finds its work done."""
+
+    def __init__(self, s3, bucket, key, time_left):
+        self.s3, self.bucket, self.key, self.time_left = s3, bucket, key, time_left
+        self.token = uuid.uuid4().hex
+
+    def _body(self):
+        return json.dumps({"holder": self.token, "until": time.time() + self.time_left()}).encode()
+
+    def acquire(self):
+        while True:
+            try:
+                put_if(self.s3, Bucket=self.bucket, Key=self.key, Body=self._body(), if_none_match="*")
+                return
+            except ClientError as exc:
+                if error_code(exc) not in ("PreconditionFailed", "ConditionalRequestConflict"):
+                    raise
+            held = self._held()
+            if held is not None and held[1].get("until", 0) < time.time():
+                try:
+                    put_if(self.s3, Bucket=self.bucket, Key=self.key, Body=self._body(), if_match=held[0])
+                    return
+                except ClientError as exc:
+                    if error_code(exc) not in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey"):
+                        raise
+            if held is not None and self.time_left() < LOCK_POLL_SECONDS + SAFETY_MS / 1000.0:
+                raise SyncError("another sync of this site is still running (its lock s3://%s/%s is held until %s); "
+                                "run `pulumi up` again once it ended" % (self.bucket, self.key, time.strftime(
+                                    "%H:%M:%S UTC", time.gmtime(held[1].get("until", 0)))))
+            sleep(LOCK_POLL_SECONDS)
+
+    def _held(self):
+        """(ETag, body) of the lock, or None once it is gone."""
+        try:
+            obj = self.s3.get_object(Bucket=self.bucket, Key=self.key)
+        except ClientError as exc:
+            if error_code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise
+        try:
+            return obj["ETag"], json.loads(obj["Body"].read())
+        except ValueError:
+            return obj["ETag"], {}
+
+    def release(self):
+        """Deletes the lock. A lock left behind (the delete failed) only delays the next sync until this run's
+        deadline, so a failure here is reported, never raised over the run's own outcome."""
+        try:
+            self.s3.delete_object(Bucket=self.bucket, Key=self.key)
+        except Exception as exc:  # noqa: BLE001 - see above
+            print(json.dumps({"lockNotReleased": "%s: %s" % (type(exc).__name__, exc)}), flush=True)
+
+
+class EntryBody:
+    """A zip entry as an upload body, read in chunks rather than held in memory. botocore measures it with
+    len() and rewinds it (seek) to checksum or retry; rewinding reopens the entry."""
+
+    def __init__(self, zf, name, size):
+        self.zf, self.name, self.size = zf, name, size
+        self.fh, self.pos = zf.open(name), 0
+
+    def __len__(self):
+        return self.size
+
+    def read(self, n=-1):
+        data = self.fh.read(-1 if n is None or n < 0 else n)
+        self.pos += len(data)
+        return data
+
+    def tell(self):
+        return self.pos
+
+    def seekable(self):
+        return True
+
+    def seek(self, offset, whence=0):
+        target = {0: offset, 1: self.pos + offset, 2: self.size + offset}[whence]
+        if target < self.pos:
+            self.fh.close()
+            self.fh, self.pos = self.zf.open(self.name), 0
+        while self.pos < target and self.read(min(READ_CHUNK, target - self.pos)):
+            pass
+        return self.pos
+
+    def close(self):
+        self.fh.close()
 
 
 class Sync:
-    def __init__(self, s3, event, context, now=None):
-        self.s3, self.context = s3, context
+    def __init__(self, s3, event, context, now=None, cloudfront=None):
+        self.s3, self.context, self.cloudfront = s3, context, cloudfront
         self.bucket = event["bucket"]
         self.archive_bucket, self.archive_key = event["archiveBucket"], event["archiveKey"]
         self.digest = event["digest"]
+        self.distribution_id = event.get("distributionId")
         self.grace = float(event.get("graceSeconds", 7 * 24 * 3600))
         self.state_key = "state/%s.json" % self.bucket
         self.now = time.time() if now is None else now
 
+    def time_left(self):
+        return seconds_left(self.context)
+
     def run(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "site.zip")
-            self.patiently(lambda: self.s3.download_file(self.archive_bucket, self.archive_key, path))
-            with zipfile.ZipFile(path) as zf:
-                files = self.read_index(zf)
-                return self.sync(zf, files)
+        lock = Lock(self.s3, self.archive_bucket, "lock/%s.json" % self.bucket, self.time_left)
+        self.patiently(lock.acquire)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "site.zip")
+                self.s3.download_file(self.archive_bucket, self.archive_key, path)
+                with zipfile.ZipFile(path) as zf:
+                    return self.sync(zf, self.read_index(zf))
+        finally:
+            lock.release()
 
     def patiently(self, call):
         """call(), retrying AccessDenied while a new role policy propagates."""
@@ -99,10 +245,9 @@ class Sync:
             try:
                 return call()
             except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code not in ("AccessDenied", "403") or time.monotonic() + delay > deadline:
+                if error_code(exc) not in ("AccessDenied", "403") or time.monotonic() + delay > deadline:
                     raise
-            time.sleep(delay)
+            sleep(delay)
             delay = min(delay * 2, 10.0)
 
     def read_index(self, zf):
@@ -119,88 +264,107 @@ class Sync:
                             % (where, index.get("digest"), self.digest))
         return index["files"]
 
+    def source(self, zf, f):
+        """(MD5 hex of the bytes uploaded for f, a function returning them as an upload body). The one place
+        for a per-file rewrite of the bytes before upload: the unchanged check, the state and so the
+        invalidation all follow the MD5 given here."""
+        return f["md5"], lambda: EntryBody(zf, FILES_PREFIX + f["key"], f["size"])
+
     # -- the sync ---------------------------------------------------------------------------------
     def sync(self, zf, files):
-        state = self.load_state()
+        objects, pending = self.load_state()
         present = self.list_bucket()
-        wanted = {f["key"]: f for f in files}
-        uploads = [f for f in files if not self.unchanged(f, present.get(f["key"]), state.get(f["key"]))]
-        self.upload_all(zf, uploads)
+        sources = {f["key"]: self.source(zf, f) for f in files}
+        uploads = [f for f in files
+                   if not self.unchanged(f, sources[f["key"]][0], present.get(f["key"]), objects.get(f["key"]))]
 
+        wanted = {f["key"] for f in files}
         deletes, kept = [], {}
-        for key in sorted(set(present) | set(state)):
-            if key in wanted:
-                continue
-            if key not in present:
-                continue  # already gone (deleted by hand, or by an earlier sync): forgotten
+        for key in sorted(set(present) - wanted):
             # An object no sync wrote (put there by hand) gets the same grace as an old build's file.
-            before = state.get(key) or {"class": "unknown"}
+            before = objects.get(key) or {"class": "unknown"}
             gone_since = before.get("removedAt", self.now)
             if before.get("class") == REVALIDATE or self.now - gone_since >= self.grace:
                 deletes.append(key)
             else:
                 kept[key] = dict(before, removedAt=gone_since)
-        self.delete_all(deletes)
 
-        new_state = {f["key"]: {"md5": f["md5"], "contentType": f["contentType"], "cacheControl": f["cacheControl"],
-                                "class": f["class"]} for f in files}
-        new_state.update(kept)
-        self.save_state(new_state)
-        changed = [f["key"] for f in uploads if f["class"] != IMMUTABLE]
-        return {"digest": self.digest, "files": len(files), "uploaded": len(uploads),
-                "unchanged": len(files) - len(uploads), "deleted": len(deletes), "kept": len(kept),
-                "changedRevalidate": changed[:REPORT_KEYS], "changedRevalidateCount": len(changed)}
+        # What CloudFront may hold an old copy of: each object overwritten, each page-like object deleted.
+        stale = set(pending) | {f["key"] for f in uploads if f["key"] in present}
+        stale |= {k for k in deletes if (objects.get(k) or {}).get("class") == REVALIDATE}
+        if stale != set(pending):
+            self.save_state(objects, stale)  # before anything changes: a run stopped half way leaves it pending
+
+        self.upload_all(uploads, sources)
+        self.delete_all(deletes)
+        new_objects = {f["key"]: {"md5": sources[f["key"]][0], "contentType": f["contentType"],
+                                  "cacheControl": f["cacheControl"], "class": f["class"]} for f in files}
+        new_objects.update(kept)
+        self.save_state(new_objects, stale)
+        result = {"digest": self.digest, "files": len(files), "uploaded": len(uploads),
+                  "unchanged": len(files) - len(uploads), "deleted": len(deletes), "kept": len(kept),
+                  "invalidated": [], "invalidatedCount": 0}
+        if stale and self.distribution_id and self.cloudfront is not None:
+            done = invalidate.invalidate(self.cloudfront, self.distribution_id, stale, self.reference(),
+                                         self.time_left)
+            self.save_state(new_objects, ())
+            result.update(invalidationId=done["invalidationId"], invalidated=done["paths"][:REPORT_PATHS],
+                          invalidatedCount=len(done["paths"]))
+        return result
+
+    def reference(self):
+        """CloudFront's CallerReference: unique per run, so the same change made twice is invalidated twice."""
+        return getattr(self.context, "aws_request_id", None) or "%s-%s" % (self.digest, uuid.uuid4().hex)
 
     @staticmethod
-    def unchanged(f, etag, before):
+    def unchanged(f, md5, etag, before):
         """The object is in the bucket with these bytes, and the last sync wrote it with these headers."""
-        return (etag == f["md5"] and before is not None and "removedAt" not in before
+        return (etag == md5 and before is not None and "removedAt" not in before
                 and before.get("contentType") == f["contentType"] and before.get("cacheControl") == f["cacheControl"])
 
     def list_bucket(self):
         """key -> ETag (unquoted) of every object in the site bucket."""
         present = {}
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
-        for page in pages:
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
             for obj in page.get("Contents", []):
                 present[obj["Key"]] = obj.get("ETag", "").strip('"')
         return present
 
     def load_state(self):
+        """(key -> what the last sync wrote, keys still to invalidate)."""
         try:
             body = self.s3.get_object(Bucket=self.archive_bucket, Key=self.state_key)["Body"].read()
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return {}  # first sync: every object is uploaded, with its headers
+            if error_code(exc) in ("NoSuchKey", "404"):
+                return {}, []  # first sync: every object is uploaded, with its headers
             raise
         try:
             state = json.loads(body)
-            return state["objects"] if state.get("format") == FORMAT else {}
-        except (ValueError, KeyError, AttributeError):
-            return {}  # unreadable: treated as a first sync, which re-uploads and rewrites it
+            if state.get("format") != FORMAT:
+                return {}, []
+            return dict(state["objects"]), list(state.get("pending") or [])
+        except (ValueError, KeyError, AttributeError, TypeError):
+            return {}, []  # unreadable: treated as a first sync, which re-uploads and rewrites it
 
-    def save_state(self, objects):
-        body = json.dumps({"format": FORMAT, "digest": self.digest, "syncedAt": self.now, "objects": objects},
-                          sort_keys=True, separators=(",", ":")).encode()
+    def save_state(self, objects, pending):
+        body = json.dumps({"format": FORMAT, "digest": self.digest, "syncedAt": self.now, "objects": objects,
+                           "pending": sorted(pending)}, sort_keys=True, separators=(",", ":")).encode()
         self.s3.put_object(Bucket=self.archive_bucket, Key=self.state_key, Body=body,
                            ContentType="application/json")
 
-    def upload_all(self, zf, uploads):
-        lock = threading.Lock()  # one reader of the zip file at a time; uploads overlap
-
+    def upload_all(self, uploads, sources):
         def upload(f):
-            left = remaining_ms(self.context)
-            if left is not None and left < SAFETY_MS:
-                return f["key"], "not started: the sync function ran out of time"
+            if self.time_left() * 1000 < SAFETY_MS:
+                return f["key"], OUT_OF_TIME
+            md5, open_body = sources[f["key"]]
             try:
-                with lock:
-                    data = zf.read(FILES_PREFIX + f["key"])
-                digest = hashlib.md5(data)
-                if digest.hexdigest() != f["md5"]:
-                    return f["key"], "the archive's bytes do not match its index (a corrupt upload)"
-                self.s3.put_object(Bucket=self.bucket, Key=f["key"], Body=data, ContentType=f["contentType"],
-                                   CacheControl=f["cacheControl"],
-                                   ContentMD5=base64.b64encode(digest.digest()).decode("ascii"))
+                body = open_body()
+                try:
+                    self.s3.put_object(Bucket=self.bucket, Key=f["key"], Body=body, ContentType=f["contentType"],
+                                       CacheControl=f["cacheControl"],
+                                       ContentMD5=base64.b64encode(bytes.fromhex(md5)).decode("ascii"))
+                finally:
+                    body.close()
                 return f["key"], None
             except Exception as exc:  # reported with every other failure below
                 return f["key"], "%s: %s" % (type(exc).__name__, exc)
@@ -215,10 +379,11 @@ class Sync:
         if failures:
             shown = "; ".join("%s: %s" % kv for kv in failures[:5])
             more = " (and %d more)" % (len(failures) - 5) if len(failures) > 5 else ""
+            late = any(err == OUT_OF_TIME for _, err in failures)
             raise SyncError("sync of s3://%s incomplete: %d of %d changed objects not uploaded: %s%s. Run "
-                            "`pulumi up` again: what is already uploaded is skipped; if it ran out of time, "
-                            "raise the sync function's timeout or memory" % (self.bucket, len(failures),
-                                                                          len(uploads), shown, more))
+                            "`pulumi up` again: what is already uploaded is skipped, and CloudFront is told to "
+                            "forget what this run changed%s" % (self.bucket, len(failures), len(uploads), shown, more,
+                                                                 LATE_HINT if late else ""))
 
     @staticmethod
     def phases(uploads):

@@ -44,5 +44,8 @@ for (const c of cases) {
     assert.strictEqual(fwd ? fwd.value : '', c.forward);
     const auth = out.headers['x-forwarded-authorization'];
     assert.strictEqual(auth ? auth.value : '', c.forwardAuth);
+    for (const name of Object.keys(out.headers)) {
+      assert.ok(!name.startsWith('x-opendash-'), 'the viewer\'s ' + name + ' passed on');
+    }
   });
 }

@@ -46,7 +46,9 @@ func TestCommandLine(t *testing.T) {
 		{"basic auth without password", []string{"preview", "--basic-auth", "alice"}, 2, "", "--basic-auth: basic auth: want USER:PASSWORD"},
 		{"basic auth non-ASCII", []string{"preview", "--basic-auth", "alice:pässwort"}, 2, "", "printable ASCII"},
 		{"oidc issuer alone", []string{"preview", "--oidc-issuer", "https://idp.example"}, 2, "", "go together"},
-		{"oidc and basic auth", []string{"preview", "--oidc-issuer", "https://idp.example", "--oidc-client-id", "c", "--basic-auth", "a:b"}, 2, "", "choose one"},
+		{"oidc and basic auth", []string{"preview", "--oidc-issuer", "https://idp.example", "--oidc-client-id", "c", "--basic-auth", "a:sixteen-characters"}, 2, "", "choose one"},
+		{"oidc without an allow-list", []string{"preview", "--oidc-issuer", "https://idp.example", "--oidc-client-id", "c"}, 2, "", "no allow-list"},
+		{"basic auth with a short password", []string{"preview", "--basic-auth", "alice:fifteen-chars!!"}, 2, "", `user "alice": the password has 15 characters, fewer than 16`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

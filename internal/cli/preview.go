@@ -48,8 +48,10 @@ func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.oidc.Issuer, "oidc-issuer", "", "sign viewers in with this OpenID Connect provider (with --oidc-client-id), running the component's auth.oidc function in Node.js; register http://HOST:PORT/_opendash/callback at the provider")
 	f.StringVar(&o.oidc.ClientID, "oidc-client-id", "", "the public (PKCE) app client's id, with --oidc-issuer")
 	f.StringSliceVar(&o.oidc.Scopes, "oidc-scopes", nil, "scopes to ask for, with --oidc-issuer (default openid,email)")
-	f.StringSliceVar(&o.oidc.AllowedEmailDomains, "oidc-allowed-email-domains", nil, "admit only verified emails in these domains (or --oidc-allowed-groups)")
-	f.StringSliceVar(&o.oidc.AllowedGroups, "oidc-allowed-groups", nil, "admit only members of these groups (or --oidc-allowed-email-domains)")
+	f.StringSliceVar(&o.oidc.AllowedEmails, "oidc-allowed-emails", nil, "admit these verified emails (with --oidc-issuer, at least one of the --oidc-allowed-* lists or --oidc-allow-any-user)")
+	f.StringSliceVar(&o.oidc.AllowedEmailDomains, "oidc-allowed-email-domains", nil, "admit verified emails in these domains")
+	f.StringSliceVar(&o.oidc.AllowedGroups, "oidc-allowed-groups", nil, "admit members of these groups")
+	f.BoolVar(&o.oidc.AllowAnyUser, "oidc-allow-any-user", false, "admit everyone the provider signs in (the component's allowAnyUser)")
 	f.StringVar(&o.python, "python", "", "Python that runs the server function, with the app's requirements installed (default: $VIRTUAL_ENV/bin/python, else python3)")
 	f.IntVar(&o.instances, "instances", 1, "Lambda instances to play: requests are spread over this many workers, each with its own temporary folder")
 	f.DurationVar(&o.timeout, "timeout", preview.DefaultTimeout, "CloudFront's origin timeout: a server request running longer answers 504")
@@ -138,6 +140,9 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			case o.oidc.Issuer != "" && len(users) > 0:
 				return usageError{fmt.Errorf("--basic-auth and --oidc-issuer: choose one, as a site's auth has one kind")}
 			case o.oidc.Issuer != "":
+				if err := o.oidc.Check(); err != nil {
+					return usageError{err}
+				}
 				oidc = &o.oidc
 			}
 			if o.instances < 1 || o.instances > 64 {

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -40,6 +41,22 @@ type Provider struct {
 	key, other *rsa.PrivateKey
 	mu         sync.Mutex
 	codes      map[string]grant
+	jwksHits   int  // JWKS requests served
+	rotated    bool // the JWKS also publishes the other key, as kid k2
+}
+
+// JWKSFetches is how many times the JWKS was fetched.
+func (p *Provider) JWKSFetches() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.jwksHits
+}
+
+// Rotate publishes the other key (variant "rotated" signs with it, as kid k2) beside the first.
+func (p *Provider) Rotate() {
+	p.mu.Lock()
+	p.rotated = true
+	p.mu.Unlock()
 }
 
 type grant struct {
@@ -64,9 +81,14 @@ func New(t *testing.T, clientID string) *Provider {
 			"token_endpoint": iss + "/token", "jwks_uri": iss + "/jwks", "end_session_endpoint": iss + "/logout"})
 	})
 	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		n := base64.RawURLEncoding.EncodeToString(p.key.N.Bytes())
-		e := base64.RawURLEncoding.EncodeToString(big.NewInt(int64(p.key.E)).Bytes())
-		writeJSON(w, map[string]any{"keys": []map[string]string{{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": "k1", "n": n, "e": e}}})
+		p.mu.Lock()
+		p.jwksHits++
+		keys := []map[string]string{jwk("k1", p.key)}
+		if p.rotated {
+			keys = append(keys, jwk("k2", p.other))
+		}
+		p.mu.Unlock()
+		writeJSON(w, map[string]any{"keys": keys})
 	})
 	mux.HandleFunc("GET /authorize", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -106,9 +128,15 @@ func New(t *testing.T, clientID string) *Provider {
 	mux.HandleFunc("GET /logout", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("signed out at the provider"))
 	})
-	// The test mints tokens directly to present them as session cookies.
+	// The test mints tokens directly (to present them as cookies or hints), counts JWKS fetches and rotates.
 	mux.HandleFunc("GET /test/mint", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(p.Token(r.URL.Query().Get("variant"), "n")))
+	})
+	mux.HandleFunc("GET /test/jwks-fetches", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, p.JWKSFetches())
+	})
+	mux.HandleFunc("POST /test/rotate", func(w http.ResponseWriter, r *http.Request) {
+		p.Rotate()
 	})
 	p.srv = httptest.NewTLSServer(mux)
 	t.Cleanup(p.srv.Close)
@@ -120,10 +148,23 @@ func New(t *testing.T, clientID string) *Provider {
 	return p
 }
 
-// Token is an ID token for alice@example.com, valid for an hour, or broken as variant says: expired,
-// audience, issuer, nonce, other-key (signed by a key not in the JWKS), alg-none, hs256 (HMAC keyed with the
-// public key), outsider (mallory@evil.example), outsider-in-group (bob@partner.example in group analysts),
-// unverified-email.
+func jwk(kid string, key *rsa.PrivateKey) map[string]string {
+	return map[string]string{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+		"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()),
+		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes())}
+}
+
+// Token is an ID token for alice@example.com (subject u-1, verified email), valid for an hour, or shaped as
+// variant says:
+//   - broken: expired, audience (another client's), extra-audience (ours and another), foreign-azp, issuer,
+//     nonce, no-subject, other-key (signed by a key not in the JWKS), rotated (the other key as kid k2,
+//     published after Rotate), alg-none, hs256 (HMAC keyed with the public key), kid-proto, kid-constructor,
+//     kid-tostring (kid names of Object.prototype), null-header (a header that decodes to null);
+//   - other users: outsider (mallory@evil.example), outsider-in-group (bob@partner.example in group
+//     analysts), listed (carol@elsewhere.example), many-groups (alice in 150 long-named groups, analysts
+//     last);
+//   - email_verified: unverified-email (false), verified-string-false ("false"), verified-string-true
+//     ("true", as Cognito's userinfo sends it), verified-missing, verified-zero (0), verified-null (null).
 func (p *Provider) Token(variant, nonce string) string {
 	now := time.Now().Unix()
 	claims := map[string]any{"iss": p.srv.URL, "sub": "u-1", "aud": p.clientID, "email": "alice@example.com",
@@ -147,12 +188,47 @@ func (p *Provider) Token(variant, nonce string) string {
 		claims["email"], claims["cognito:groups"] = "bob@partner.example", []string{"analysts"}
 	case "unverified-email":
 		claims["email_verified"] = false
+	case "verified-string-false":
+		claims["email_verified"] = "false"
+	case "verified-string-true":
+		claims["email_verified"] = "true"
+	case "verified-missing":
+		delete(claims, "email_verified")
+	case "verified-zero":
+		claims["email_verified"] = 0
+	case "verified-null":
+		claims["email_verified"] = nil
+	case "extra-audience":
+		claims["aud"] = []string{p.clientID, "another-client"}
+	case "foreign-azp":
+		claims["azp"] = "another-client"
+	case "no-subject":
+		delete(claims, "sub")
+	case "listed":
+		claims["email"] = "carol@elsewhere.example"
+	case "many-groups":
+		groups := make([]string, 0, 150)
+		for i := range 149 {
+			groups = append(groups, fmt.Sprintf("team-%03d-with-a-rather-long-group-name-as-directories-have", i))
+		}
+		claims["cognito:groups"] = append(groups, "analysts")
+	case "rotated":
+		key, head["kid"] = p.other, "k2"
+	case "kid-proto":
+		head["kid"] = "__proto__"
+	case "kid-constructor":
+		head["kid"] = "constructor"
+	case "kid-tostring":
+		head["kid"] = "toString"
 	case "alg-none":
 		head["alg"] = "none"
 	case "hs256":
 		head["alg"] = "HS256"
 	}
 	h, _ := json.Marshal(head)
+	if variant == "null-header" {
+		h = []byte("null")
+	}
 	c, _ := json.Marshal(claims)
 	signing := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c)
 	digest := sha256.Sum256([]byte(signing))

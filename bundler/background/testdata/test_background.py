@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 import unittest
+from unittest import mock
 
 # The manager and, beside it, the store module, as the server function has them.
 sys.path.insert(0, os.path.dirname(os.environ["OPENDASH_BACKGROUND_PY"]))
@@ -209,6 +210,57 @@ class ManagerTest(unittest.TestCase):
         self.assertFalse(front.job_running(job))
         self.assertIn("TooManyRequestsException", front.get_result("ck-x", job)[front.error_key]["msg"])
 
+    def test_a_job_runs_once_however_often_its_event_arrives(self):
+        calls = []
+
+        def counted(set_progress, n):
+            calls.append(n)
+            return n
+
+        for store_name, make_store in STORES.items():
+            with self.subTest(store=store_name):
+                calls.clear()
+                store = make_store(self)
+                front, other, job = self.start(store, counted)
+                self.assertEqual(other.run_job(job)["state"], "done")
+                self.assertEqual(self.make(store).run_job(job)["state"], "duplicate")
+                self.assertEqual(calls, [7])
+                self.assertEqual(front.get_result("ck-counted", job), 7)
+
+    def test_concurrency_cap(self):
+        for store_name, make_store in STORES.items():
+            with self.subTest(store=store_name):
+                store = make_store(self)
+                key = self._register(slow)
+                front = self.make(store, concurrency=2)
+                first = front.call_job_fn("ck-1", front.func_registry[key], [1], {})
+                second = front.call_job_fn("ck-2", front.func_registry[key], [2], {})
+                third = front.call_job_fn("ck-3", front.func_registry[key], [3], {})
+                self.assertEqual(len(front.invoker.events), 2, "the third job is not started")
+                self.assertFalse(front.job_running(third))
+                error = front.get_result("ck-3", third)[front.error_key]["msg"]
+                self.assertIn("already runs 2 background jobs", error)
+                self.assertIn("backgroundConcurrency", error)
+                # A finished job frees its slot.
+                self.assertEqual(self.make(store).run_job(first)["state"], "done")
+                fourth = front.call_job_fn("ck-4", front.func_registry[key], [4], {})
+                self.assertEqual([e["job"] for e in front.invoker.events], [first, second, fourth])
+                self.assertEqual(self.make(store).run_job(fourth)["state"], "done")
+                self.assertEqual(front.get_result("ck-4", fourth), "done 4")
+
+    def test_a_slot_held_by_a_dead_job_is_taken_over_once(self):
+        store = folder_store(self)
+        key = self._register(slow)
+        front = self.make(store, concurrency=1)
+        front.call_job_fn("ck-dead", front.func_registry[key], [1], {})  # its invocation never runs
+        later = self.make(store, concurrency=1, clock=lambda: time.time() + bg.START_GRACE + 60 + bg.SLOT_MARGIN_S + 1)
+        taken = later.call_job_fn("ck-next", later.func_registry[key], [2], {})
+        self.assertEqual([e["job"] for e in later.invoker.events], [taken])
+        # Two starts that both saw the slot free: only one creates its lease.
+        racer = self.make(store, concurrency=1)
+        with mock.patch.object(store, "list", lambda prefix: []):
+            self.assertFalse(racer._take_slot("racer"), "slot/0/0 exists: creating it again must fail")
+
     def test_context_that_cannot_cross_is_dropped(self):
         store = folder_store(self)
         key = self._register(slow)
@@ -231,11 +283,13 @@ class PartsTest(unittest.TestCase):
             ({}, None),
             ({"OPENDASH_JOBS_DIR": d}, None),  # a store but no way to start jobs
             ({"OPENDASH_JOBS_DIR": d, "OPENDASH_JOBS_INVOKE_URL": "http://127.0.0.1:1/jobs"},
-             ("FolderStore", "HTTPInvoker", 900, None)),
+             ("FolderStore", "HTTPInvoker", 900, None, None)),
             ({"OPENDASH_JOBS_DIR": d, "AWS_LAMBDA_FUNCTION_NAME": "f", "OPENDASH_JOB_TIMEOUT": "300"},
-             ("FolderStore", "LambdaInvoker", 300, "f")),
-            ({"OPENDASH_JOBS_BUCKET": "b", "AWS_LAMBDA_FUNCTION_NAME": "f", "OPENDASH_JOBS_FUNCTION": "jobs"},
-             ("S3Store", "LambdaInvoker", 900, "jobs")),
+             ("FolderStore", "LambdaInvoker", 300, "f", None)),
+            ({"OPENDASH_JOBS_BUCKET": "b", "AWS_LAMBDA_FUNCTION_NAME": "f", "OPENDASH_JOBS_FUNCTION": "jobs",
+              "OPENDASH_JOBS_CONCURRENCY": "5"}, ("S3Store", "LambdaInvoker", 900, "jobs", 5)),
+            ({"OPENDASH_JOBS_DIR": d, "OPENDASH_JOBS_INVOKE_URL": "http://x/", "OPENDASH_JOBS_CONCURRENCY": "0"},
+             ("FolderStore", "HTTPInvoker", 900, None, None)),
         ]
         for env, want in cases:
             with self.subTest(env=env):
@@ -244,7 +298,25 @@ class PartsTest(unittest.TestCase):
                     self.assertIsNone(got)
                 else:
                     self.assertEqual((type(got[0]).__name__, type(got[1]).__name__, got[2],
-                                      getattr(got[1], "function_name", None)), want)
+                                      getattr(got[1], "function_name", None), got[3]), want)
+
+    def test_create_writes_only_what_is_absent(self):
+        for store_name, make_store in STORES.items():
+            for sdk_knows in (True, False):  # False: an app pins a boto3 older than S3's conditional writes
+                if store_name == "folder" and not sdk_knows:
+                    continue
+                with self.subTest(store=store_name, sdk_knows=sdk_knows):
+                    store = make_store(self)
+                    claim, slot = "claim/%s-%s" % (store_name, sdk_knows), "slot/%s/0" % int(sdk_knows)
+                    with mock.patch.object(jobstore, "sdk_knows_conditions", lambda client: sdk_knows):
+                        self.assertTrue(store.create(claim, b"1"))
+                        self.assertFalse(store.create(claim, b"2"))
+                    self.assertEqual(store.get(claim), b"1")
+                    store.delete(claim)
+                    self.assertTrue(store.create(claim, b"3"))
+                    store.put(slot, b"x")
+                    self.assertIn(slot, [n for n, _ in store.list("slot/")])
+                    self.assertLess(abs(dict(store.list("claim/"))[claim] - time.time()), 60)
 
     def test_folder_store_writes_atomically(self):
         store = folder_store(self)

@@ -195,6 +195,7 @@ def _environ(event):
     lower.pop("authorization", None)
     if viewer_auth:
         lower["authorization"] = viewer_auth
+    _drop_untrusted_identity(lower)
     for name, value in lower.items():
         if name in ("host", "content-length", "cookie") or not _HEADER_NAME_RE.match(name):
             continue  # names with "_" would alias real headers once dashes become underscores
@@ -202,6 +203,18 @@ def _environ(event):
     if cookie_parts:
         environ["HTTP_COOKIE"] = "; ".join(cookie_parts)
     return environ
+
+
+# X-OpenDash-User-Email, -Groups, -Subject: the signed-in user, set by the OIDC sign-in at the edge after it
+# deleted any copy the viewer sent. The component sets this variable only with auth.oidc; otherwise nothing
+# vouches for such headers, and the app never sees them.
+IDENTITY_ENV = "OPENDASH_IDENTITY_HEADERS"
+
+
+def _drop_untrusted_identity(headers):
+    if os.environ.get(IDENTITY_ENV) != "oidc":
+        for name in [n for n in headers if n.startswith("x-opendash-")]:
+            del headers[name]
 
 
 def _latin1(text):

@@ -42,7 +42,9 @@ def create_app():
         return jsonify(args=request.args.to_dict(flat=False), host=request.host, url=request.url,
                        accept=request.headers.get("Accept"), remote=request.remote_addr,
                        authorization=request.headers.get("Authorization"),
-                       forwarded_auth=request.headers.get("X-Forwarded-Authorization"))
+                       forwarded_auth=request.headers.get("X-Forwarded-Authorization"),
+                       email=request.headers.get("X-OpenDash-User-Email"),
+                       opendash={k: v for k, v in request.headers.items() if k.lower().startswith("x-opendash-")})
 
     @server.post("/echo")
     def echo():
@@ -212,6 +214,26 @@ class FlaskAppTest(HandlerCase):
                 got = self.json_of(self.call(event(path="/hello", headers=headers)))
                 self.assertEqual(got["authorization"], want)
                 self.assertIsNone(got["forwarded_auth"])
+
+    def test_identity_headers_reach_the_app_only_with_oidc(self):
+        # The edge sets them only with auth.oidc (and deletes a viewer's copies on every path); the handler
+        # passes them on only when the component says the site uses OIDC, so a forged copy never counts.
+        headers = {"x-opendash-user-email": "alice@example.com", "x-opendash-user-groups": "analysts,Data%20Team",
+                   "x-opendash-user-subject": "u-1", "X-OpenDash-Anything": "x"}
+        for env, want in ((None, {}), ("", {}), ("basic", {}), ("oidc", {
+                "X-Opendash-User-Email": "alice@example.com", "X-Opendash-User-Groups": "analysts,Data%20Team",
+                "X-Opendash-User-Subject": "u-1", "X-Opendash-Anything": "x"})):
+            with self.subTest(env=env):
+                if env is None:
+                    os.environ.pop("OPENDASH_IDENTITY_HEADERS", None)
+                else:
+                    os.environ["OPENDASH_IDENTITY_HEADERS"] = env
+                try:
+                    got = self.json_of(self.call(event(path="/hello", headers=headers)))
+                finally:
+                    os.environ.pop("OPENDASH_IDENTITY_HEADERS", None)
+                self.assertEqual(got["opendash"], want)
+                self.assertEqual(got["email"], want.get("X-Opendash-User-Email"))
 
     def test_two_set_cookies_are_not_folded(self):
         resp = self.call(event(path="/cookies"))
