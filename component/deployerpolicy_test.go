@@ -25,6 +25,7 @@ func everyFeature(t *testing.T) map[string]*DashSiteArgs {
 	oidc.Warmer, oidc.WarmerConcurrency = &on, pulumi.Int(2)
 	oidc.ReservedConcurrency, oidc.ProvisionedConcurrency = pulumi.Int(5), 2
 	oidc.BackgroundTimeout = pulumi.Int(300)
+	oidc.BackgroundConcurrency, oidc.BackgroundReservedConcurrency = pulumi.Int(20), pulumi.Int(25)
 	return map[string]*DashSiteArgs{
 		"basic auth, oac, waf": basic,
 		"oidc with a client secret, edge signer, custom domain, edge logs, warmer, provisioned concurrency, " +
@@ -78,6 +79,15 @@ func TestDeployerPolicyCoversTheComponent(t *testing.T) {
 		if !set[f.Name] && !contains(argsWithoutResources, f.Name) {
 			t.Errorf("argument %s is on in no site of everyFeature: turn it on there (its resources must reach the "+
 				"deploying identity's policy) or list it in argsWithoutResources", f.Name)
+		}
+	}
+	// The policy is made for any name the component accepts.
+	if deployerpolicy.MaxNameLength != MaxNameLength {
+		t.Errorf("deployerpolicy.MaxNameLength = %d, component's is %d", deployerpolicy.MaxNameLength, MaxNameLength)
+	}
+	for _, name := range []string{strings.Repeat("a", MaxNameLength), "sales-2", "9lives"} {
+		if _, err := deployerpolicy.For(deployerpolicy.Site{Name: name}); err != nil || checkName(name) != nil {
+			t.Errorf("name %q: policy %v, component %v", name, err, checkName(name))
 		}
 	}
 	for _, name := range argsWithoutResources {

@@ -6,17 +6,17 @@ package deployerpolicy
 // IAM action names and resource types: AWS's Service Authorization Reference.
 
 // Scopes: where each group of actions applies. {name} is the DashSite's name (every child's physical name
-// starts with "<name>-": Pulumi's auto-naming appends a suffix to the logical name), {lower} the same in
-// lower case (S3 bucket and ECR repository names), {account} the AWS account.
+// starts with "<name>-": Pulumi's auto-naming appends a suffix to the logical name), {account} the AWS
+// account.
 var (
-	buckets       = newScope("SiteBuckets", "arn:aws:s3:::{lower}-*")
-	objects       = newScope("SiteBucketObjects", "arn:aws:s3:::{lower}-*/*")
+	buckets       = newScope("SiteBuckets", "arn:aws:s3:::{name}-*")
+	objects       = newScope("SiteBucketObjects", "arn:aws:s3:::{name}-*/*")
 	functions     = newScope("SiteFunctions", "arn:aws:lambda:*:{account}:function:{name}-*", "arn:aws:lambda:*:{account}:function:{name}-*:*")
 	roles         = newScope("SiteRoles", "arn:aws:iam::{account}:role/{name}-*")
 	logGroups     = newScope("SiteLogGroups", "arn:aws:logs:*:{account}:log-group:/aws/lambda/{name}-*", "arn:aws:logs:*:{account}:log-group:/aws/lambda/us-east-1.{name}-*")
 	anyLogGroup   = newScope("ListLogGroups", "arn:aws:logs:*:{account}:log-group:*")
 	rules         = newScope("SiteSchedules", "arn:aws:events:*:{account}:rule/{name}-*")
-	repositories  = newScope("SiteImageRepositories", "arn:aws:ecr:*:{account}:repository/{lower}-*")
+	repositories  = newScope("SiteImageRepositories", "arn:aws:ecr:*:{account}:repository/{name}-*")
 	distributions = newScope("Distributions", "arn:aws:cloudfront::{account}:distribution/*")
 	cfFunctions   = newScope("SiteCloudFrontFunctions", "arn:aws:cloudfront::{account}:function/{name}-*")
 	originAccess  = newScope("OriginAccessControls", "arn:aws:cloudfront::{account}:origin-access-control/*")

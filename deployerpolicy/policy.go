@@ -82,8 +82,11 @@ type Site struct {
 	Account string // the AWS account id; "" for any ("*")
 }
 
-// namePattern is what a DashSite name may be for its children's names to be scoped by it.
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,40}$`)
+// MaxNameLength and namePattern are what the component accepts as a DashSite name (component.CheckName):
+// a name every derived AWS name can start with.
+const MaxNameLength = 39
+
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // Statement is one statement of an IAM policy document.
 type Statement struct {
@@ -103,9 +106,9 @@ type Policy struct {
 // For is the policy of one site: every grant of every resource type and function in Resources and
 // Invokes, merged by scope and condition into one statement each, in Sid order, actions sorted.
 func For(site Site) (*Policy, error) {
-	if !namePattern.MatchString(site.Name) {
-		return nil, fmt.Errorf("DashSite name %q: the policy scopes resources by the name's prefix, so it must be "+
-			"1 to 41 letters, digits and hyphens, starting with a letter or digit", site.Name)
+	if !namePattern.MatchString(site.Name) || len(site.Name) > MaxNameLength {
+		return nil, fmt.Errorf("DashSite name %q: a DashSite's name is at most %d characters of a-z, 0-9 and \"-\", "+
+			"starting with a letter or digit", site.Name, MaxNameLength)
 	}
 	if site.Account != "" && !regexp.MustCompile(`^\d{12}$`).MatchString(site.Account) {
 		return nil, fmt.Errorf("AWS account %q is not a 12-digit account id", site.Account)
@@ -114,7 +117,7 @@ func For(site Site) (*Policy, error) {
 	if account == "" {
 		account = "*"
 	}
-	fill := strings.NewReplacer("{name}", site.Name, "{lower}", strings.ToLower(site.Name), "{account}", account)
+	fill := strings.NewReplacer("{name}", site.Name, "{account}", account)
 
 	type key struct{ sid, condition string }
 	merged := map[key]*Statement{}

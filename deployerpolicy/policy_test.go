@@ -52,7 +52,7 @@ func DocsFile(n int) string { return fmt.Sprintf("../docs/deployer-policy-%d.jso
 // TestSplitFitsManagedPolicies: each part fits a customer managed policy (white space not counted), and
 // together they are the whole policy, even for a long site name.
 func TestSplitFitsManagedPolicies(t *testing.T) {
-	p, err := For(Site{Name: "a-long-dashboard-name-for-the-sales-team", Account: "123456789012"})
+	p, err := For(Site{Name: strings.Repeat("a", MaxNameLength), Account: "123456789012"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestCheck(t *testing.T) {
 
 // TestScopedByName: the site's own resources are named by its prefix, in its account; another site's are not.
 func TestScopedByName(t *testing.T) {
-	p, err := For(Site{Name: "Sales", Account: "123456789012"})
+	p, err := For(Site{Name: "sales", Account: "123456789012"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,26 +105,27 @@ func TestScopedByName(t *testing.T) {
 		{"s3:CreateBucket", "arn:aws:s3:::sales-assets-1a2b3c4", true},
 		{"s3:CreateBucket", "arn:aws:s3:::salesforce-data", false},
 		{"s3:PutObject", "arn:aws:s3:::sales-deploy-9f8e7d6/static.zip", true},
-		{"lambda:CreateFunction", "arn:aws:lambda:eu-west-1:123456789012:function:Sales-server-abc1234", true},
-		{"lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:123456789012:function:Sales-sync-abc1234", true},
+		{"lambda:CreateFunction", "arn:aws:lambda:eu-west-1:123456789012:function:sales-server-abc1234", true},
+		{"lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:123456789012:function:sales-sync-abc1234", true},
 		{"lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:123456789012:function:payroll", false},
-		{"lambda:EnableReplication*", "arn:aws:lambda:us-east-1:123456789012:function:Sales-edge-signer-1:3", true},
-		{"lambda:CreateFunction", "arn:aws:lambda:eu-west-1:999999999999:function:Sales-server-abc1234", false},
-		{"iam:PassRole", "arn:aws:iam::123456789012:role/Sales-server-7c6d5e4", true},
+		{"lambda:EnableReplication*", "arn:aws:lambda:us-east-1:123456789012:function:sales-edge-signer-1:3", true},
+		{"lambda:CreateFunction", "arn:aws:lambda:eu-west-1:999999999999:function:sales-server-abc1234", false},
+		{"iam:PassRole", "arn:aws:iam::123456789012:role/sales-server-7c6d5e4", true},
 		{"iam:PassRole", "arn:aws:iam::123456789012:role/Admin", false},
-		{"logs:CreateLogGroup", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/Sales-server-abc1234", true},
-		{"logs:CreateLogGroup", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/us-east-1.Sales-edge-signer-1", true},
+		{"logs:CreateLogGroup", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/sales-server-abc1234", true},
+		{"logs:CreateLogGroup", "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/us-east-1.sales-edge-signer-1", true},
 		{"ecr:PutImage", "arn:aws:ecr:eu-west-1:123456789012:repository/sales-server-repo-1a2b3c4", true},
 		{"ecr:PutImage", "arn:aws:ecr:eu-west-1:123456789012:repository/other", false},
 		{"sts:GetCallerIdentity", "*", true},
-		{"iam:CreateRole", "arn:aws:iam::123456789012:role/Sales-warmer-1", true},
-		{"iam:CreateUser", "arn:aws:iam::123456789012:user/Sales-x", false},
+		{"iam:CreateRole", "arn:aws:iam::123456789012:role/sales-warmer-1", true},
+		{"iam:CreateUser", "arn:aws:iam::123456789012:user/sales-x", false},
 	} {
 		if got := p.Allows(tt.action, tt.arn); got != tt.want {
 			t.Errorf("Allows(%s, %s) = %t, want %t", tt.action, tt.arn, got, tt.want)
 		}
 	}
-	for _, bad := range []Site{{Name: ""}, {Name: "a b"}, {Name: "site*"}, {Name: "site", Account: "12"}} {
+	for _, bad := range []Site{{Name: ""}, {Name: "a b"}, {Name: "site*"}, {Name: "Sales"}, {Name: "site", Account: "12"},
+		{Name: strings.Repeat("a", MaxNameLength+1)}} {
 		if _, err := For(bad); err == nil {
 			t.Errorf("For(%+v) accepted", bad)
 		}

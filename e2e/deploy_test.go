@@ -309,7 +309,7 @@ func TestGoExampleWithTheCheckout(t *testing.T) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	env := append(cleanEnv(), "GOMODCACHE="+goEnv("GOMODCACHE"), "GOCACHE="+goEnv("GOCACHE"), "GOPROXY=off",
+	env := append(cleanEnv(), "GOMODCACHE="+goEnv("GOMODCACHE"), "GOCACHE="+goEnv("GOCACHE"),
 		"GOTOOLCHAIN=local", "GOFLAGS=-mod=mod")
 	script := block[1] + "go build -o /dev/null .\n"
 	cmd := exec.Command("bash", "-e", "-c", script)
