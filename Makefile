@@ -92,7 +92,7 @@ policy:
 ## release: the release archives in dist/: open-dash and pulumi-resource-opendash for linux, darwin and windows
 ##          on amd64 and arm64 (plain go build, -trimpath, the version of `git describe` stamped), each in
 ##          <name>-v<version>-<os>-<arch>.tar.gz as Pulumi's plugin installer expects, and a checksums file.
-##          make test builds this machine's platform only (tools/release's test).
+##          make test builds this machine's platform only (internal/release's test).
 release:
 	$(GO) run ./tools/release -out dist
 

@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"archive/tar"
 	"bufio"
-	"compress/gzip"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/opendash/opendash/internal/plugintest"
+	"github.com/opendash/opendash/internal/release"
 	"github.com/opendash/opendash/version"
 )
 
@@ -231,7 +230,7 @@ func readmeSections(readme, title string) ([]string, error) {
 	return out, sc.Err()
 }
 
-// releaseAsset builds this checkout's plugin stamped v<v> and archives it as `make release` names it, in
+// releaseAsset builds this checkout's plugin stamped v<v> and archives it as `make release` does, in
 // dir/v<v>/ (the path of a GitHub release's assets).
 func releaseAsset(t *testing.T, v, dir string) {
 	t.Helper()
@@ -241,32 +240,11 @@ func releaseAsset(t *testing.T, v, dir string) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the plugin: %v\n%s", err, out)
 	}
-	data, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := os.MkdirAll(filepath.Join(dir, "v"+v), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Create(filepath.Join(dir, "v"+v, "pulumi-resource-opendash-v"+v+"-"+runtime.GOOS+"-"+runtime.GOARCH+".tar.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gz := gzip.NewWriter(f)
-	tw := tar.NewWriter(gz)
-	if err := tw.WriteHeader(&tar.Header{Name: "pulumi-resource-opendash", Mode: 0o755, Size: int64(len(data))}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tw.Write(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	asset := release.ArchiveName("pulumi-resource-opendash", v, runtime.GOOS, runtime.GOARCH)
+	if err := release.WriteArchive(filepath.Join(dir, "v"+v, asset), bin); err != nil {
 		t.Fatal(err)
 	}
 }

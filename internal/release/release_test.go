@@ -1,4 +1,4 @@
-package main
+package release
 
 import (
 	"archive/tar"
@@ -121,7 +121,7 @@ func TestArchiveIsReproducible(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := filepath.Join(dir, "a"+string(rune('0'+i))+".tar.gz")
-		if err := writeArchive(a, bin); err != nil {
+		if err := WriteArchive(a, bin); err != nil {
 			t.Fatal(err)
 		}
 		sum, err := SHA256(a)

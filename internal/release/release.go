@@ -1,13 +1,13 @@
-// Command release builds OpenDash's release archives: the `open-dash` CLI and the `opendash` Pulumi
+// Package release builds OpenDash's release archives: the `open-dash` CLI and the `opendash` Pulumi
 // plugin for every platform, one tar.gz each, named as Pulumi's plugin installer expects, and a checksums
-// file. `make release` runs it; its test builds this machine's platform only.
+// file. `make release` runs it through tools/release; its test builds this machine's platform only.
 //
 // A release is these ordered steps (as goreleaser's pipeline, without goreleaser):
 //  1. version: `git describe` of a vX.Y.Z tag, stamped into version.Stamped; no tag → 0.1.0-dev
 //  2. build: plain `go build` per binary and platform (GOOS/GOARCH, CGO off, -trimpath), each binary
 //     then alone in <name>-v<version>-<os>-<arch>.tar.gz, with fixed times and owners
 //  3. checksums: SHA-256 of every archive, in sha256sum's format, in opendash-v<version>-checksums.txt
-package main
+package release
 
 import (
 	"archive/tar"
@@ -15,13 +15,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -56,26 +54,6 @@ type Release struct {
 	Stamp    string   // what version.Stamped is set to ("" = none)
 	Version  string   // the semantic version in names and reported by the binaries
 	Archives []string // archive paths, in build order
-}
-
-func main() {
-	r := &Release{Log: os.Stderr}
-	flag.StringVar(&r.Out, "out", "dist", "output folder (emptied first)")
-	platforms := flag.String("platforms", strings.Join(Platforms, ","), `GOOS/GOARCH pairs, comma-separated, or "host"`)
-	flag.StringVar(&r.Stamp, "version", "", "version to stamp (default: git describe of a vX.Y.Z tag)")
-	flag.Parse()
-	r.Platforms = strings.Split(*platforms, ",")
-	if *platforms == "host" {
-		r.Platforms = []string{runtime.GOOS + "/" + runtime.GOARCH}
-	}
-	var err error
-	if r.Repo, err = os.Getwd(); err == nil {
-		err = r.Run()
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "release: %v\n", err)
-		os.Exit(1)
-	}
 }
 
 // Run runs every step in order.
@@ -156,7 +134,7 @@ func (r *Release) build() error {
 				return fmt.Errorf("go build ./cmd/%s for %s: %v\n%s", bin, p, err, out)
 			}
 			archive := filepath.Join(r.Out, ArchiveName(bin, r.Version, goos, goarch))
-			if err := writeArchive(archive, built); err != nil {
+			if err := WriteArchive(archive, built); err != nil {
 				return fmt.Errorf("archiving %s: %w", archive, err)
 			}
 			r.Archives = append(r.Archives, archive)
@@ -165,9 +143,9 @@ func (r *Release) build() error {
 	return nil
 }
 
-// writeArchive writes a tar.gz holding the file alone, at its root: the same bytes for the same binary
+// WriteArchive writes a tar.gz holding the file alone, at its root: the same bytes for the same binary
 // (no times, owners or names from this machine), written to a temporary name and renamed.
-func writeArchive(path, file string) (err error) {
+func WriteArchive(path, file string) (err error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
