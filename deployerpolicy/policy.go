@@ -153,7 +153,7 @@ func For(site Site) (*Policy, error) {
 		}
 		return len(a.Condition) < len(b.Condition)
 	})
-	// Sids are unique in a policy: a scope that has grants with and without a condition numbers them.
+	// Sids are unique in a policy: a scope with grants both with and without a condition names the second.
 	for i := 1; i < len(p.Statement); i++ {
 		if p.Statement[i].Sid == p.Statement[i-1].Sid {
 			p.Statement[i].Sid += "Conditional"
@@ -187,8 +187,8 @@ func (p *Policy) Size() int {
 	return len(b) // json.Marshal writes no white space, and policy strings hold none
 }
 
-// Split divides the policy into as few policies as it takes for each to be at most limit characters,
-// keeping statements whole and in order (first fit): a user attaches them all.
+// Split divides the policy into policies of at most limit characters each (first fit, a new part when a
+// statement fits none), statements whole and in order: a user attaches them all.
 func (p *Policy) Split(limit int) []*Policy {
 	var parts []*Policy
 	for _, st := range p.Statement {
