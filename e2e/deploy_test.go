@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/opendash/opendash/internal/plugintest"
@@ -22,7 +23,7 @@ import (
 type deployStep struct {
 	pattern *regexp.Regexp
 	skip    string // why it is not run; "" runs it
-	instead string // a stand-in command, with the reason in a comment
+	instead string // a stand-in command ($1... are the pattern's groups); the reason is the comment above it
 }
 
 var deploySteps = []deployStep{
@@ -58,22 +59,26 @@ func TestDeployYourApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	release := regexp.MustCompile(`pulumi plugin install resource opendash (\d+\.\d+\.\d+) --server (\S+)`).
+	install := regexp.MustCompile(`pulumi plugin install resource opendash (\d+\.\d+\.\d+) --server (\S+)`).
 		FindStringSubmatch(strings.Join(lines, "\n"))
-	if release == nil {
+	if install == nil {
 		t.Fatal("Deploy your app has no `pulumi plugin install resource opendash X.Y.Z --server URL`")
 	}
-	v := release[1]
-	if want := strings.ReplaceAll(version.PluginDownloadURL, "${VERSION}", v); release[2] != want {
-		t.Errorf("the README installs the plugin from %s; the schema's pluginDownloadURL makes %s", release[2], want)
+	v := install[1]
+	if want := strings.ReplaceAll(version.PluginDownloadURL, "${VERSION}", v); install[2] != want {
+		t.Errorf("the README installs the plugin from %s; the schema's pluginDownloadURL makes %s", install[2], want)
 	}
 
 	// A release of this checkout as v<README's version>, served where the download URL points.
 	assets := t.TempDir()
 	releaseAsset(t, v, assets)
+	var mu sync.Mutex
 	var requests []string
+	downloads := func() int { mu.Lock(); defer mu.Unlock(); return len(requests) }
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		requests = append(requests, r.URL.Path)
+		mu.Unlock()
 		http.StripPrefix("/opendash/opendash/releases/download/", http.FileServer(http.Dir(assets))).ServeHTTP(w, r)
 	}))
 	defer srv.Close()
@@ -106,15 +111,15 @@ func TestDeployYourApp(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), yamlSite) {
 		t.Errorf("Pulumi.yaml lacks the README's site (%v):\n%s", err, data)
 	}
-	if len(requests) != 1 {
-		t.Errorf("pulumi install downloaded the plugin %d times: %v", len(requests), requests)
+	if downloads() != 1 {
+		t.Errorf("pulumi install downloaded the plugin %d times", downloads())
 	}
 	// The README's other way, on a machine without the plugin.
 	if out, err := pulumiIn(project, env, pulumi, "plugin", "rm", "resource", "opendash", "--yes"); err != nil {
 		t.Fatalf("pulumi plugin rm: %v\n%s", err, out)
 	}
-	if out, err := pulumiIn(project, env, "bash", "-c", release[0]); err != nil || len(requests) != 2 {
-		t.Errorf("%s: %v (downloads %v)\n%s", release[0], err, requests, out)
+	if out, err := pulumiIn(project, env, "bash", "-c", install[0]); err != nil || downloads() != 2 {
+		t.Errorf("%s: %v (downloads %d)\n%s", install[0], err, downloads(), out)
 	}
 	out, err := pulumiIn(project, env, pulumi, "plugin", "ls", "--json")
 	if err != nil || !strings.Contains(out, `"name": "opendash"`) || !strings.Contains(out, `"version": "`+v+`"`) {
