@@ -8,7 +8,7 @@ SDKGEN  ?= tools/sdkgen
 VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)
 LDFLAGS := -X github.com/opendash/opendash/version.Stamped=$(VERSION)
 
-.PHONY: setup test test-sdks test-integration bench bench-server bench-sync build install clean
+.PHONY: setup test test-sdks test-integration bench bench-server bench-sync bench-image build install clean
 
 ## setup: download Go modules and check the Python modules the artifact tests use
 setup:
@@ -59,6 +59,13 @@ bench-server:
 ##        seconds and peak memory of a first sync, a sync with nothing to do and one with two changes
 bench-sync:
 	PYTHONDONTWRITEBYTECODE=1 $(PYTHON) component/functions/sync_bench.py --files 20000 --big-mb 100
+
+## bench-image: issue 22's numbers for the native image builder on examples/single-page (stand-in Dash) plus a
+##        dependency of OPENDASH_BENCH_MODULES modules (default 3000), pip reading a loopback index: cold-s (pip's
+##        cache empty), pip-cache-s, kept-deps-s (a code edit reusing the dependencies layer), full-B and
+##        asset-edit-B (bytes pushed for the whole image, then for one asset edit). Needs python3 with pip and Flask.
+bench-image:
+	$(GO) test -run '^$$' -bench ImageBuild -benchtime 3x -count 1 ./serverimage/
 
 ## build: the open-dash CLI into bin/
 build:

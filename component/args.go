@@ -73,6 +73,12 @@ type DashSiteArgs struct {
 	BackgroundConcurrency         pulumi.IntInput `pulumi:"backgroundConcurrency,optional"`
 	BackgroundReservedConcurrency pulumi.IntInput `pulumi:"backgroundReservedConcurrency,optional"`
 
+	// Data access (permissions.go, secrets.go): the role of the server and jobs functions, their VPC, secrets.
+	PolicyArns       []pulumi.StringInput  `pulumi:"policyArns,optional"`
+	PolicyStatements pulumi.MapArrayInput  `pulumi:"policyStatements,optional"`
+	Vpc              *VpcArgs              `pulumi:"vpc,optional"`
+	Secrets          map[string]SecretArgs `pulumi:"secrets,optional"`
+
 	// Transform adjusts child resources' arguments before they are created. Go programs only: it has no
 	// pulumi tag, so it stays out of the schema; other languages use Pulumi's `transforms` resource option.
 	Transform *Transform
@@ -153,6 +159,7 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 		"destroy` would fail; instead each function is left in us-east-1 with its IAM role (they cost nothing "+
 		"unused) to delete by hand later.")
 	annotateOriginAuth(a, an)
+	annotateData(a, an)
 	an.Describe(&a.Auth, "Sign-in in front of the whole site, checked at CloudFront's edge before its cache: "+
 		"static files and callbacks alike. Default: none, the site is public.")
 }
@@ -167,6 +174,7 @@ type settings struct {
 	timeout, warmerConcurrency pulumi.IntOutput
 	backgroundTimeout          pulumi.IntOutput
 	backgroundConcurrency      pulumi.IntOutput
+	secretsEnv                 pulumi.StringOutput // OPENDASH_SECRETS when secrets are set (newDataAccess)
 }
 
 // resolve checks the plain arguments and fills defaults; name prefixes error messages.
@@ -243,6 +251,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 		return nil, err
 	}
 	if err := args.Auth.check(name); err != nil {
+		return nil, err
+	}
+	if err := checkData(name, args); err != nil {
 		return nil, err
 	}
 	if s.MemorySize == nil {

@@ -87,6 +87,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
+	warnVpcEndpoints(ctx, name, site, b, s)
 	var edgeProvider *aws.Provider
 	var edgeAccount pulumi.StringOutput
 	if needsEdgeProvider(s) {

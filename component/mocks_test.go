@@ -160,6 +160,9 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{"accountId": id, "arn": "arn:aws:iam::" + id + ":user/u",
 			"id": id, "userId": "AIDA"}), nil
 	}
+	if args.Token == "aws:index/getRegion:getRegion" {
+		return resource.NewPropertyMapFromMap(map[string]any{"name": region, "id": region}), nil
+	}
 	return args.Args, nil
 }
 

@@ -69,7 +69,8 @@ func TestInferSchema(t *testing.T) {
 		"timeout", "environment", "logRetentionDays", "priceClass", "responseHeadersPolicyId", "domainName", "hostedZoneId",
 		"warmer", "warmerConcurrency",
 		"deleteEdgeFunction", "reservedConcurrency", "provisionedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions", "originAuth", "auth",
-		"backgroundTimeout", "backgroundConcurrency", "backgroundReservedConcurrency"}
+		"backgroundTimeout", "backgroundConcurrency", "backgroundReservedConcurrency",
+		"policyArns", "policyStatements", "vpc", "secrets"}
 	if len(res.InputProperties) != len(wantInputs) {
 		t.Errorf("inputs %v, want exactly %v (transform must stay out)", keys(res.InputProperties), wantInputs)
 	}

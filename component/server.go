@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/opendash/opendash/bundler/secrets"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
@@ -68,10 +69,15 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	if err != nil {
 		return nil, err
 	}
+	access, err := newDataAccess(ctx, name, role, s, opts) // policyArns, policyStatements, vpc, secrets
+	if err != nil {
+		return nil, err
+	}
+	fnOpts := plus(opts, pulumi.DependsOn(access))
 	var jobs *backgroundJobs
 	var jobsEnv pulumi.StringMap
 	if len(b.manifest.App.BackgroundCallbacks) > 0 {
-		if jobs, err = newBackgroundJobs(ctx, name, b, s, image, role, opts); err != nil {
+		if jobs, err = newBackgroundJobs(ctx, name, b, s, image, role, fnOpts); err != nil {
 			return nil, err
 		}
 		jobsEnv = jobs.serverEnv()
@@ -86,7 +92,7 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	args.ReservedConcurrentExecutions = reservedConcurrency(name, s)
 	// Provisioned concurrency needs a numbered version behind an alias.
 	args.Publish = pulumi.Bool(provisionedServer(s))
-	fn, err := lambda.NewFunction(ctx, name+"-server", with(t.ServerFunction, args), opts...)
+	fn, err := lambda.NewFunction(ctx, name+"-server", with(t.ServerFunction, args), fnOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +147,7 @@ func imageFunctionArgs(description string, b *siteBundle, s *settings, image *ec
 		MemorySize:    s.MemorySize.ToIntOutput().ToIntPtrOutput(),
 		Timeout:       timeout.ToIntOutput().ToIntPtrOutput(),
 		Environment:   serverEnvironment(s, env),
+		VpcConfig:     vpcConfig(s),
 	}
 }
 
@@ -151,7 +158,8 @@ func urlHost(u string) string {
 }
 
 // serverEnvironment is the user's variables plus DOMAIN_NAME when a custom domain is set, plus the
-// background job settings (jobs, nil without background callbacks). Without a custom domain the app reads
+// background job settings (jobs, nil without background callbacks), plus the secrets' ARNs (OPENDASH_SECRETS)
+// when secrets are set. Without a custom domain the app reads
 // the host from X-Forwarded-Host: the distribution's own domain here would be a dependency cycle. A
 // variable the user sets wins, except IdentityHeadersEnv: only auth.oidc may tell the handler to trust the
 // identity headers.
@@ -165,6 +173,9 @@ func serverEnvironment(s *settings, jobs pulumi.StringMap) lambda.FunctionEnviro
 	}
 	for k, v := range jobs {
 		fixed[k] = v
+	}
+	if len(s.Secrets) > 0 { // their ARNs: the functions read the values when they start
+		fixed[secrets.Env] = s.secretsEnv
 	}
 	if s.Environment == nil {
 		if len(fixed) == 0 {

@@ -36,6 +36,8 @@ type Transform struct {
 	Image                        func(*ecrx.ImageArgs)
 	ServerRole                   func(*iam.RoleArgs)
 	ServerBasicExecution         func(*iam.RolePolicyAttachmentArgs)
+	ServerPolicyAttachment       func(*iam.RolePolicyAttachmentArgs) // each of policyArns, and the VPC access policy
+	ServerRolePolicy             func(*iam.RolePolicyArgs)           // policyStatements, and the secrets' reads
 	ServerLogGroup               func(*cloudwatch.LogGroupArgs)
 	ServerFunction               func(*lambda.FunctionArgs)
 	ServerFunctionUrl            func(*lambda.FunctionUrlArgs)

@@ -93,7 +93,7 @@ func (s *Server) startInstances(py, serverDir, handlerFile string, startTimeout 
 	}
 	s.tmp = tmp
 	cfg := processConfig{python: py, dir: serverDir, handler: s.m.Origins.Server.Handler, log: s.log}
-	extra := []string{identityEnv(o)}
+	extra := append([]string{identityEnv(o)}, o.Env...)
 	if len(s.m.App.BackgroundCallbacks) > 0 {
 		timeout := o.JobTimeout
 		if timeout <= 0 {
@@ -103,7 +103,7 @@ func (s *Server) startInstances(py, serverDir, handlerFile string, startTimeout 
 			s.closeInstances()
 			return nil, err
 		}
-		extra = s.jobs.env()
+		extra = append(extra, s.jobs.env()...)
 		// The jobs function's instances: as many as serve requests, each started by its first job.
 		jobWorkers := make([]*worker, max(o.Instances, 1))
 		for i := range jobWorkers {

@@ -63,7 +63,8 @@ func TestFunctionFolderIsReadOnly(t *testing.T) {
 }
 
 // TestBackgroundJobsRunInTheirOwnWorker: with background callbacks in the manifest, a job event posted to
-// the local invoke endpoint runs in a worker of its own, after the request that started it has returned.
+// the local invoke endpoint runs in a worker of its own, after the request that started it has returned;
+// Options.Env reaches it as it reaches the instances (the jobs function shares the server's settings).
 func TestBackgroundJobsRunInTheirOwnWorker(t *testing.T) {
 	py := needPython(t)
 	src, err := os.ReadFile(filepath.Join("testdata", "echo_index.py"))
@@ -75,7 +76,8 @@ func TestBackgroundJobsRunInTheirOwnWorker(t *testing.T) {
 	data, _ := m.Marshal()
 	writeFile(t, filepath.Join(dir, manifest.FileName), data)
 	log := &syncBuffer{}
-	s, err := Start(t.Context(), Options{Dir: dir, Addr: "127.0.0.1:0", Python: py, Log: log, Instances: 2})
+	s, err := Start(t.Context(), Options{Dir: dir, Addr: "127.0.0.1:0", Python: py, Log: log, Instances: 2,
+		Env: []string{"GREETING=hello from the env file"}})
 	if err != nil {
 		t.Fatalf("Start: %v\n%s", err, log)
 	}
@@ -89,6 +91,7 @@ func TestBackgroundJobsRunInTheirOwnWorker(t *testing.T) {
 		PID      int    `json:"pid"`
 		Tmp      string `json:"tmp"`
 		Function string `json:"function"`
+		Greeting string `json:"greeting"`
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -103,6 +106,9 @@ func TestBackgroundJobsRunInTheirOwnWorker(t *testing.T) {
 			t.Fatalf("the job never ran:\n%s", log)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(string(inst), `"greeting": "hello from the env file"`) || done.Greeting != "hello from the env file" {
+		t.Errorf("Env reached neither the instance (%s) nor the job (%+v)", inst, done)
 	}
 	if done.Function != "open-dash-preview-jobs" || !strings.Contains(filepath.Base(done.Tmp), "jobs-") ||
 		strings.Contains(string(inst), `"pid": `+strconv.Itoa(done.PID)+`,`) {

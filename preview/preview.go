@@ -63,6 +63,10 @@ type Options struct {
 	Instances int
 	// JobTimeout bounds one background callback job (the jobs function's timeout). 0 means DefaultJobTimeout.
 	JobTimeout time.Duration
+	// Env are NAME=value variables for the server function (and the jobs worker), over the preview's own
+	// environment: what the component's `environment` and `secrets` give the function on AWS, under the same
+	// names (`open-dash preview --env-file`). See CheckEnvName for the names refused.
+	Env []string
 }
 
 // invoker runs server function invocations; *worker is the real one.
@@ -126,6 +130,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	originAuth, err := checkOriginAuth(o.OriginAuth)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkEnv(o.Env); err != nil {
 		return nil, err
 	}
 	mismatch, err := checkPython(ctx, py, dir, m)

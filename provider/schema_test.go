@@ -112,8 +112,9 @@ func TestSchemaMetadata(t *testing.T) {
 	if len(s.Resources) != 1 || len(s.Functions) != 0 {
 		t.Errorf("want exactly one resource and no functions; resources %v", sortedKeys(s.Resources))
 	}
-	// The only types are the auth argument's, in the index module beside the component.
-	wantTypes := []string{"opendash:index:Auth", "opendash:index:BasicAuth", "opendash:index:OidcAuth"}
+	// The only types are the auth, secrets and vpc arguments', in the index module beside the component.
+	wantTypes := []string{"opendash:index:Auth", "opendash:index:BasicAuth", "opendash:index:OidcAuth",
+		"opendash:index:Secret", "opendash:index:Vpc"}
 	if got := sortedKeys(s.Types); !reflect.DeepEqual(got, wantTypes) {
 		t.Errorf("types %v, want %v", got, wantTypes)
 	}

@@ -53,11 +53,15 @@ func runUnittest(t *testing.T, python, file string, min int, env ...string) {
 // TestIndexPy runs the handler that Write produces against a real Flask app.
 func TestIndexPy(t *testing.T) { runHandlerTests(t, "test_index.py", 25) }
 
+// TestSecretsPy runs the handler's secret reading at INIT (opendash_secrets.py) against moto.
+func TestSecretsPy(t *testing.T) { runHandlerTests(t, "test_secrets.py", 12, "boto3", "moto") }
+
 // runHandlerTests writes a server function with Write and runs testdata/file (at least min tests) against
-// its handler, with the function's folder on the path as Lambda's task root is.
-func runHandlerTests(t *testing.T, file string, min int) {
+// its handler, with the function's folder on the path as Lambda's task root is; modules are what the tests
+// need besides Flask.
+func runHandlerTests(t *testing.T, file string, min int, modules ...string) {
 	t.Helper()
-	python := pythonFor(t, "flask")
+	python := pythonFor(t, append([]string{"flask"}, modules...)...)
 	src := t.TempDir()
 	writeTree(t, src, map[string]string{"app.py": "x"})
 	dst := t.TempDir()

@@ -3,6 +3,7 @@
 // the bundling Python's installed versions, opendash_handler.py (the handler, a name no app uses: the
 // user's own index.py is just their module), opendash_entry.py (the loader it shares with the extraction),
 // opendash_background.py and opendash_jobstore.py (the background callback manager for Lambda),
+// opendash_secrets.py (reads the secrets the component names into os.environ at INIT),
 // opendash-app.json (the entry point the bundle resolved) and a Dockerfile.
 //
 // Use it in two steps: Plan walks the source and fails early (before any Python runs) on what would break
@@ -23,6 +24,7 @@ import (
 	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
+	"github.com/opendash/opendash/bundler/secrets"
 	"github.com/opendash/opendash/manifest"
 )
 
@@ -309,7 +311,8 @@ type generatedFile struct {
 func shippedFiles() []generatedFile {
 	return []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
 		{background.PythonFile, background.Python}, {background.StoreFile, background.StorePython},
-		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()}}
+		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()},
+		{secrets.PythonFile, secrets.Python}}
 }
 
 // reserved reports whether a root file name is one open-dash generates beside the app (the Dockerfile and

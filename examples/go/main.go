@@ -6,6 +6,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/opendash/opendash/component"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -24,6 +26,16 @@ func main() {
 		if zone := get("hostedZoneId"); zone != "" {
 			args.HostedZoneId = pulumi.String(zone)
 		}
+		// Off by default: run the server (and jobs) function in a VPC to reach what is private there, a
+		// database say. `pulumi preview` then names the VPC endpoints the site needs.
+		//   pulumi config set vpcSubnetIds subnet-0abc,subnet-0def
+		//   pulumi config set vpcSecurityGroupIds sg-0123
+		if subnets := list(get("vpcSubnetIds")); len(subnets) > 0 {
+			args.Vpc = &component.VpcArgs{
+				SubnetIds:        pulumi.ToStringArray(subnets),
+				SecurityGroupIds: pulumi.ToStringArray(list(get("vpcSecurityGroupIds"))),
+			}
+		}
 		site, err := component.NewDashSite(ctx, "single-page", args)
 		if err != nil {
 			return err
@@ -37,4 +49,9 @@ func main() {
 		ctx.Export("verifyCommand", site.VerifyCommand)
 		return nil
 	})
+}
+
+// list splits a comma-separated setting, dropping empty items.
+func list(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }

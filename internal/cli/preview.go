@@ -35,6 +35,7 @@ type previewOptions struct {
 	// Lambda's realities: how many instances, CloudFront's origin timeout, the jobs function's timeout.
 	instances           int
 	timeout, jobTimeout time.Duration
+	envFiles            []string // dotenv files: what environment and secrets give the deployed function
 }
 
 func (o *previewOptions) addFlags(cmd *cobra.Command) {
@@ -56,6 +57,7 @@ func (o *previewOptions) addFlags(cmd *cobra.Command) {
 	f.IntVar(&o.instances, "instances", 1, "Lambda instances to play: requests are spread over this many workers, each with its own temporary folder")
 	f.DurationVar(&o.timeout, "timeout", preview.DefaultTimeout, "CloudFront's origin timeout: a server request running longer answers 504")
 	f.DurationVar(&o.jobTimeout, "job-timeout", preview.DefaultJobTimeout, "the longest a background callback job may run (the component's backgroundTimeout)")
+	f.StringArrayVar(&o.envFiles, "env-file", nil, "give the server function the variables of this dotenv file (NAME=value lines), as the component's environment and secrets do on AWS under the same names (repeatable; a later file wins)")
 }
 
 // checkPortEnv refuses a $OPENDASH_PREVIEW_PORT that is not a port (defaultPort would ignore it silently).
@@ -148,6 +150,10 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			if o.instances < 1 || o.instances > 64 {
 				return usageError{fmt.Errorf("--instances %d: play 1 to 64 Lambda instances", o.instances)}
 			}
+			env, err := readEnvFiles(o.envFiles, stderr)
+			if err != nil {
+				return err
+			}
 			dir, err := o.bundleDir(cmd)
 			if err != nil {
 				return err
@@ -163,6 +169,7 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 				Instances:  o.instances,
 				Timeout:    o.timeout,
 				JobTimeout: o.jobTimeout,
+				Env:        env,
 			})
 			if err != nil {
 				return err

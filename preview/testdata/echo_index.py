@@ -18,7 +18,8 @@ print('{"ready": {"python": "not the protocol"}}')
 def handler(event, context):
     if event.get("type") == "opendash-job":  # an asynchronous self-invocation (background callback job)
         time.sleep(0.5)
-        done = {"pid": os.getpid(), "tmp": tempfile.gettempdir(), "function": os.environ["AWS_LAMBDA_FUNCTION_NAME"]}
+        done = {"pid": os.getpid(), "tmp": tempfile.gettempdir(), "function": os.environ["AWS_LAMBDA_FUNCTION_NAME"],
+                "greeting": os.environ.get("GREETING")}
         with open(os.path.join(os.environ["OPENDASH_JOBS_DIR"], event["job"]), "w") as fh:
             json.dump(done, fh)
         return {"ok": True}
@@ -32,7 +33,8 @@ def handler(event, context):
             return {"statusCode": 500, "body": "write failed: %s" % err}
         return {"statusCode": 200, "body": "written"}
     if path == "/tmp":
-        return {"statusCode": 200, "body": json.dumps({"pid": os.getpid(), "tmp": tempfile.gettempdir()})}
+        return {"statusCode": 200, "body": json.dumps({"pid": os.getpid(), "tmp": tempfile.gettempdir(),
+                                                       "greeting": os.environ.get("GREETING")})}
     if path == "/start-job":
         body = json.dumps({"type": "opendash-job", "job": query["job"]}).encode()
         req = urllib.request.Request(os.environ["OPENDASH_JOBS_INVOKE_URL"], data=body, method="POST")

@@ -263,6 +263,7 @@ def _load_app():
         return _wsgi_app
     started = time.perf_counter()
     try:
+        __import__("opendash_secrets").load()  # into os.environ before the app reads it (opendash_secrets.py)
         import opendash_entry  # beside this file, in the task root
 
         opendash_entry.silence_servers(_server_call)

@@ -92,9 +92,11 @@ class Dash:
 
     def _dependencies(self):
         deps = []
-        for output, (_, inputs) in sorted(self._callbacks.items()):
+        for output, (fn, inputs) in sorted(self._callbacks.items()):
             ins = [dict(zip(("id", "property"), i.rsplit(".", 1))) for i in inputs]
-            deps.append({"output": output, "inputs": ins, "state": [], "clientside_function": None})
+            # Dash names a clientside callback's function here (inline code gets a generated name).
+            clientside = None if fn else {"namespace": "_dashprivate_clientside_funcs", "function_name": "f"}
+            deps.append({"output": output, "inputs": ins, "state": [], "clientside_function": clientside})
         return flask.jsonify(deps)
 
     def _dispatch(self):
