@@ -26,6 +26,13 @@ func everyFeature(t *testing.T) map[string]*DashSiteArgs {
 	oidc.ReservedConcurrency, oidc.ProvisionedConcurrency = pulumi.Int(5), 2
 	oidc.BackgroundTimeout = pulumi.Int(300)
 	oidc.BackgroundConcurrency, oidc.BackgroundReservedConcurrency = pulumi.Int(20), pulumi.Int(25)
+	oidc.Vpc = &VpcArgs{SubnetIds: pulumi.StringArray{pulumi.String("subnet-a")},
+		SecurityGroupIds: pulumi.StringArray{pulumi.String("sg-app")}}
+	oidc.Secrets = map[string]SecretArgs{"DATABASE_URL": {Arn: pulumi.String(dbSecret), JsonKey: "url",
+		KmsKeyArn: pulumi.String(kmsKey)}}
+	oidc.PolicyArns = []pulumi.StringInput{pulumi.String(athenaArn)}
+	oidc.PolicyStatements = pulumi.MapArray{pulumi.Map{"Effect": pulumi.String("Allow"),
+		"Action": pulumi.String("s3:GetObject"), "Resource": pulumi.String("arn:aws:s3:::data/*")}}
 	return map[string]*DashSiteArgs{
 		"basic auth, oac, waf": basic,
 		"oidc with a client secret, edge signer, custom domain, edge logs, warmer, provisioned concurrency, " +
@@ -40,6 +47,12 @@ var argsWithoutResources = []string{
 	"Source", "App", "BundleDir", "OutDir", "Python", "SkipInstall", "ExcludeDirs", "Architecture",
 	"MemorySize", "Timeout", "Environment", "LogRetentionDays", "PriceClass", "ResponseHeadersPolicyId",
 	"Transform",
+}
+
+// argumentActions are what an argument needs of the deploying identity beyond its resource types' actions
+// (it changes a setting of a resource every site has, and AWS checks more of the caller for it).
+var argumentActions = map[string][]string{
+	"Vpc": {"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"},
 }
 
 // TestDeployerPolicyCoversTheComponent: every resource type and function the component uses, with every
@@ -79,6 +92,17 @@ func TestDeployerPolicyCoversTheComponent(t *testing.T) {
 		if !set[f.Name] && !contains(argsWithoutResources, f.Name) {
 			t.Errorf("argument %s is on in no site of everyFeature: turn it on there (its resources must reach the "+
 				"deploying identity's policy) or list it in argsWithoutResources", f.Name)
+		}
+	}
+	policy, err := deployerpolicy.For(deployerpolicy.Site{Name: "site"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for arg, actions := range argumentActions {
+		for _, a := range actions {
+			if !policy.Allows(a, "*") {
+				t.Errorf("argument %s needs %s, which the policy does not allow", arg, a)
+			}
 		}
 	}
 	// The policy is made for any name the component accepts.

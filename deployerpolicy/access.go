@@ -121,7 +121,12 @@ var Resources = map[string]Access{
 			// A function from a container image: Lambda reads the image, and adds itself to the repository's
 			// policy with the caller's permission when it is missing (Lambda guide, "Amazon ECR permissions").
 			{On: repositories, Actions: []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
-				"ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy"}}}},
+				"ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy"}},
+			// A function in a VPC (vpc): Lambda reads the subnets and security groups with the caller's
+			// permission, and destroy waits for its network interfaces to go (Lambda guide, "Giving Lambda
+			// functions access to resources in an Amazon VPC").
+			{On: anyResource, Actions: []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
+				"ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces"}}}},
 	"aws:lambda/functionUrl:FunctionUrl": {On: functions,
 		Create: []string{"lambda:CreateFunctionUrlConfig"}, Read: []string{"lambda:GetFunctionUrlConfig"},
 		Update: []string{"lambda:UpdateFunctionUrlConfig"}, Delete: []string{"lambda:DeleteFunctionUrlConfig"},
