@@ -21,7 +21,7 @@ setup:
 ##       without OPENDASH_TEST_PYTHON a line counts them), then test-sdks
 test:
 	$(GO) vet ./...
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...   # internal/release's test builds the plugin as a release does, from scratch once
 	@if [ -z "$(OPENDASH_TEST_PYTHON)" ]; then \
 	  n=$$($(GO) test -run 'Integration|Browser' -v ./... 2>&1 | grep -c -- '--- SKIP'); \
 	  echo "test: $$n real-Dash tests skipped (TestIntegration*, TestBrowser*): set OPENDASH_TEST_PYTHON to run them (make test-integration)"; \
