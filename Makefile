@@ -4,16 +4,19 @@ BIN     ?= bin
 PYTHON  ?= python3
 # tools/sdkgen is its own Go module (Pulumi's code generators stay out of the library's dependencies).
 SDKGEN  ?= tools/sdkgen
+# tools/workflowlint is its own Go module too: actionlint checks the workflow `open-dash init github-actions` writes.
+WORKFLOWLINT ?= tools/workflowlint
 # The one version (package version): `git describe` of a vX.Y.Z tag; nothing stamped without one (0.1.0-dev).
 VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)
 LDFLAGS := -X github.com/opendash/opendash/version.Stamped=$(VERSION)
 
-.PHONY: setup test test-sdks test-integration bench bench-server bench-sync bench-image build install clean
+.PHONY: setup test test-sdks test-workflow test-integration bench bench-server bench-sync bench-image build install clean
 
 ## setup: download Go modules and check the Python modules the artifact tests use
 setup:
 	$(GO) mod download
 	cd $(SDKGEN) && $(GO) mod download
+	cd $(WORKFLOWLINT) && $(GO) mod download
 	$(PYTHON) -c "import flask, werkzeug, boto3, botocore, moto" || \
 	  (echo "artifact tests need Flask, Werkzeug, boto3, botocore and moto in $(PYTHON)"; exit 1)
 
@@ -26,7 +29,12 @@ test:
 	  n=$$($(GO) test -run 'Integration|Browser' -v ./... 2>&1 | grep -c -- '--- SKIP'); \
 	  echo "test: $$n real-Dash tests skipped (TestIntegration*, TestBrowser*): set OPENDASH_TEST_PYTHON to run them (make test-integration)"; \
 	fi
+	$(MAKE) --no-print-directory test-workflow
 	$(MAKE) --no-print-directory test-sdks
+
+## test-workflow: actionlint on the GitHub Actions workflow of `open-dash init github-actions` (tools/workflowlint)
+test-workflow:
+	cd $(WORKFLOWLINT) && $(GO) vet ./... && $(GO) test ./...
 
 ## test-sdks: tools/sdkgen's tests: generate both SDKs, check the Python one against schema.json, and
 ##            type-check examples/typescript with tsc (npm installs @pulumi/pulumi and @pulumi/aws once into

@@ -185,12 +185,8 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	s := &settings{DashSiteArgs: *args, warmer: args.Warmer}
+	s := &settings{DashSiteArgs: *args, warmer: warmerSetting(args)}
 	var err error
-	if s.warmer == nil && args.ProvisionedConcurrency > 0 {
-		off := false // provisioned instances are always warm; warmer: true still asks for both
-		s.warmer = &off
-	}
 	if args.Transform != nil {
 		s.transform = *args.Transform
 	}
@@ -287,6 +283,16 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	return s, nil
 }
 
+// warmerSetting is the warmer argument with its default: nil follows the bundle, off with provisioned
+// concurrency (provisioned instances are always warm; warmer: true still asks for both).
+func warmerSetting(args *DashSiteArgs) *bool {
+	if args.Warmer == nil && args.ProvisionedConcurrency > 0 {
+		off := false
+		return &off
+	}
+	return args.Warmer
+}
+
 // warmerAsked reports whether the warmer is on unless the bundle has none.
 func (s *settings) warmerAsked() bool { return s.warmer == nil || *s.warmer }
 
@@ -339,6 +345,9 @@ const MaxNameLength = 64 - len("-edge-signer-role") - 8
 // validName is what every derived name accepts: S3 bucket names are lowercase without "_", Lambda function
 // names have no ".".
 var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// CheckName refuses a DashSite name that would make some derived AWS name invalid (see checkName).
+func CheckName(name string) error { return checkName(name) }
 
 // checkName refuses, before anything is created, a component name that would make some AWS name invalid
 // half way through an update.

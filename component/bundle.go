@@ -21,6 +21,22 @@ var bundleSource = func(ctx context.Context, o bundler.Options) (*bundler.Result
 	return bundler.Bundle(ctx, o)
 }
 
+// BundleOptions are the bundler options a DashSite with args.Source bundles with, so that a caller who
+// bundles first (open-dash deploy, which then passes bundleDir) makes the same bundle.
+func BundleOptions(args *DashSiteArgs) bundler.Options {
+	warmer := warmerSetting(args)
+	return bundler.Options{
+		SourceDir:     args.Source,
+		OutDir:        args.OutDir,
+		App:           args.App,
+		Python:        args.Python,
+		SkipInstall:   args.SkipInstall,
+		ExcludeDirs:   args.ExcludeDirs,
+		ExcludeWarmer: warmer != nil && !*warmer,
+		Architecture:  args.Architecture,
+	}
+}
+
 // siteBundle is a bundle folder and its manifest, checked against the component's arguments.
 type siteBundle struct {
 	dir      string // as given or written by the bundler; paths below are built from it
@@ -37,17 +53,8 @@ func loadBundle(ctx *pulumi.Context, comp pulumi.Resource, name string, s *setti
 		}
 		b = siteBundle{dir: s.BundleDir, manifest: m}
 	} else {
-		opts := bundler.Options{
-			SourceDir:     s.Source,
-			OutDir:        s.OutDir,
-			App:           s.App,
-			Python:        s.Python,
-			SkipInstall:   s.SkipInstall,
-			ExcludeDirs:   s.ExcludeDirs,
-			ExcludeWarmer: s.warmer != nil && !*s.warmer,
-			Architecture:  s.Architecture,
-			Progress:      &logWriter{ctx: ctx, res: comp},
-		}
+		opts := BundleOptions(&s.DashSiteArgs)
+		opts.Progress = &logWriter{ctx: ctx, res: comp}
 		res, err := bundleSource(ctx.Context(), opts)
 		var owned *bundler.OwnedError
 		if errors.As(err, &owned) {

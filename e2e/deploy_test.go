@@ -18,13 +18,16 @@ import (
 	"github.com/opendash/opendash/version"
 )
 
-// deployStep is how TestDeployYourApp treats a command of README.md's "Deploy your app": run it, or skip it
+// deployStep is how TestDeployYourApp treats a command of README.md's "When you already use Pulumi": run it, or skip it
 // because it needs an AWS account, or run a stand-in where it needs what the test has not (the network).
 type deployStep struct {
 	pattern *regexp.Regexp
 	skip    string // why it is not run; "" runs it
 	instead string // a stand-in command ($1... are the pattern's groups); the reason is the comment above it
 }
+
+// deploySection is the README's walk-through of a Pulumi program with DashSite.
+const deploySection = "When you already use Pulumi"
 
 var deploySteps = []deployStep{
 	{pattern: regexp.MustCompile(`^aws `), skip: "calls AWS"},
@@ -39,7 +42,7 @@ var deploySteps = []deployStep{
 	{pattern: regexp.MustCompile(`^(mkdir|cd) |^pulumi install$|^pulumi (config set|plugin install) `)},
 }
 
-// TestDeployYourApp runs the commands of README.md's "Deploy your app" that need no AWS account, in order,
+// TestDeployYourApp runs the commands of README.md's "When you already use Pulumi" that need no AWS account, in order,
 // as written: the project, its stack and configuration, Pulumi.yaml's site, and both ways to get the
 // `opendash` plugin of the release the README names, served from 127.0.0.1 instead of GitHub (the plugin is
 // this checkout's, stamped with that release, archived as `make release` does). Then it checks the plugin
@@ -55,14 +58,14 @@ func TestDeployYourApp(t *testing.T) {
 		t.Skip("the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) " +
 			"to run the README's deploy commands that need no AWS")
 	}
-	lines, err := readmeSections("../README.md", "Deploy your app")
+	lines, err := readmeSections("../README.md", deploySection)
 	if err != nil {
 		t.Fatal(err)
 	}
 	install := regexp.MustCompile(`pulumi plugin install resource opendash (\d+\.\d+\.\d+) --server (\S+)`).
 		FindStringSubmatch(strings.Join(lines, "\n"))
 	if install == nil {
-		t.Fatal("Deploy your app has no `pulumi plugin install resource opendash X.Y.Z --server URL`")
+		t.Fatal(deploySection + " has no `pulumi plugin install resource opendash X.Y.Z --server URL`")
 	}
 	v := install[1]
 	if want := strings.ReplaceAll(version.PluginDownloadURL, "${VERSION}", v); install[2] != want {
@@ -185,12 +188,12 @@ func deployScript(t *testing.T, lines []string) (string, string) {
 			break
 		}
 		if !known {
-			t.Fatalf("README's Deploy your app runs %q, which TestDeployYourApp does not know: add it to deploySteps "+
+			t.Fatalf("README's "+deploySection+" runs %q, which TestDeployYourApp does not know: add it to deploySteps "+
 				"(run, stand-in or skipped with the reason)", command)
 		}
 	}
 	if site == "" {
-		t.Fatal("Deploy your app has no ```yaml block with the site")
+		t.Fatal(deploySection + " has no ```yaml block with the site")
 	}
 	return b.String(), site
 }

@@ -36,7 +36,7 @@ func TestCommandLine(t *testing.T) {
 		{"bundle help documents flags", []string{"bundle", "--help"}, 0, "--include-warmer", ""},
 		{"source required", []string{"bundle"}, 2, "", "--source is required"},
 		{"unknown flag", []string{"bundle", "--sauce", "x"}, 2, "", "unknown flag: --sauce"},
-		{"unknown command", []string{"deploy"}, 1, "", `unknown command "deploy"`},
+		{"unknown command", []string{"publish"}, 1, "", `unknown command "publish"`},
 		{"missing source", []string{"bundle", "--source", "/no/such/app"}, 1, "", "check source: source folder /no/such/app does not exist"},
 		{"bad architecture is a wrong command line", []string{"bundle", "--source", "/no/such/app", "--architecture", "foo"}, 2, "", `--architecture "foo" is not one Lambda runs`},
 		{"public URL must be absolute", []string{"bundle", "--source", "/no/such/app", "--public-url", "notaurl"}, 2, "", `--public-url "notaurl" is not an absolute http(s) URL`},

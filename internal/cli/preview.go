@@ -124,6 +124,9 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 					return usageError{err}
 				}
 			}
+			if err := o.applySiteConfig(cmd, stderr); err != nil {
+				return err
+			}
 			if o.originAuth != preview.OriginAuthEdge && o.originAuth != preview.OriginAuthOAC {
 				return usageError{fmt.Errorf("--origin-auth %q: use edge or oac, as the component's originAuth", o.originAuth)}
 			}
