@@ -1,7 +1,7 @@
 // Package deployerpolicy is the least-privilege IAM policy of the identity that deploys a DashSite (runs
-// `pulumi up`, `refresh` and `destroy`): derived from the Pulumi resource types and functions the
-// component uses (Resources, Invokes), with every resource that AWS lets a policy name scoped to the
-// site's name prefix. Document renders it for one site; docs/deployer-policy.json is the one for a site
+// `pulumi up`, `refresh` and `destroy`, or `open-dash deploy`): derived from the Pulumi resource types and
+// functions the component uses (Resources, Invokes) and the calls the deploy makes for its state store
+// (StateCalls), with every resource that AWS lets a policy name scoped to the site's name prefix. Document renders it for one site; docs/deployer-policy.json is the one for a site
 // named "site".
 package deployerpolicy
 
@@ -140,6 +140,14 @@ func For(site Site) (*Policy, error) {
 				add(g)
 			}
 		}
+	}
+	for _, grants := range StateCalls {
+		for _, g := range grants {
+			add(g)
+		}
+	}
+	for _, g := range stateUse {
+		add(g)
 	}
 	p := &Policy{Version: "2012-10-17"}
 	for _, st := range merged {

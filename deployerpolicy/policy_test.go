@@ -131,3 +131,47 @@ func TestScopedByName(t *testing.T) {
 		}
 	}
 }
+
+// sdkCall is a call of the AWS SDK for Go through the deploy's clients: a.s3.HeadBucket(ctx, ...).
+var sdkCall = regexp.MustCompile(`\.(s3|kms|sts)\.([A-Z]\w+)\(ctx`)
+
+// TestStateCallsCoverTheDeploy: every AWS call package deploy makes itself is in StateCalls, with actions
+// the policy allows; a new call fails here until it is.
+func TestStateCallsCoverTheDeploy(t *testing.T) {
+	files, err := filepath.Glob("../deploy/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no deploy/*.go (%v)", err)
+	}
+	p, err := For(Site{Name: "site", Account: "123456789012"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range sdkCall.FindAllStringSubmatch(string(src), -1) {
+			calls++
+			grants, ok := StateCalls[m[1]+"."+m[2]]
+			if !ok {
+				t.Errorf("%s calls %s.%s, which deployerpolicy.StateCalls (deployerpolicy/state.go) lacks: add the IAM "+
+					"actions it needs", filepath.Base(f), m[1], m[2])
+			}
+			for _, g := range grants {
+				for _, a := range g.Actions {
+					if !p.Allows(a, strings.ReplaceAll(strings.ReplaceAll(g.On.arns[0], "{account}", "123456789012"), "*", "x")) {
+						t.Errorf("%s.%s: the policy does not allow %s on %s", m[1], m[2], a, g.On.arns[0])
+					}
+				}
+			}
+		}
+	}
+	if calls < 5 {
+		t.Errorf("found %d AWS calls in deploy/*.go: the pattern no longer matches how the deploy calls AWS", calls)
+	}
+}
