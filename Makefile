@@ -21,10 +21,11 @@ setup:
 	  (echo "artifact tests need Flask, Werkzeug, boto3, botocore and moto in $(PYTHON)"; exit 1)
 
 ## test: every test that needs no Dash, Docker or AWS (integration tests skip with a reason, shown with -v;
-##       without OPENDASH_TEST_PYTHON a line counts them), then test-sdks
+##       without OPENDASH_TEST_PYTHON a line counts them), then test-sdks. The timeout is for internal/release's
+##       test, which builds the plugin as a release does (-trimpath, no cgo: from scratch the first time).
 test:
 	$(GO) vet ./...
-	$(GO) test -timeout 30m ./...   # internal/release's test builds the plugin as a release does, from scratch once
+	$(GO) test -timeout 30m ./...
 	@if [ -z "$(OPENDASH_TEST_PYTHON)" ]; then \
 	  n=$$($(GO) test -run 'Integration|Browser' -v ./... 2>&1 | grep -c -- '--- SKIP'); \
 	  echo "test: $$n real-Dash tests skipped (TestIntegration*, TestBrowser*): set OPENDASH_TEST_PYTHON to run them (make test-integration)"; \
