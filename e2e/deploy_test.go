@@ -281,7 +281,7 @@ func TestGoExampleWithTheCheckout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	section := string(readme)[strings.Index(string(readme), "## With this checkout"):]
+	_, section, _ := strings.Cut(string(readme), "## With this checkout")
 	block := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatch(section)
 	if block == nil || !strings.Contains(block[1], "go mod edit -replace github.com/opendash/opendash=../..") {
 		t.Fatalf("examples/go/README.md's \"With this checkout\" has no go mod edit -replace block")
