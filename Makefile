@@ -20,18 +20,21 @@ setup:
 	$(PYTHON) -c "import flask, werkzeug, boto3, botocore, moto" || \
 	  (echo "artifact tests need Flask, Werkzeug, boto3, botocore and moto in $(PYTHON)"; exit 1)
 
-## test: every test that needs no Dash, Docker or AWS (integration tests skip with a reason, shown with -v;
-##       without OPENDASH_TEST_PYTHON a line counts them), then test-sdks. The timeout is for internal/release's
-##       test, which builds the plugin as a release does (-trimpath, no cgo: from scratch the first time).
+## test: every test that needs no Dash, Docker or AWS (integration tests skip with a reason, shown with -v),
+##       then test-workflow and test-sdks; a last line counts what skipped: the real-Dash tests (without OPENDASH_TEST_PYTHON)
+##       and the Python SDK import check (without pulumi and pulumi_aws in that Python). The timeout is for
+##       internal/release's test, which builds the plugin as a release does (-trimpath, no cgo: from scratch once).
 test:
 	$(GO) vet ./...
 	$(GO) test -timeout 30m ./...
-	@if [ -z "$(OPENDASH_TEST_PYTHON)" ]; then \
-	  n=$$($(GO) test -run 'Integration|Browser' -v ./... 2>&1 | grep -c -- '--- SKIP'); \
-	  echo "test: $$n real-Dash tests skipped (TestIntegration*, TestBrowser*): set OPENDASH_TEST_PYTHON to run them (make test-integration)"; \
-	fi
 	$(MAKE) --no-print-directory test-workflow
 	$(MAKE) --no-print-directory test-sdks
+	@n=0; if [ -z "$(OPENDASH_TEST_PYTHON)" ]; then \
+	  n=$$($(GO) test -run 'Integration|Browser' -v ./... 2>&1 | grep -c -- '--- SKIP'); \
+	fi; \
+	m=$$(cd $(SDKGEN) && $(GO) test -run 'TestPythonSDK/import' -v ./... 2>&1 | grep -c -- '--- SKIP'); \
+	echo "test: skipped $$n real-Dash tests (TestIntegration*, TestBrowser*: set OPENDASH_TEST_PYTHON, make test-integration)" \
+	  "and $$m Python SDK import check (needs pulumi and pulumi_aws in OPENDASH_TEST_PYTHON, else python3)"
 
 ## test-workflow: actionlint on the GitHub Actions workflow of `open-dash init github-actions` (tools/workflowlint)
 test-workflow:

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/opendash/opendash/bundler/cache"
@@ -141,16 +142,21 @@ func Bundle(ctx context.Context, o Options) (*Result, error) {
 			b.stage.Abort()
 		}
 	}()
-	for _, s := range steps {
+	for i, s := range steps {
 		why := ""
 		if b.cached {
-			why = "unchanged since the last bundle (--no-cache rebuilds)"
+			why = unchangedSkip
+			if !strings.Contains(b.result.Steps[len(b.result.Steps)-1].Skipped, unchangedSkip) { // one line for them all
+				fmt.Fprintf(progress, "  %-22s skipped: %s\n", fmt.Sprintf("%d more steps", len(steps)-i), why)
+			}
 		} else if s.skip != nil {
 			why = s.skip(b)
 		}
 		if why != "" {
 			b.result.Steps = append(b.result.Steps, StepTime{Name: s.name, Skipped: why})
-			fmt.Fprintf(progress, "  %-22s skipped: %s\n", s.name, why)
+			if why != unchangedSkip {
+				fmt.Fprintf(progress, "  %-22s skipped: %s\n", s.name, why)
+			}
 			continue
 		}
 		start := time.Now()
@@ -164,6 +170,9 @@ func Bundle(ctx context.Context, o Options) (*Result, error) {
 	}
 	return &b.result, nil
 }
+
+// unchangedSkip is why the steps after a cache hit are skipped (one progress line says it for all of them).
+const unchangedSkip = "unchanged since the last bundle (--no-cache rebuilds)"
 
 // stopBackground ends what may still run after a failed step: Python, and the copies into the stage.
 func (b *build) stopBackground() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -315,6 +316,7 @@ func TestBundleErrors(t *testing.T) {
 		{name: "classic layout without --app", source: fixtureFn("classic"), wantApp: "no_layout", want: []string{"app.py makes the app (app:app) but sets no layout", "index.py sets it", "--app index:app"}},
 		{name: "blocks at import", source: fixtureFn("blocking"), opts: Options{Timeout: time.Second}, wantApp: "timeout", want: []string{"importing app and calling its entry point took longer than 1 s", "File \"app.py\", line 8, in wait_for_data", "time.sleep(3600)", "--timeout"}},
 		{name: "create_app raises", source: fixtureFn("raises"), wantApp: "create_app_raised", want: []string{"create_app() in app.py raised: ValueError: settings file missing: boom (app.py, line", "Traceback", "load_settings"}},
+		{name: "writes into its folder", source: fixtureFn("writes_here"), wantApp: "read_only", want: []string{"importing app failed: OSError: [Errno 30] Read-only file system", "(app.py, line 7)", "the app writes app.db inside its own folder, which is read-only while bundling, as on AWS Lambda", "hint: an app may not write inside its own folder", "tempfile.gettempdir()"}},
 		{name: "not a Dash app", source: fixtureFn("not_dash"), wantApp: "not_dash", want: []string{"returned builtins.int, not a dash.Dash"}},
 		{name: "syntax error", source: fixtureFn("syntax_error"), wantApp: "syntax", want: []string{"syntax error in", "app.py:1"}},
 		{name: "python not found", source: fixtureFn("good"), opts: Options{Python: "/nonexistent/python3"}, want: []string{"/nonexistent/python3", "not found", "--python"}},
@@ -531,27 +533,100 @@ func TestCacheKeyFollowsApp(t *testing.T) {
 	}
 }
 
-// TestBundleBackgroundCallbacks: the manifest lists the background callbacks with their managers, and a
-// cache inside the app's folder (read-only on Lambda) is a warning naming it and the fix.
+// TestBundleBackgroundCallbacks: the manifest lists the background callbacks with their managers. The app
+// makes its cache as Dash's documentation does, diskcache.Cache("./cache") at import: that bundles without a
+// warning (the app runs in a writable working folder, on Lambda too), and neither the source folder nor the
+// bundle gets the cache, on the first bundle or the next. A cache folder left in the source by an earlier run
+// is shipped, read-only on Lambda: that is a warning naming it and the fix, and the source stays as it was.
 func TestBundleBackgroundCallbacks(t *testing.T) {
 	fakeDash(t)
-	res, err := bundle(t, fixture(t, "background"), Options{})
+	src := fixture(t, "background")
+	for run := 1; run <= 2; run++ {
+		res, err := bundle(t, src, Options{NoCache: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []manifest.BackgroundCallback{{Output: "other.children", Manager: "DiskcacheManager"},
+			{Output: "result.children", Manager: "DiskcacheManager"}}
+		if got := res.Manifest.App.BackgroundCallbacks; !slices.Equal(got, want) {
+			t.Errorf("backgroundCallbacks = %+v, want %+v", got, want)
+		}
+		if len(res.Warnings) > 0 {
+			t.Errorf("bundle %d: warnings for a cache the app can create: %q", run, res.Warnings)
+		}
+		for _, dir := range []string{src, filepath.Join(res.OutDir, ServerDir)} {
+			if _, err := os.Stat(filepath.Join(dir, "cache")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("bundle %d: %s holds the cache the app made while bundled (%v)", run, dir, err)
+			}
+		}
+	}
+
+	// A leftover of an earlier run, from before the app ran in a working folder of its own.
+	leftover := filepath.Join(src, "cache", "cache.db")
+	if err := os.MkdirAll(filepath.Dir(leftover), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("python3", "-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1]).close()", leftover).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	before, _ := os.ReadFile(leftover)
+	res, err := bundle(t, src, Options{NoCache: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []manifest.BackgroundCallback{{Output: "other.children", Manager: "DiskcacheManager"},
-		{Output: "result.children", Manager: "DiskcacheManager"}}
-	if got := res.Manifest.App.BackgroundCallbacks; !slices.Equal(got, want) {
-		t.Errorf("backgroundCallbacks = %+v, want %+v", got, want)
-	}
-	var warned bool
+	warned := false
 	for _, w := range res.Warnings {
-		if strings.Contains(w, "DiskcacheManager keeps its cache in cache, inside the app's folder") &&
-			strings.Contains(w, "tempfile.gettempdir()") {
-			warned = true
-		}
+		warned = warned || strings.Contains(w, "app.py, line 17: the app reads the SQLite database cache/cache.db inside its own folder") &&
+			strings.Contains(w, "--exclude-dirs cache") && strings.Contains(w, "tempfile.gettempdir()")
 	}
 	if !warned {
-		t.Errorf("no warning about the cache inside the app folder: %q", res.Warnings)
+		t.Errorf("no warning about the cache left in the app's folder: %q", res.Warnings)
+	}
+	if after, _ := os.ReadFile(leftover); !bytes.Equal(after, before) {
+		t.Error("bundling changed the source's cache/cache.db")
+	}
+	res, err = bundle(t, src, Options{NoCache: true, ExcludeDirs: []string{"cache"}})
+	if err != nil || len(res.Warnings) > 0 {
+		t.Errorf("with --exclude-dirs cache: %v, warnings %q", err, res.Warnings)
+	}
+}
+
+// TestBundleAppWrites: the app's writes while it is bundled never reach its source folder or the bundle. A
+// relative write of a new top-level path is fine (as on Lambda); a relative write under one of the app's
+// folders lands in a temporary folder and is a warning naming the file, the line and the fix; a write
+// straight into the folder is refused with EROFS, as on Lambda, and warned about the same way.
+func TestBundleAppWrites(t *testing.T) {
+	fakeDash(t)
+	src := fixture(t, "writes")
+	before := snapshot(t, src)
+	res, err := bundle(t, src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := snapshot(t, src); after != before {
+		t.Errorf("bundling changed the source folder:\nbefore\n%s\nafter\n%s", before, after)
+	}
+	for _, rel := range []string{"output", "data/out.csv", "state.json"} {
+		if _, err := os.Stat(filepath.Join(res.OutDir, ServerDir, rel)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the server function holds %s, which the app wrote while bundled", rel)
+		}
+	}
+	warnings := strings.Join(res.Warnings, "\n")
+	for _, want := range []string{
+		"app.py, line 18: the app writes data/out.csv inside its own folder: on AWS Lambda",
+		"while bundling it went to a temporary folder",
+		"app.py, line 22: the app writes state.json inside its own folder",
+		"refused while bundling too",
+		"tempfile.gettempdir()",
+	} {
+		if !strings.Contains(warnings, want) {
+			t.Errorf("warnings lack %q:\n%s", want, warnings)
+		}
+	}
+	if strings.Contains(warnings, "output/started.txt") || strings.Contains(warnings, "--exclude-dirs state.json") {
+		t.Errorf("a new top-level path works on Lambda, and state.json is no leftover:\n%s", warnings)
+	}
+	if data, err := json.Marshal(res.Manifest); err != nil || strings.Contains(string(data), src) {
+		t.Errorf("the manifest names the source folder's absolute path (%v)", err)
 	}
 }

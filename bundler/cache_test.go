@@ -230,10 +230,16 @@ func TestCacheHitOutput(t *testing.T) {
 		t.Fatalf("second bundle: %+v, %v", res, err)
 	}
 	out := progress.String()
-	for _, want := range []string{"cache", "reused " + res.OutDir, "extract app            skipped: unchanged since the last bundle"} {
+	for _, want := range []string{"cache", "reused " + res.OutDir, "9 more steps           skipped: unchanged since the last bundle"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("progress lacks %q:\n%s", want, out)
 		}
+	}
+	if n := strings.Count(out, "skipped: unchanged"); n != 1 {
+		t.Errorf("%d lines say the steps are unchanged, want one:\n%s", n, out)
+	}
+	if n := len(res.Steps); n != len(steps) {
+		t.Errorf("the result lists %d steps, want every one (%d) for --json", n, len(steps))
 	}
 	entries, _ := os.ReadDir(filepath.Dir(e.src))
 	if len(entries) != 3 {

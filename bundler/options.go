@@ -32,7 +32,8 @@ type Options struct {
 	// Architecture of the server Lambda: "x86_64" (default) or "arm64".
 	Architecture string
 	// PublicURL is the site's public base URL (https://example.com), used for the absolute URLs Dash Pages
-	// puts in page metadata; "" renders them against http://localhost.
+	// puts in page metadata; "" renders them against manifest.OriginPlaceholder, which the deploy (and the
+	// preview) replace by the origin the site is served from.
 	PublicURL string
 	// SourceMaps also ships the component suites' .map files (browsers fetch them only with devtools open).
 	SourceMaps bool
@@ -46,10 +47,14 @@ type Options struct {
 	Progress io.Writer
 }
 
-// outDir resolves where the bundle goes.
+// outDir resolves where the bundle goes: beside the source folder however it is spelled (".", "app/").
 func (o *Options) outDir() string {
 	if o.OutDir != "" {
 		return o.OutDir
 	}
-	return filepath.Join(filepath.Dir(filepath.Clean(o.SourceDir)), OutputDirName)
+	src, err := filepath.Abs(o.SourceDir)
+	if err != nil {
+		src = filepath.Clean(o.SourceDir)
+	}
+	return filepath.Join(filepath.Dir(src), OutputDirName)
 }

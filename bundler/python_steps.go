@@ -69,7 +69,10 @@ func installRequirements(ctx context.Context, b *build) error {
 	}
 	inst.Pip = true
 	if _, err := pipInstall(ctx, b.python, b.source); err != nil {
-		return err
+		if ctx.Err() != nil {
+			return err
+		}
+		return fmt.Errorf("%s, so pip ran; %w", why, err)
 	}
 	b.detail = "pip install -r requirements.txt: " + why
 	return nil
@@ -112,6 +115,8 @@ func startExtraction(ctx context.Context, b *build, check []string) error {
 		ScriptDir:  scriptDir(),
 		App:        b.app,
 		Timeout:    b.opts.Timeout,
+		// The app runs in a folder linking what the server function holds, as it will there.
+		WorkdirEntries: nonNil(b.server.SourceEntries()),
 	})
 	if err != nil {
 		return err

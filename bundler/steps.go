@@ -79,14 +79,16 @@ func findPython(_ context.Context, b *build) error {
 }
 
 func planServer(_ context.Context, b *build) error {
-	excludes := append([]string(nil), b.opts.ExcludeDirs...)
-	// An --out inside the source must not be copied into itself.
+	var skip []string
+	// An --out inside the source must not be copied into itself (it is the bundle's own, not the user's
+	// exclusion: it never makes an "--exclude-dirs matched nothing" warning).
 	if rel, err := filepath.Rel(b.source, b.out); err == nil && !strings.HasPrefix(rel, "..") {
-		excludes = append(excludes, filepath.ToSlash(rel))
+		skip = append(skip, rel)
 	}
 	plan, err := serverfn.Plan(serverfn.Options{
 		SourceDir:    b.source,
-		ExcludeDirs:  excludes,
+		ExcludeDirs:  b.opts.ExcludeDirs,
+		Skip:         skip,
 		Architecture: b.opts.Architecture,
 		AppFile:      b.appFile,
 	})

@@ -13,9 +13,14 @@ import (
 // weights, and refuses PutProvisionedConcurrencyConfig meanwhile ("Alias with weights can not be used with
 // Provisioned Concurrency"). pulumi-aws v6 neither waits for the weights to go (the fix,
 // terraform-provider-aws#48116, is only in the provider line of pulumi-aws v7) nor keeps them out of its
-// state: read mid-move, they would show as drift on every preview. So the alias ignores its routing config,
-// and a small function, run through lambda.Invocation after each move, waits until the weights are gone;
-// the provisioned concurrency config waits for it.
+// state. So a small function, run through lambda.Invocation after each move, waits until the weights are
+// gone; the provisioned concurrency config waits for it.
+//
+// The weights the alias' update read mid-move stay in its state, and the next preview shows the alias'
+// routingConfig going back to none: a harmless update (UpdateAlias without weights). ignoreChanges must not
+// hide it: for an ignored property the bridge plans the value in the state (pulumi-terraform-bridge's Update
+// diffs with IgnoreChanges, ignore_changes_test.go), so the next move would send those weights back to
+// Lambda, routing traffic to a version two deploys old (or be refused beside provisioned concurrency).
 
 //go:embed functions/aliaswait.py
 var aliasWaitPy string

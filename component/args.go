@@ -42,6 +42,8 @@ type DashSiteArgs struct {
 	SkipInstall  bool     `pulumi:"skipInstall,optional"`
 	ExcludeDirs  []string `pulumi:"excludeDirs,optional"`
 	Architecture string   `pulumi:"architecture,optional"`
+	ImageBuilder string   `pulumi:"imageBuilder,optional"`
+	BaseImage    string   `pulumi:"baseImage,optional"`
 
 	MemorySize       pulumi.IntInput       `pulumi:"memorySize,optional"`
 	Timeout          pulumi.IntInput       `pulumi:"timeout,optional"`
@@ -102,6 +104,7 @@ func (a *DashSiteArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.ExcludeDirs, "With source: folder names or source-relative paths left out of the server function.")
 	an.Describe(&a.Architecture, "Server Lambda architecture: x86_64 or arm64. With bundleDir it must match the "+
 		"bundle's architecture. Default: x86_64 when bundling, the bundle's otherwise.")
+	annotateImage(a, an)
 	an.Describe(&a.MemorySize, "Server Lambda memory in MB.")
 	an.SetDefault(&a.MemorySize, DefaultMemorySize)
 	an.Describe(&a.Timeout, "Server Lambda timeout in seconds, 1 to 55: CloudFront waits timeout + 5 s (at most "+
@@ -206,6 +209,9 @@ func resolve(name string, args *DashSiteArgs) (*settings, error) {
 	default:
 		return nil, fmt.Errorf("DashSite %q: architecture %q is not one Lambda runs; use %q or %q", name,
 			args.Architecture, ArchX86_64, ArchARM64)
+	}
+	if s.ImageBuilder, err = resolveImageBuilder(name, args); err != nil {
+		return nil, err
 	}
 	if s.OriginAuth, err = resolveOriginAuth(name, args.OriginAuth); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/component/imagepush"
 	"github.com/opendash/opendash/manifest"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -167,8 +168,8 @@ func TestArm64Bundle(t *testing.T) {
 	if d.err != nil {
 		t.Fatal(d.err)
 	}
-	if p := d.one(t, "awsx:ecr:Image", "site-server-image").str("platform"); p != "linux/arm64" {
-		t.Errorf("platform = %q, want linux/arm64", p)
+	if a := d.one(t, imagepush.Token, "site-server-image").str("architecture"); a != ArchARM64 {
+		t.Errorf("server image architecture = %q, want %s", a, ArchARM64)
 	}
 	arch := d.one(t, "aws:lambda/function:Function", "site-server").inputs.Mappable()["architectures"]
 	if !sameStrings(arch, []string{ArchARM64}) {

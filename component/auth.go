@@ -43,8 +43,10 @@ func (a *BasicAuthArgs) Annotate(an infer.Annotator) {
 		"hashes reach AWS (a CloudFront KeyValueStore), so a password change updates the store, not the function. "+
 		"Names and passwords are printable ASCII; names have no ':'. Passwords have at least "+
 		fmt.Sprint(edgeauth.MinPasswordLength)+" characters (shorter ones are refused): the hashes are fast to "+
-		"compute, so use long random passwords (`openssl rand -base64 24`). With basic auth, wafRateLimit is on "+
-		"by default.")
+		"compute, so use long random passwords (`openssl rand -base64 24`). A name and its password have at most "+
+		fmt.Sprint((edgeauth.MaxAuthorization-len("Basic "))/4*3-1)+" characters together (their Authorization "+
+		"header fits the "+fmt.Sprint(edgeauth.MaxAuthorization)+" bytes the edge reads). With basic auth, "+
+		"wafRateLimit is on by default.")
 	an.Describe(&a.Realm, "The realm the browser's sign-in prompt names, at most "+fmt.Sprint(edgeauth.MaxRealmLength)+
 		" printable ASCII characters without quotes or backslashes. Default: "+edgeauth.DefaultRealm+".")
 }

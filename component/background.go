@@ -8,7 +8,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
-	ecrx "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -79,7 +78,7 @@ type backgroundJobs struct {
 
 // newBackgroundJobs creates the private job bucket (what jobs leave expires after a day) and the jobs
 // function, from the server's image and role.
-func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *settings, image *ecrx.Image,
+func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *settings, imageUri pulumi.StringOutput,
 	role *iam.Role, opts []pulumi.ResourceOption) (*backgroundJobs, error) {
 	t := &s.transform
 	bucket, err := s3.NewBucketV2(ctx, name+"-jobs", with(t.JobsBucket, &s3.BucketV2Args{
@@ -115,7 +114,7 @@ func newBackgroundJobs(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	if err != nil {
 		return nil, err
 	}
-	args := imageFunctionArgs("OpenDash "+name+": the Dash app's background callback jobs", b, s, image, role,
+	args := imageFunctionArgs("OpenDash "+name+": the Dash app's background callback jobs", b, s, imageUri, role,
 		s.backgroundTimeout, env)
 	args.LoggingConfig = loggingTo(logs)
 	args.ReservedConcurrentExecutions = jobsReserved(name, s)

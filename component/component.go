@@ -53,7 +53,7 @@ func (d *DashSite) Annotate(a infer.Annotator) {
 	a.Describe(&d.ServerFunctionName, "The server Lambda function's name.")
 	a.Describe(&d.ServerFunctionUrl, "The server function's URL (AWS_IAM auth: only CloudFront may call it, "+
 		"through the edge signer or, with originAuth \"oac\", its origin access control).")
-	a.Describe(&d.ImageUri, "The server image pushed to ECR.")
+	a.Describe(&d.ImageUri, "The server image the server function runs, by digest: repository@sha256:<digest>.")
 	a.Describe(&d.WarmerFunctionName, "The warmer Lambda function's name, when the warmer is on.")
 	a.Describe(&d.VerifyCommand, "The `open-dash verify` command that checks this deployment against its bundle "+
 		"(static files, routes, a callback, closed function URL and bucket); run it from the Pulumi project's folder.")
@@ -157,7 +157,7 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	site.BucketName = static.bucket.Bucket
 	site.ServerFunctionName = server.function.Name
 	site.ServerFunctionUrl = server.url.FunctionUrl
-	site.ImageUri = server.image.ImageUri
+	site.ImageUri = server.imageUri
 	site.Bucket = static.bucket.ToBucketV2Output()
 	site.Distribution = dist.ToDistributionOutput()
 	site.ServerFunction = server.function.ToFunctionOutput()

@@ -44,8 +44,9 @@ func TestResourceCountsAndParents(t *testing.T) {
 		"aws:cloudfront/originAccessControl:OriginAccessControl":                                     1,
 		"aws:cloudfront/distribution:Distribution":                                                   1,
 		"aws:cloudfront/function:Function":                                                           1,
-		"awsx:ecr:Repository":                                                                        1,
-		"awsx:ecr:Image":                                                                             1,
+		"aws:ecr/repository:Repository":                                                              1,
+		"aws:ecr/lifecyclePolicy:LifecyclePolicy":                                                    1,
+		"opendash:index:ServerImage":                                                                 1,
 		"pulumi:providers:aws":                                                                       1,
 		"aws:iam/role:Role":                                                                          4, // server, edge signer, warmer, sync
 		"aws:iam/rolePolicyAttachment:RolePolicyAttachment":                                          4,
@@ -84,7 +85,7 @@ func TestOutputs(t *testing.T) {
 		"bucketName":         "site-assets-b1",
 		"serverFunctionName": "site-server-f1",
 		"serverFunctionUrl":  "https://" + urlHostName + "/",
-		"imageUri":           account + ".dkr.ecr." + region + ".amazonaws.com/repo@sha256:0123",
+		"imageUri":           testImageUri,
 		"warmerFunctionName": "site-warmer-f1",
 	}
 	if !reflect.DeepEqual(d.outputs, want) {

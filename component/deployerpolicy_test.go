@@ -16,6 +16,7 @@ func everyFeature(t *testing.T) map[string]*DashSiteArgs {
 	basic := basicAuthArgs("Board")
 	basic.OriginAuth = OriginAuthOAC
 	basic.WafRateLimit = pulumi.Int(500)
+	basic.ImageBuilder = ImageBuilderDocker // awsx's repository and Docker's push; the other site pushes natively
 	oidc := oidcArgs()
 	oidc.Auth.Oidc.ClientSecret = pulumi.ToSecret(pulumi.String("s3cret-client")).(pulumi.StringOutput)
 	oidc.BundleDir = backgroundBundle(t)
@@ -25,6 +26,7 @@ func everyFeature(t *testing.T) map[string]*DashSiteArgs {
 	oidc.Warmer, oidc.WarmerConcurrency = &on, pulumi.Int(2)
 	oidc.ReservedConcurrency, oidc.ProvisionedConcurrency = pulumi.Int(5), 2
 	oidc.BackgroundTimeout = pulumi.Int(300)
+	oidc.BaseImage = "public.ecr.aws/lambda/python:3.12"
 	oidc.BackgroundConcurrency, oidc.BackgroundReservedConcurrency = pulumi.Int(20), pulumi.Int(25)
 	oidc.Vpc = &VpcArgs{SubnetIds: pulumi.StringArray{pulumi.String("subnet-a")},
 		SecurityGroupIds: pulumi.StringArray{pulumi.String("sg-app")}}
@@ -34,9 +36,9 @@ func everyFeature(t *testing.T) map[string]*DashSiteArgs {
 	oidc.PolicyStatements = pulumi.MapArray{pulumi.Map{"Effect": pulumi.String("Allow"),
 		"Action": pulumi.String("s3:GetObject"), "Resource": pulumi.String("arn:aws:s3:::data/*")}}
 	return map[string]*DashSiteArgs{
-		"basic auth, oac, waf": basic,
+		"basic auth, oac, waf, docker image": basic,
 		"oidc with a client secret, edge signer, custom domain, edge logs, warmer, provisioned concurrency, " +
-			"background callbacks": oidc,
+			"background callbacks, native image, vpc, secrets, policies": oidc,
 	}
 }
 

@@ -23,11 +23,17 @@ const (
 	distID      = "E2EXAMPLE"
 	distDomain  = "d111111abcdef8.cloudfront.net"
 	urlHostName = "abcdefghij0123456789.lambda-url.us-west-2.on.aws"
+	// testImageDigest is the digest the mock ServerImage answers; ecrPassword the mock ECR token's password.
+	testImageDigest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	ecrPassword     = "ecr-token-password-5f1e"
+	testImageUri    = account + ".dkr.ecr." + region + ".amazonaws.com/site-server-repo-r1@" + testImageDigest
 )
 
 // child is one resource the program registered, as the mock monitor saw it.
 type child struct {
 	typ, name, parent, provider string
+	version                     string // the plugin version the resource asked for
+	pluginDownloadURL           string // and where Pulumi downloads it
 	custom, retainOnDelete      bool
 	dependencies                []string // URNs of explicit and input dependencies
 	replaceOnChanges            []string
@@ -64,6 +70,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		c.parent = args.RegisterRPC.GetParent()
 		c.retainOnDelete = args.RegisterRPC.GetRetainOnDelete()
 		c.dependencies = args.RegisterRPC.GetDependencies()
+		c.version = args.RegisterRPC.GetVersion()
+		c.pluginDownloadURL = args.RegisterRPC.GetPluginDownloadURL()
 		c.replaceOnChanges = args.RegisterRPC.GetReplaceOnChanges()
 		c.ignoreChanges = args.RegisterRPC.GetIgnoreChanges()
 	}
@@ -126,6 +134,13 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("url", account+".dkr.ecr."+region+".amazonaws.com/"+args.Name)
 	case "awsx:ecr:Image":
 		set("imageUri", account+".dkr.ecr."+region+".amazonaws.com/repo@sha256:0123")
+	case "aws:ecr/repository:Repository":
+		set("name", args.Name+"-r1")
+		set("registryId", account)
+		set("repositoryUrl", account+".dkr.ecr."+region+".amazonaws.com/"+args.Name+"-r1")
+	case "opendash:index:ServerImage":
+		set("digest", testImageDigest)
+		set("imageUri", c.str("repositoryUrl")+"@"+testImageDigest)
 	case "aws:acm/certificate:Certificate":
 		set("arn", "arn:aws:acm:us-east-1:"+account+":certificate/c1")
 		outs["domainValidationOptions"] = resource.NewPropertyValue([]any{map[string]any{
@@ -159,6 +174,10 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"accountId": id, "arn": "arn:aws:iam::" + id + ":user/u",
 			"id": id, "userId": "AIDA"}), nil
+	}
+	if args.Token == "aws:ecr/getAuthorizationToken:getAuthorizationToken" {
+		return resource.NewPropertyMapFromMap(map[string]any{"userName": "AWS", "password": ecrPassword,
+			"authorizationToken": "QVdTOg==", "proxyEndpoint": "https://" + account + ".dkr.ecr." + region + ".amazonaws.com"}), nil
 	}
 	if args.Token == "aws:index/getRegion:getRegion" {
 		return resource.NewPropertyMapFromMap(map[string]any{"name": region, "id": region}), nil

@@ -48,7 +48,7 @@ func newServerAlias(ctx *pulumi.Context, name string, fn *lambda.Function, s *se
 		FunctionName:    fn.Name,
 		FunctionVersion: fn.Version,
 		Name:            pulumi.String(ServerAliasName),
-	}), plus(opts, pulumi.IgnoreChanges([]string{"routingConfig"}))...) // Lambda's, during a move (aliaswait.go)
+	}), opts...) // no routingConfig: each update sends none, which clears what Lambda set mid-move (aliaswait.go)
 	if err != nil {
 		return nil, err
 	}

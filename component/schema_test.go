@@ -65,7 +65,7 @@ func TestInferSchema(t *testing.T) {
 	if !res.IsComponent || res.Description == "" || len(res.RequiredInputs) != 0 {
 		t.Errorf("component: isComponent %v, description %q, required inputs %v", res.IsComponent, res.Description, res.RequiredInputs)
 	}
-	wantInputs := []string{"source", "app", "bundleDir", "outDir", "python", "skipInstall", "excludeDirs", "architecture", "memorySize",
+	wantInputs := []string{"source", "app", "bundleDir", "outDir", "python", "skipInstall", "excludeDirs", "architecture", "imageBuilder", "baseImage", "memorySize",
 		"timeout", "environment", "logRetentionDays", "priceClass", "responseHeadersPolicyId", "domainName", "hostedZoneId",
 		"warmer", "warmerConcurrency",
 		"deleteEdgeFunction", "reservedConcurrency", "provisionedConcurrency", "wafRateLimit", "edgeLogRetentionDays", "edgeLogRegions", "originAuth", "auth",

@@ -1,20 +1,19 @@
 package component
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/opendash/opendash/bundler/secrets"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
-	ecrx "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // serverFunction is the container Lambda that runs the Dash app behind an IAM-protected function URL.
 type serverFunction struct {
-	image    *ecrx.Image
+	// imageUri is the image the server and jobs functions run, by digest.
+	imageUri pulumi.StringOutput
 	function *lambda.Function
 	url      *lambda.FunctionUrl
 	logs     *cloudwatch.LogGroup
@@ -26,41 +25,9 @@ type serverFunction struct {
 	originDomain pulumi.StringOutput
 }
 
-// platformOf maps a Lambda architecture to the Docker platform its image is built for.
-func platformOf(arch string) (string, error) {
-	switch arch {
-	case ArchX86_64:
-		return "linux/amd64", nil
-	case ArchARM64:
-		return "linux/arm64", nil
-	}
-	return "", fmt.Errorf("architecture %q is neither %s nor %s", arch, ArchX86_64, ArchARM64)
-}
-
 func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *settings, opts []pulumi.ResourceOption) (*serverFunction, error) {
 	t := &s.transform
-	origin := b.manifest.Origins.Server
-	platform, err := platformOf(origin.Architecture)
-	if err != nil {
-		return nil, fmt.Errorf("DashSite %q: %s: %w", name, b.dir, err)
-	}
-
-	repo, err := ecrx.NewRepository(ctx, name+"-server-repo", with(t.Repository, &ecrx.RepositoryArgs{
-		ForceDelete: pulumi.Bool(true), // images are rebuilt from the bundle: destroy must not stall on them
-	}), opts...)
-	if err != nil {
-		return nil, err
-	}
-	// Lambda rejects an image index with attestations. awsx v2.22.0's Image has no provenance or SBOM switch:
-	// it is pulumi-docker v4's Image, which sends the build to the Docker Engine API (BuilderVersion picks the
-	// classic builder or BuildKit). Attestations are added when the client asks for them, as the buildx CLI
-	// does by default, and this path does not ask; not verified here (no Docker daemon).
-	image, err := ecrx.NewImage(ctx, name+"-server-image", with(t.Image, &ecrx.ImageArgs{
-		RepositoryUrl: repo.Url,
-		Context:       pulumi.String(b.path(origin.Dir)),
-		Dockerfile:    pulumi.String(b.path(origin.Dockerfile)),
-		Platform:      pulumi.String(platform),
-	}), opts...)
+	imageUri, err := builderFor(s).image(ctx, name, b, s, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +44,7 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	var jobs *backgroundJobs
 	var jobsEnv pulumi.StringMap
 	if len(b.manifest.App.BackgroundCallbacks) > 0 {
-		if jobs, err = newBackgroundJobs(ctx, name, b, s, image, role, fnOpts); err != nil {
+		if jobs, err = newBackgroundJobs(ctx, name, b, s, imageUri, role, fnOpts); err != nil {
 			return nil, err
 		}
 		jobsEnv = jobs.serverEnv()
@@ -86,7 +53,7 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 	if err != nil {
 		return nil, err
 	}
-	args := imageFunctionArgs("OpenDash "+name+": the Dash app", b, s, image, role, s.timeout, jobsEnv)
+	args := imageFunctionArgs("OpenDash "+name+": the Dash app", b, s, imageUri, role, s.timeout, jobsEnv)
 	args.LoggingConfig = loggingTo(logs)
 	// Unset (nil) leaves the function uncapped; checked like the other numbers when known.
 	args.ReservedConcurrentExecutions = reservedConcurrency(name, s)
@@ -120,7 +87,7 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 		return nil, err
 	}
 	return &serverFunction{
-		image:        image,
+		imageUri:     imageUri,
 		function:     fn,
 		url:          url,
 		logs:         logs,
@@ -134,13 +101,13 @@ func newServerFunction(ctx *pulumi.Context, name string, b *siteBundle, s *setti
 // imageFunctionArgs are the arguments of a Lambda function that runs the bundle's server image: the server
 // function and the background jobs function share the image, handler, role, architecture, memory and
 // environment, and differ in timeout and their own settings.
-func imageFunctionArgs(description string, b *siteBundle, s *settings, image *ecrx.Image, role *iam.Role,
+func imageFunctionArgs(description string, b *siteBundle, s *settings, imageUri pulumi.StringOutput, role *iam.Role,
 	timeout pulumi.IntInput, env pulumi.StringMap) *lambda.FunctionArgs {
 	origin := b.manifest.Origins.Server
 	return &lambda.FunctionArgs{
 		Description:   pulumi.String(description),
 		PackageType:   pulumi.String("Image"),
-		ImageUri:      image.ImageUri,
+		ImageUri:      imageUri,
 		ImageConfig:   &lambda.FunctionImageConfigArgs{Commands: pulumi.StringArray{pulumi.String(origin.Handler)}},
 		Role:          role.Arn,
 		Architectures: pulumi.StringArray{pulumi.String(origin.Architecture)},

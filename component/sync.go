@@ -68,6 +68,8 @@ type syncInput struct {
 	Digest         string `json:"digest"`
 	GraceSeconds   int64  `json:"graceSeconds"`
 	DistributionID string `json:"distributionId"` // where the sync invalidates what it overwrote
+	// SiteOrigin replaces the placeholder origin in the pages that name the site (manifest.File.SiteOrigin).
+	SiteOrigin string `json:"siteOrigin,omitempty"`
 }
 
 // checkSiteLimits refuses, before anything is created, a static site one sync cannot put in place.
@@ -153,9 +155,10 @@ func newSiteSync(ctx *pulumi.Context, name string, b *siteBundle, site *staticSi
 	if err != nil {
 		return err
 	}
-	input := pulumi.All(site.bucket.Bucket, staging.Bucket, dist.ID()).ApplyT(func(v []any) (string, error) {
+	input := pulumi.All(site.bucket.Bucket, staging.Bucket, dist.ID(), siteOrigin(b, s, dist)).ApplyT(func(v []any) (string, error) {
 		data, err := json.Marshal(syncInput{Bucket: v[0].(string), ArchiveBucket: v[1].(string), ArchiveKey: a.Name,
-			Digest: a.Digest, GraceSeconds: int64(StaleGrace / time.Second), DistributionID: string(v[2].(pulumi.ID))})
+			Digest: a.Digest, GraceSeconds: int64(StaleGrace / time.Second), DistributionID: string(v[2].(pulumi.ID)),
+			SiteOrigin: v[3].(string)})
 		return string(data), err
 	}).(pulumi.StringOutput)
 	// Every change of the input replaces the invocation, so each run is a create. A create that fails is

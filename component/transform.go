@@ -5,6 +5,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudfront"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
@@ -32,8 +33,10 @@ type Transform struct {
 	WebAcl                  func(*wafv2.WebAclArgs) // with wafRateLimit
 
 	// Server function.
-	Repository                   func(*ecrx.RepositoryArgs)
-	Image                        func(*ecrx.ImageArgs)
+	Repository                   func(*ecrx.RepositoryArgs)     // imageBuilder "docker"
+	Image                        func(*ecrx.ImageArgs)          // imageBuilder "docker"
+	ImageRepository              func(*ecr.RepositoryArgs)      // imageBuilder "native"
+	ImageLifecyclePolicy         func(*ecr.LifecyclePolicyArgs) // imageBuilder "native"
 	ServerRole                   func(*iam.RoleArgs)
 	ServerBasicExecution         func(*iam.RolePolicyAttachmentArgs)
 	ServerPolicyAttachment       func(*iam.RolePolicyAttachmentArgs) // each of policyArns, and the VPC access policy

@@ -84,7 +84,7 @@ func newWarmer(ctx *pulumi.Context, name string, b *siteBundle, server *serverFu
 	_, err = lambda.NewInvocation(ctx, name+"-warm-up", with(t.WarmerInvocation, &lambda.InvocationArgs{
 		FunctionName: fn.Name,
 		Input:        pulumi.String(`{"source":"opendash.deploy"}`),
-		Triggers:     pulumi.StringMap{"imageUri": server.image.ImageUri},
+		Triggers:     pulumi.StringMap{"imageUri": server.imageUri},
 	}), plus(opts, pulumi.DependsOn([]pulumi.Resource{invoke, logs, server.logs}))...)
 	if err != nil {
 		return nil, err

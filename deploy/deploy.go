@@ -179,6 +179,9 @@ func program(s *settings, bundleDir string) pulumi.RunFunc {
 		}
 		args.Source, args.OutDir, args.Python, args.SkipInstall, args.ExcludeDirs = "", "", "", false, nil
 		args.BundleDir = bundleDir
+		// The native builder's ServerImage is served by the opendash plugin, which deploy does not install or
+		// find yet (ensurePlugins knows aws and awsx only): until it does, deploy builds with Docker, as before.
+		args.ImageBuilder, args.BaseImage = component.ImageBuilderDocker, ""
 		site, err := component.NewDashSite(ctx, s.name, args)
 		if err != nil {
 			return err

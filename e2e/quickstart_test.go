@@ -20,7 +20,8 @@ import (
 var venvLine = regexp.MustCompile(`^python3 -m venv (\S+)(\s+#.*)?$`)
 
 // TestQuickStart runs the shell block of README.md's Quick start as written, in a copy of the repository,
-// and checks that it ends in a preview answering the index page and a callback. Only the interpreter is
+// and checks that it ends in a preview answering the index page and a callback, which `open-dash verify URL
+// --source .` from the app's folder (the block bundles and previews with `--source .` too) passes. Only the interpreter is
 // substituted: `python3 -m venv DIR` creates DIR from the test's Python (python3 with the stand-in Dash of
 // bundler/testdata/fakedash, or OPENDASH_TEST_PYTHON's real Dash) and puts that Python's packages on the
 // venv's path, so nothing is downloaded. The README and the commands cannot drift apart unnoticed.
@@ -112,11 +113,29 @@ func TestQuickStart(t *testing.T) {
 	if status != 200 || !strings.Contains(body, "Oslo") {
 		t.Errorf("the dropdown's callback = %d:\n%.500s\n%s", status, body, strings.Join(stderr.since(0), "\n"))
 	}
-	for _, want := range []string{"install requirements", "examples/.open-dash", "serving"} {
+	for _, want := range []string{"install requirements", "examples/.open-dash"} {
 		if !strings.Contains(strings.Join(stderr.since(0), "\n"), want) {
 			t.Errorf("the log lacks %q:\n%s", want, strings.Join(stderr.since(0), "\n"))
 		}
 	}
+	// What the Quick start says to do next, from the app's folder: verify the preview by that same folder.
+	verify := exec.Command(filepath.Join(gopath, "bin", "open-dash"), "verify", url, "--source", ".")
+	verify.Dir = filepath.Join(repo, filepath.FromSlash(scriptDir(lines)))
+	verify.Env = cmd.Env
+	if out, err := verify.CombinedOutput(); err != nil || !strings.Contains(string(out), "passed") {
+		t.Errorf("open-dash verify %s --source . in %s: %v\n%s", url, verify.Dir, err, out)
+	}
+}
+
+// scriptDir is the folder the Quick start's commands end in: its `cd` lines, from the repository root.
+func scriptDir(lines []string) string {
+	dir := "."
+	for _, line := range lines {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "cd" {
+			dir = filepath.ToSlash(filepath.Join(dir, f[1]))
+		}
+	}
+	return dir
 }
 
 // quickStartScript is the README's block with the venv line made from the test's Python; it counts them.

@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -33,6 +34,10 @@ const MaxRealmLength = 100
 // millisecond, too little for a slow password hash: the stored hash is one HMAC-SHA256, which one CPU core
 // computes ~190,000 times a second, so only a long password survives a leaked store.
 const MinPasswordLength = 16
+
+// MaxAuthorization is the longest Authorization header the function decodes (viewer_request.js's
+// MAX_AUTHORIZATION): a longer one is refused unread, so CheckCredential refuses credentials that make one.
+const MaxAuthorization = 1024
 
 // IdentityHeaderPrefix starts the names of the headers only the edge may set (X-OpenDash-User-Email, ...):
 // every viewer-request function deletes a viewer's own copies.
@@ -87,7 +92,8 @@ func CheckRealm(realm string) error {
 }
 
 // CheckCredential refuses what a browser cannot send reliably in a Basic Authorization header (non-ASCII
-// bytes are encoded differently by different browsers) or what the check cannot split (a ':' in the user).
+// bytes are encoded differently by different browsers), what the check cannot split (a ':' in the user) or
+// would refuse unread (a header over MaxAuthorization), and short passwords.
 func CheckCredential(user, password string) error {
 	switch {
 	case user == "":
@@ -103,6 +109,10 @@ func CheckCredential(user, password string) error {
 	case !printableASCII(password):
 		return fmt.Errorf("user %q: the password has characters outside printable ASCII (browsers encode them "+
 			"inconsistently); use printable ASCII only", user)
+	case len("Basic ")+base64.StdEncoding.EncodedLen(len(user)+1+len(password)) > MaxAuthorization:
+		return fmt.Errorf("user %q: the name and password make an Authorization header over %d bytes, which the "+
+			"edge refuses unread; keep the name and password at most %d characters together", user, MaxAuthorization,
+			(MaxAuthorization-len("Basic "))/4*3-1)
 	case len(password) < MinPasswordLength:
 		return fmt.Errorf("user %q: the password has %d characters, fewer than %d: the stored hash is fast to "+
 			"compute, so a short password falls to guessing; use a long random one (e.g. `openssl rand -base64 24`)",

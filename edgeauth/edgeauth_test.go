@@ -3,6 +3,7 @@ package edgeauth_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,16 +16,20 @@ import (
 
 const store = "arn:aws:cloudfront::123456789012:key-value-store/0d1f6e4c-7a51-4b7e-9d0a-2c5e8f3b9a17"
 
-// Passwords as users choose them: bob's has a ':' (only the first splits) and a space.
+// Passwords as users choose them: bob's has a ':' (only the first splits) and a space; carol's is the longest
+// CheckCredential accepts for her name (one character more makes an Authorization header over MaxAuthorization).
 const (
 	alicePW = "correct-horse-battery"
 	bobPW   = "a:b c-long-enough-pw"
 )
 
+var carolPW = strings.Repeat("c", (edgeauth.MaxAuthorization-len("Basic "))/4*3-len("carol:"))
+
 // users are the KeyValueStore's contents in every case.
 var users = map[string]string{
 	"alice": edgeauth.Hash(edgeauth.Salt(store, "alice"), alicePW),
 	"bob":   edgeauth.Hash(edgeauth.Salt(store, "bob"), bobPW),
+	"carol": edgeauth.Hash(edgeauth.Salt(store, "carol"), carolPW),
 	"eve":   "v0$not$ours", // a value in an unknown format never matches
 }
 
@@ -78,6 +83,8 @@ func cases() []authCase {
 			Headers: with(alice, map[string]string{"x-forwarded-authorization": "x"}),
 			Forward: "d1.cloudfront.net"},
 		{Name: "right password", Config: server, Headers: with(alice), Forward: "d1.cloudfront.net"},
+		{Name: "the longest credentials the component accepts sign in", Config: server,
+			Headers: with(map[string]string{"authorization": basic("carol:" + carolPW)}), Forward: "d1.cloudfront.net"},
 		{Name: "password with a colon and a space", Config: server, Headers: with(map[string]string{"authorization": basic("bob:" + bobPW)}), Forward: "d1.cloudfront.net"},
 		{Name: "static: right password, host untouched", Config: static, Headers: with(alice, map[string]string{"x-forwarded-host": "kept.test"}), Forward: "kept.test"},
 		{Name: "lower-case scheme", Config: static, Headers: with(map[string]string{"authorization": "basic " + base64.StdEncoding.EncodeToString([]byte("alice:"+alicePW))})},
@@ -223,6 +230,19 @@ func TestChecks(t *testing.T) {
 	}
 	if err := edgeauth.CheckCredential("alice", "p w:!~ sixteen ch"); err != nil {
 		t.Error(err)
+	}
+	// The function refuses an Authorization header over MaxAuthorization unread: credentials that make one
+	// could never sign in, so they are refused at deploy, naming the limit.
+	if len(basic("carol:"+carolPW)) > edgeauth.MaxAuthorization || len(basic("carol:"+carolPW+"c")) <= edgeauth.MaxAuthorization ||
+		edgeauth.CheckCredential("carol", carolPW) != nil {
+		t.Errorf("carol's %d-character password (a %d-byte header) is refused", len(carolPW), len(basic("carol:"+carolPW)))
+	}
+	if err := edgeauth.CheckCredential("carol", carolPW+"c"); err == nil || !strings.Contains(err.Error(), "1024") ||
+		strings.Contains(err.Error(), carolPW) {
+		t.Errorf("CheckCredential of a password one character too long: %v, want an error naming the 1024-byte limit", err)
+	}
+	if !strings.Contains(edgeauth.Source(edgeauth.Config{Basic: true}), fmt.Sprintf("var MAX_AUTHORIZATION = %d;", edgeauth.MaxAuthorization)) {
+		t.Error("viewer_request.js's MAX_AUTHORIZATION is not edgeauth.MaxAuthorization")
 	}
 	for _, realm := range []string{`a"b`, `a\b`, "a\nb", "é"} {
 		if edgeauth.CheckRealm(realm) == nil {

@@ -170,6 +170,10 @@ type File struct {
 	Class        string `json:"class"`
 	Size         int64  `json:"size"`
 	SHA256       string `json:"sha256"`
+	// SiteOrigin marks a page that names the site's own origin (Dash Pages' meta tags): its bytes hold
+	// OriginPlaceholder, which the deploy and the preview replace by the origin it is served from (see
+	// WithOrigin); Size and SHA256 are those of the bundle's bytes.
+	SiteOrigin bool `json:"siteOrigin,omitempty"`
 }
 
 // ServerRoute is a URL only the server function can answer.
@@ -192,6 +196,26 @@ const (
 	// behind the app, so nothing of it is on S3.
 	RouteProtected = "protected"
 )
+
+// MaxPathPattern is the longest path pattern CloudFront accepts.
+const MaxPathPattern = 255
+
+// ValidPathPattern reports whether CloudFront accepts p as a cache behavior's path pattern: at most 255
+// characters of A-Z, a-z, 0-9 and _ - . * $ / ~ " ' @ : + & (CloudFront Developer Guide, "Path pattern":
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html#DownloadDistValuesPathPattern).
+// A space, "%", "?" or any non-ASCII character cannot appear in one.
+func ValidPathPattern(p string) bool {
+	if p == "" || len(p) > MaxPathPattern {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_-.*$/~\"'@:+&", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // Match reports whether a request path matches a CloudFront path pattern ('*' matches any run of characters
 // including '/', '?' exactly one; case-sensitive; the query string is not part of the path).
@@ -313,6 +337,9 @@ func (m *Manifest) Validate() error {
 		seen[b.PathPattern] = true
 		if b.PathPattern != DefaultPattern && !strings.HasPrefix(b.PathPattern, "/") {
 			return fmt.Errorf("behavior %d: path pattern %q must start with '/'", i, b.PathPattern)
+		}
+		if !ValidPathPattern(b.PathPattern) {
+			return fmt.Errorf("behavior %d: path pattern %q is not one CloudFront accepts (at most %d of A-Z a-z 0-9 _-.*$/~\"'@:+&)", i, b.PathPattern, MaxPathPattern)
 		}
 		if !sameMethods(b.AllowedMethods, MethodsRead) && !sameMethods(b.AllowedMethods, MethodsAll) {
 			return fmt.Errorf("behavior %d (%s): allowed methods %v are not a set CloudFront accepts", i, b.PathPattern, b.AllowedMethods)

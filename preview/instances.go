@@ -17,6 +17,10 @@ import (
 //go:embed readonly.py
 var readonlyScript string
 
+// WorkerFile is the name of the worker program (readonly.py and worker.py) in the preview's temporary folder:
+// what `ps` shows for each instance, `python .../opendash_preview_worker.py opendash_handler.handler 3 4`.
+const WorkerFile = "opendash_preview_worker.py"
+
 // pool plays a function's instances, one worker each. An invocation goes to the instance idle the longest,
 // so consecutive requests land on different instances, as Lambda spreads them; with every instance busy it
 // waits for one (Lambda would start another: --instances is the ceiling here).
@@ -92,7 +96,12 @@ func (s *Server) startInstances(py, serverDir, handlerFile string, startTimeout 
 		return nil, err
 	}
 	s.tmp = tmp
-	cfg := processConfig{python: py, dir: serverDir, handler: s.m.Origins.Server.Handler, log: s.log}
+	script := filepath.Join(tmp, WorkerFile)
+	if err := os.WriteFile(script, []byte(readonlyScript+"\n"+workerScript), 0o644); err != nil {
+		s.closeInstances()
+		return nil, err
+	}
+	cfg := processConfig{python: py, script: script, dir: serverDir, handler: s.m.Origins.Server.Handler, log: s.log}
 	extra := append([]string{identityEnv(o)}, o.Env...)
 	if len(s.m.App.BackgroundCallbacks) > 0 {
 		timeout := o.JobTimeout

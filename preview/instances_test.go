@@ -2,6 +2,7 @@ package preview
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,17 @@ func TestInstances(t *testing.T) {
 	}
 	if len(pids) != 3 || len(tmps) != 3 {
 		t.Errorf("6 requests reached %d workers with %d temporary folders, want 3 and 3", len(pids), len(tmps))
+	}
+	// `ps` shows each instance as `python .../opendash_preview_worker.py HANDLER 3 4`, not the program's text.
+	for pid := range pids {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			t.Skipf("no /proc here: %v", err)
+		}
+		args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+		if len(args) != 5 || filepath.Base(args[1]) != WorkerFile || strings.Contains(string(cmdline), "\n") {
+			t.Errorf("worker %d runs as %q", pid, args)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/opendash/opendash/manifest"
 )
@@ -23,30 +24,53 @@ type Found struct {
 	Dir    string
 	Source string
 	m      manifest.Manifest // read leniently: only App.Source is used
+	made   time.Time         // when its manifest was written
 }
 
-// ForSource returns the bundle of the app folder source.
+// ForSource returns the bundle of the app folder source (see FindSource).
 func ForSource(source string) (string, error) {
+	dir, _, err := FindSource(source)
+	return dir, err
+}
+
+// FindSource returns the bundle of the app folder source, however the folder is spelled ("." included): the
+// .open-dash beside it, or a folder beside it or inside it (an --out) whose manifest records that source.
+// With several, the newest (by its manifest's time) is returned, and note names it and the others.
+func FindSource(source string) (dir, note string, err error) {
 	src, err := filepath.Abs(source)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if info, err := os.Stat(src); err != nil || !info.IsDir() {
-		return "", fmt.Errorf("source folder %s does not exist; pass the app folder you bundled", src)
+		return "", "", fmt.Errorf("source folder %s does not exist; pass the app folder you bundled", src)
 	}
 	parent := filepath.Dir(src)
 	beside := filepath.Join(parent, DefaultDir)
+	var found []Found
 	if b, ok := readFound(beside); ok && (b.m.App.Source == "" || b.m.MadeFrom(beside, src)) {
-		return beside, nil
+		found = append(found, b)
 	}
-	for _, b := range bundlesIn(parent, 1) {
-		if b.m.MadeFrom(b.Dir, src) {
-			return b.Dir, nil
+	for _, b := range append(bundlesIn(parent, 1), bundlesIn(src, 1)...) {
+		if b.Dir != beside && b.m.MadeFrom(b.Dir, src) {
+			found = append(found, b)
 		}
 	}
-	return "", fmt.Errorf("no bundle of %s in %s or the folders beside it"+
-		"\n  hint: bundle it first: open-dash bundle --source %s (or pass --dir with the --out you bundled into)",
-		src, beside, source)
+	if len(found) == 0 {
+		return "", "", fmt.Errorf("no bundle of %s in %s, beside it or inside it"+
+			"\n  hint: bundle it first: open-dash bundle --source %s (or pass --dir with the --out you bundled into)",
+			src, parent, source)
+	}
+	if len(found) == 1 {
+		return found[0].Dir, "", nil
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].made.After(found[j].made) })
+	var others []string
+	for _, b := range found[1:] {
+		others = append(others, fmt.Sprintf("%s (bundled %s)", b.Dir, b.made.Format("2006-01-02 15:04:05")))
+	}
+	note = fmt.Sprintf("%d bundles of %s: using the newest, %s (bundled %s); also %s. Pass --dir to choose another",
+		len(found), src, found[0].Dir, found[0].made.Format("2006-01-02 15:04:05"), strings.Join(others, ", "))
+	return found[0].Dir, note, nil
 }
 
 // Missing explains a missing default bundle, naming the bundles found below cwd and what to pass.
@@ -102,11 +126,15 @@ func bundlesIn(root string, depth int) []Found {
 
 // readFound reads only the recorded source of dir's manifest: any bundle counts, whatever its version.
 func readFound(dir string) (Found, bool) {
-	data, err := os.ReadFile(filepath.Join(dir, manifest.FileName))
+	file := filepath.Join(dir, manifest.FileName)
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return Found{}, false
 	}
 	f := Found{Dir: dir}
+	if info, err := os.Stat(file); err == nil {
+		f.made = info.ModTime()
+	}
 	json.Unmarshal(data, &f.m) // a manifest of another version is still a bundle
 	f.Source = f.m.SourceDir(dir)
 	return f, true

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opendash/opendash/manifest"
 )
@@ -22,6 +23,8 @@ func TestForSource(t *testing.T) {
 		source  string
 		want    string // bundle folder relative to root
 		wantErr string
+		cwd     string   // run from this folder, relative to root
+		note    []string // what the note about several bundles says (ROOT stands for root)
 	}{
 		{name: "beside the source", source: "single-page", want: ".open-dash",
 			setup: func(t *testing.T, root string) { fakeBundle(t, filepath.Join(root, ".open-dash"), "../single-page") }},
@@ -37,6 +40,20 @@ func TestForSource(t *testing.T) {
 		{name: "nothing bundled", source: "pages", wantErr: "hint: bundle it first: open-dash bundle --source",
 			setup: func(*testing.T, string) {}},
 		{name: "no such folder", source: "nope", wantErr: "does not exist", setup: func(*testing.T, string) {}},
+		{name: "inside the source (an --out there)", source: "pages", want: "pages/.open-dash",
+			setup: func(t *testing.T, root string) { fakeBundle(t, filepath.Join(root, "pages", ".open-dash"), "..") }},
+		{name: "spelled with a trailing slash", source: "pages/", want: ".open-dash-pages",
+			setup: func(t *testing.T, root string) { fakeBundle(t, filepath.Join(root, ".open-dash-pages"), "../pages") }},
+		{name: "spelled as . from inside it", source: ".", cwd: "pages", want: ".open-dash",
+			setup: func(t *testing.T, root string) { fakeBundle(t, filepath.Join(root, ".open-dash"), "../pages") }},
+		{name: "two bundles: the newest, named with the other", source: "pages", want: "out-b",
+			note: []string{"2 bundles of", "using the newest", "out-b", "also " + "ROOT/.open-dash (bundled", "--dir"},
+			setup: func(t *testing.T, root string) {
+				fakeBundle(t, filepath.Join(root, ".open-dash"), "../pages")
+				fakeBundle(t, filepath.Join(root, "out-b"), "../pages")
+				old := time.Now().Add(-time.Hour)
+				os.Chtimes(filepath.Join(root, ".open-dash", manifest.FileName), old, old)
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +62,20 @@ func TestForSource(t *testing.T) {
 				os.MkdirAll(filepath.Join(root, app), 0o755)
 			}
 			tt.setup(t, root)
-			got, err := ForSource(filepath.Join(root, tt.source))
+			source := filepath.Join(root, tt.source)
+			if tt.cwd != "" {
+				t.Chdir(filepath.Join(root, tt.cwd))
+				source = tt.source
+			}
+			got, note, err := FindSource(source)
+			for _, w := range tt.note {
+				if !strings.Contains(note, strings.ReplaceAll(w, "ROOT", root)) {
+					t.Errorf("note %q lacks %q", note, w)
+				}
+			}
+			if len(tt.note) == 0 && note != "" {
+				t.Errorf("note %q for one bundle", note)
+			}
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -53,7 +83,7 @@ func TestForSource(t *testing.T) {
 				return
 			}
 			if err != nil || got != filepath.Join(root, tt.want) {
-				t.Fatalf("ForSource = %q, %v; want %s", got, err, tt.want)
+				t.Fatalf("FindSource = %q, %v; want %s", got, err, tt.want)
 			}
 		})
 	}

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/opendash/opendash/bundler/python"
@@ -178,7 +179,10 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		s.closeInstances()
 		s.closeAuth()
-		return nil, fmt.Errorf("listening on %s: %w; choose another address (port 0 picks a free one)", addr, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%s is in use (another preview?): pass another --port, or --port 0 to pick a free one", addr)
+		}
+		return nil, fmt.Errorf("listening on %s: %w; choose another --host or --port (--port 0 picks a free one)", addr, err)
 	}
 	s.http = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
 	go func() {
@@ -209,8 +213,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if want := m.Origins.Server.PythonVersion; !samePython(version, want) {
 		s.log.Printf("warning: the preview runs the server function on Python %s (%s), the Lambda image on Python %s; behaviour may differ", version, py, want)
 	}
-	s.log.Printf("open-dash preview: serving %s at %s (origin auth %s)", dir, s.URL(), s.originAuth)
-	return s, nil
+	return s, nil // the caller announces it (open-dash preview prints one line: where, and how to stop)
 }
 
 // samePython reports whether the local interpreter's version (3.11.7) is the image's minor version (3.11).
@@ -272,12 +275,16 @@ func (s *Server) Wait() error {
 	return s.serveErr
 }
 
+// Via is the Via header on every answer of the preview (CloudFront's says "1.1 <id>.cloudfront.net (CloudFront)").
+const Via = "1.1 open-dash-preview"
+
 // ServeHTTP routes one viewer request as CloudFront would and logs it with the origin that answered:
 // s3, server, cloudfront (a method the behavior refuses) or edge (an edge function answered: the signer
 // refused a body, or the viewer-request function refused the credentials).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	started := time.Now()
 	rec := &statusRecorder{ResponseWriter: w}
+	rec.Header().Set("Via", Via) // as CloudFront names itself; `open-dash verify` then names this log
 	requestID := newRequestID()
 	viewerURI := r.URL.RequestURI()
 

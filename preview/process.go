@@ -56,6 +56,7 @@ type reply struct {
 // processConfig says how to start a worker process.
 type processConfig struct {
 	python  string // interpreter
+	script  string // the worker program's file (readonly.py then worker.py), so `ps` shows a name, not its text
 	dir     string // the server function folder: cwd and first on sys.path, as /var/task is on Lambda
 	handler string // "index.handler"
 	env     []string
@@ -75,7 +76,7 @@ type process struct {
 }
 
 func startProcess(c processConfig) (*process, error) {
-	cmd := exec.Command(c.python, "-c", readonlyScript+"\n"+workerScript, c.handler, fmt.Sprint(eventsFD), fmt.Sprint(repliesFD))
+	cmd := exec.Command(c.python, c.script, c.handler, fmt.Sprint(eventsFD), fmt.Sprint(repliesFD))
 	cmd.Dir = c.dir
 	cmd.Env = c.env
 	if err := isolate(cmd); err != nil {

@@ -1,7 +1,8 @@
 # OpenDash preview: the server function's folder is read-only, as /var/task is on AWS Lambda.
 # Run by the preview before worker.py when OPENDASH_READONLY_ROOT names the folder: an audit hook refuses
 # every write into it (open for writing, mkdir, rename, remove, chmod, a new SQLite database) with the error
-# Lambda gives, OSError(EROFS), and reports the path and the fix once per path on stderr.
+# Lambda gives, OSError(EROFS), and reports the path and the fix once per path on stderr. An existing SQLite
+# database may be opened: SQLite reads it on a read-only file system (its own writes are C code, unseen).
 def _opendash_readonly(root):
     import errno
     import os
@@ -35,7 +36,9 @@ def _opendash_readonly(root):
             reported.add(real)
             sys.stderr.write("open-dash preview: the app writes %s inside the server function's folder, which is "
                              "read-only on AWS Lambda (/var/task): refused with OSError EROFS, as Lambda does. Write "
-                             "under the temporary folder instead (tempfile.gettempdir(), /tmp on Lambda)\n"
+                             "under the temporary folder instead (tempfile.gettempdir(), /tmp on Lambda), or by a "
+                             "relative path to a new top-level name (./cache/), which lands in the writable folder "
+                             "the app runs in\n"
                              % os.path.relpath(real, root))
         raise OSError(errno.EROFS, "Read-only file system", real)
 
@@ -59,7 +62,7 @@ def _opendash_readonly(root):
         finally:
             busy.pop()
         for real in found:
-            if real:
+            if real and not (event == "sqlite3.connect" and os.path.isfile(real)):
                 refuse(real)
 
     sys.addaudithook(hook)

@@ -1,7 +1,9 @@
 package preview
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -83,11 +85,27 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, key, requestID 
 	h := w.Header()
 	h.Set("Content-Type", f.ContentType)
 	h.Set("Cache-Control", f.CacheControl)
-	if f.SHA256 != "" {
-		h.Set("ETag", `"`+f.SHA256+`"`)
+	etag := f.SHA256
+	var body io.ReadSeeker = content
+	if f.SiteOrigin {
+		// A page naming the site's origin (Dash Pages' meta tags): the preview is that origin, as the deploy
+		// makes the real one.
+		data, err := io.ReadAll(content)
+		if err != nil {
+			http.Error(w, "open-dash preview: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		origin := "http://" + r.Host
+		if r.TLS != nil {
+			origin = "https://" + r.Host
+		}
+		body, etag = bytes.NewReader(manifest.WithOrigin(data, origin)), manifest.SHA256WithOrigin(data, origin)
+	}
+	if etag != "" {
+		h.Set("ETag", `"`+etag+`"`)
 	}
 	// ServeContent answers If-None-Match (304), Range (206) and HEAD; a zero time sends no Last-Modified.
-	http.ServeContent(w, r, f.Path, time.Time{}, content)
+	http.ServeContent(w, r, f.Path, time.Time{}, body)
 }
 
 // s3Key is the object key S3 looks up for a request path: the percent-decoded path without its leading

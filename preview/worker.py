@@ -2,7 +2,9 @@
 
 Started by the preview (Go) with cwd = the bundle's server-functions/default folder:
 
-    python -c <this file> <module.function> <events fd> <replies fd>
+    python opendash_preview_worker.py <module.function> <events fd> <replies fd>
+
+(the file is readonly.py then this one, written into the preview's temporary folder)
 
 Protocol, UTF-8 JSON, one object per line, on two dedicated pipes (stdout and stderr belong to the app and
 are copied into the preview's log; stdin is /dev/null):
@@ -84,9 +86,10 @@ def main():
         replies.write(data.encode("utf-8") + b"\n")
         replies.flush()
 
-    # Lambda puts the task root first on sys.path; `python -c` would put "" there instead.
+    # Lambda puts the task root first on sys.path; Python put this program's own folder there instead.
     task_root = os.getcwd()
-    sys.path[:] = [task_root] + [p for p in sys.path if p not in ("", task_root)]
+    own = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [task_root] + [p for p in sys.path if p not in ("", task_root, own)]
     try:
         handler = _load(spec)
     except Exception:

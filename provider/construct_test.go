@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/blang/semver"
 	"github.com/opendash/opendash/component"
+	"github.com/opendash/opendash/component/imagepush"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/integration"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -39,7 +41,7 @@ const (
 	siteURN    = "urn:pulumi:stack::project::" + component.Token + "::site" // the test server's stack and project
 	distDomain = "d111111abcdef8.cloudfront.net"
 	urlHost    = "abcdefghij0123456789.lambda-url.us-west-2.on.aws"
-	imageURI   = "123456789012.dkr.ecr.us-west-2.amazonaws.com/repo@sha256:0123"
+	imageURI   = "123456789012.dkr.ecr.us-west-2.amazonaws.com/repo@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 )
 
 // registered is one child resource the plugin's Construct registered with the (mock) engine.
@@ -89,6 +91,13 @@ func (f *fakeAWS) newResource(args integration.MockResourceArgs) (string, proper
 		set("hostedZoneId", "Z2FDTNDATAQYW2")
 	case "awsx:ecr:Image":
 		set("imageUri", imageURI)
+	case "aws:ecr/repository:Repository":
+		set("repositoryUrl", "123456789012.dkr.ecr.us-west-2.amazonaws.com/repo")
+	case imagepush.Token:
+		set("imageUri", imageURI)
+		if v := args.RegisterRPC.GetVersion(); v != Version() {
+			return "", property.Map{}, fmt.Errorf("ServerImage registered for plugin version %q, want %q", v, Version())
+		}
 	}
 	return id, property.NewMap(outs), nil
 }
@@ -151,7 +160,8 @@ func TestConstructBundle(t *testing.T) {
 		"aws:cloudfront/originAccessControl:OriginAccessControl": 1,
 		"aws:lambda/functionUrl:FunctionUrl":                     1,
 		"aws:s3/bucketPolicy:BucketPolicy":                       1,
-		"awsx:ecr:Image":                                         1,
+		imagepush.Token:                                          1, // the server image, pushed by this plugin
+		"aws:ecr/lifecyclePolicy:LifecyclePolicy":                1,
 		"aws:cloudwatch/eventRule:EventRule":                     1, // the warmer's schedule
 		"aws:s3/bucketObjectv2:BucketObjectv2":                   1, // the static site's archive
 	} {

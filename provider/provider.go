@@ -1,7 +1,8 @@
 // Package provider serves the DashSite component (package component) to every Pulumi language as the
 // `opendash` provider plugin. It owns what only the plugin needs: the package's name, version and metadata,
 // the language settings of the generated SDKs, and the schema. It adds no behaviour: Construct runs
-// component.NewDashSite, the same constructor Go programs call.
+// component.NewDashSite, the same constructor Go programs call, and the custom resource ServerImage
+// (package imagepush), which DashSite registers in every language, Go included, pushes the server image.
 package provider
 
 import (
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/opendash/opendash/component"
+	"github.com/opendash/opendash/component/imagepush"
 	"github.com/opendash/opendash/version"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -21,14 +23,20 @@ const Name = "opendash"
 // Repository is the source of the plugin and the base of the Go SDK's import path.
 const Repository = "https://github.com/opendash/opendash"
 
-// Version is the plugin's semantic version (version.Plugin): the release it was built from, or 0.1.0-dev.
+// Version is the plugin's semantic version (version.Plugin): the release it was built from, or 0.1.0-dev;
+// DashSite registers its ServerImage with the same version (component.PluginVersion), so that a program's
+// ServerImage is served by the plugin it was built with.
 func Version() string { return version.Plugin() }
 
-// New builds the provider: one component, DashSite, inferred from component.NewDashSite's tagged
-// argument and output structs.
-func New() (p.Provider, error) {
+// New builds the provider: the component DashSite, inferred from component.NewDashSite's tagged
+// argument and output structs, and the resource ServerImage with the plugin's image builder.
+func New() (p.Provider, error) { return build(&imagepush.ServerImage{}) }
+
+// build is New with a given ServerImage controller (tests give it a fake image builder).
+func build(serverImage *imagepush.ServerImage) (p.Provider, error) {
 	prov, err := infer.NewProviderBuilder().
 		WithComponents(infer.ComponentF(component.NewDashSite)).
+		WithResources(infer.Resource(serverImage)).
 		WithDisplayName("OpenDash").
 		WithDescription("Deploy a Plotly Dash app to AWS: static files in a private S3 bucket and the app in a "+
 			"container Lambda behind one CloudFront distribution, from an OpenDash bundle.").

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/opendash/opendash/component"
+	"github.com/opendash/opendash/component/imagepush"
 )
 
 var update = flag.Bool("update", false, "rewrite ../schema.json from the Go types (make schema)")
@@ -109,8 +110,9 @@ func TestSchemaMetadata(t *testing.T) {
 		t.Errorf("metadata: name %q, displayName %q, version %q (want %q), description %q, repository %q",
 			s.Name, s.DisplayName, s.Version, Version(), s.Description, s.Repository)
 	}
-	if len(s.Resources) != 1 || len(s.Functions) != 0 {
-		t.Errorf("want exactly one resource and no functions; resources %v", sortedKeys(s.Resources))
+	// The component, and the custom resource it registers in every language.
+	if got := sortedKeys(s.Resources); !reflect.DeepEqual(got, []string{component.Token, imagepush.Token}) || len(s.Functions) != 0 {
+		t.Errorf("want the resources DashSite and ServerImage and no functions; resources %v", got)
 	}
 	// The only types are the auth, secrets and vpc arguments', in the index module beside the component.
 	wantTypes := []string{"opendash:index:Auth", "opendash:index:BasicAuth", "opendash:index:OidcAuth",

@@ -16,6 +16,8 @@ type dependency struct {
 	ClientsideFunction json.RawMessage `json:"clientside_function"`
 	Background         json.RawMessage `json:"background"` // background callbacks answer through a job queue
 	Long               json.RawMessage `json:"long"`       // their name before Dash 2.6
+	// PreventInitialCall: the page never calls it by itself, only on a user's action.
+	PreventInitialCall bool `json:"prevent_initial_call"`
 }
 
 type dependencyRef struct {
@@ -50,12 +52,12 @@ type page struct {
 
 // layoutProps maps every component id in a _dash-layout tree to its props, with what the renderer fills in
 // before the first callbacks: a dcc.Location gets the loaded page's pathname, search, hash and href (Dash
-// Pages' router takes its input from one).
-func layoutProps(node any, loaded page, out map[string]map[string]any) {
+// Pages' router takes its input from one), and is listed in locations.
+func layoutProps(node any, loaded page, out map[string]map[string]any, locations map[string]bool) {
 	switch n := node.(type) {
 	case []any:
 		for _, child := range n {
-			layoutProps(child, loaded, out)
+			layoutProps(child, loaded, out, locations)
 		}
 	case map[string]any:
 		props, ok := n["props"].(map[string]any)
@@ -64,6 +66,7 @@ func layoutProps(node any, loaded page, out map[string]map[string]any) {
 		}
 		if id, ok := props["id"].(string); ok {
 			if n["type"] == "Location" && n["namespace"] == "dash_core_components" {
+				locations[id] = true
 				withURL := map[string]any{"pathname": loaded.path, "search": "", "hash": "", "href": loaded.href}
 				for k, v := range props {
 					withURL[k] = v
@@ -73,27 +76,54 @@ func layoutProps(node any, loaded page, out map[string]map[string]any) {
 			out[id] = props
 		}
 		for _, v := range props { // children, and components held by other props (a Tab's label, ...)
-			layoutProps(v, loaded, out)
+			layoutProps(v, loaded, out, locations)
 		}
 	}
 }
 
-// pickCallback returns the renderer's request for the first server callback whose inputs all have values in
-// the layout of the loaded page (a call the page itself would make), or false when none qualifies.
+// pickCallback returns the renderer's request for a server callback the loaded page calls by itself, every
+// input a component of the first layout: an initial call (not prevent_initial_call), or one a dcc.Location
+// sets off when it mounts with the page's URL (Dash Pages' router is prevent_initial_call, yet runs at every
+// load). One whose inputs all have values there comes first; else one with an input the layout leaves
+// undefined, sent without a value as the renderer sends it (a button's n_clicks before any click). False
+// when the page calls none (every callback waits for a user's action): then there is no round trip verify
+// can make without acting for a user.
 func pickCallback(deps []dependency, layout any, loaded page) (callbackRequest, bool) {
-	props := map[string]map[string]any{}
-	layoutProps(layout, loaded, props)
+	props, locations := map[string]map[string]any{}, map[string]bool{}
+	layoutProps(layout, loaded, props, locations)
+	for _, undefinedOK := range []bool{false, true} {
+		if req, ok := firstCallback(deps, props, locations, undefinedOK); ok {
+			return req, true
+		}
+	}
+	return callbackRequest{}, false
+}
+
+// urlProps are the props a dcc.Location sets when it mounts.
+var urlProps = map[string]bool{"pathname": true, "search": true, "hash": true, "href": true}
+
+func firstCallback(deps []dependency, props map[string]map[string]any, locations map[string]bool, undefinedOK bool) (callbackRequest, bool) {
+	mountedByURL := func(d dependency) bool {
+		for _, in := range d.Inputs {
+			if id, ok := in.ID.(string); ok && locations[id] && urlProps[in.Property] {
+				return true
+			}
+		}
+		return false
+	}
 	value := func(ref dependencyRef) (propValue, bool) {
 		id, ok := ref.ID.(string)
 		if !ok || strings.HasPrefix(id, "{") {
 			return propValue{}, false // pattern-matching ids need the renderer's expansion
 		}
-		v, ok := props[id][ref.Property]
-		return propValue{ID: id, Property: ref.Property, Value: v}, ok
+		component, inLayout := props[id]
+		v, defined := component[ref.Property]
+		return propValue{ID: id, Property: ref.Property, Value: v}, defined || undefinedOK && inLayout
 	}
 next:
 	for _, d := range deps {
-		if !isNull(d.ClientsideFunction) || !isNull(d.Background) || !isNull(d.Long) || len(d.Inputs) == 0 {
+		if !isNull(d.ClientsideFunction) || !isNull(d.Background) || !isNull(d.Long) || len(d.Inputs) == 0 ||
+			d.PreventInitialCall && !mountedByURL(d) {
 			continue
 		}
 		outputs, ok := parseOutputs(d.Output)
@@ -157,7 +187,8 @@ func isNull(raw json.RawMessage) bool {
 
 // checkCallback makes one real callback round trip: the first callback the page would call, POSTed as the
 // renderer would, must answer 200 with JSON (or 204, Dash's answer when the callback prevents the update).
-// Without such a callback, an unknown output must reach the app and get its own error.
+// Without such a callback the check is skipped with a note: any other request would be one the app never
+// gets from its pages (Dash logs an unknown output as an exception, which trips error alarms).
 func (r *runner) checkCallback(ctx context.Context) (Check, error) {
 	path := r.prefix() + "_dash-update-component"
 	c := Check{Kind: KindCallback, Method: http.MethodPost, URL: path}
@@ -181,11 +212,13 @@ func (r *runner) checkCallback(ctx context.Context) (Check, error) {
 		}
 	}
 
-	req, real := pickCallback(deps, layout, page{path: r.prefix(), href: r.site + r.prefix()})
-	if !real {
-		// No callback the page calls by itself: ask for one that does not exist; Dash answers it with an error.
-		req = callbackRequest{Output: "opendash-verify.children", Outputs: target{ID: "opendash-verify", Property: "children"},
-			Inputs: []propValue{}, ChangedPropIDs: []string{}, State: []propValue{}}
+	req, ok := pickCallback(deps, layout, page{path: r.prefix(), href: r.site + r.prefix()})
+	if !ok {
+		c.OK = true
+		c.Skipped = "the page calls no server callback by itself (each has prevent_initial_call or inputs that are " +
+			"not in the first layout), and a round trip on a user's behalf could change the app's data: click " +
+			"through the page to try one"
+		return c, nil
 	}
 	c.Detail = "callback " + req.Output
 	body, err := json.Marshal(req)
@@ -203,23 +236,14 @@ func (r *runner) checkCallback(ctx context.Context) (Check, error) {
 	if problem, fix := notFromServer(a); problem != "" && !appError {
 		return fail(c, problem, fix), nil
 	}
-	if !real {
-		c.Detail = "no callback has all its inputs in the layout; an unknown output reached the app"
-		if a.status < 400 {
-			return fail(c, fmt.Sprintf("a callback for an unknown output answered %d; Dash answers it with an error", a.status),
-				"the request may not have reached Dash: check the behavior for "+path), nil
-		}
-		c.OK = true
-		return c, nil
-	}
 	switch {
 	case a.status == http.StatusNoContent:
 	case a.status != http.StatusOK:
 		return fail(c, fmt.Sprintf("callback %s answered %d: %s", req.Output, a.status, snippet(a.body)),
-			"the callback raised or refused the request: read the server function's logs for the callback's error"), nil
+			"the callback raised or refused the request: "+logsHint(a)+" for the callback's error"), nil
 	case !json.Valid(a.body):
 		return fail(c, fmt.Sprintf("callback %s answered 200 without JSON: %s", req.Output, snippet(a.body)),
-			"something between CloudFront and Dash rewrote the answer: check the server function's logs"), nil
+			"something between CloudFront and Dash rewrote the answer: "+logsHint(a)), nil
 	}
 	c.OK = true
 	return c, nil

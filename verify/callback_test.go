@@ -2,6 +2,7 @@ package verify
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +31,15 @@ func TestPickCallback(t *testing.T) {
 			{"output":"x.children","inputs":[{"id":"not-dcc","property":"pathname"}]},
 			{"output":"content.children","inputs":[{"id":"url","property":"pathname"},{"id":"url","property":"search"}],"state":[{"id":"url","property":"href"}]}]`,
 			`{"output":"content.children","outputs":{"id":"content","property":"children"},"inputs":[{"id":"url","property":"pathname","value":"/app/"},{"id":"url","property":"search","value":""}],"changedPropIds":[],"state":[{"id":"url","property":"href","value":"https://example.com/app/"}]}`},
+		{"prevent_initial_call fed by a dcc.Location runs at load: Dash Pages' router", `[
+			{"output":"..content.children...store.data..","inputs":[{"id":"url","property":"pathname"}],"prevent_initial_call":true}]`,
+			`{"output":"..content.children...store.data..","outputs":[{"id":"content","property":"children"},{"id":"store","property":"data"}],"inputs":[{"id":"url","property":"pathname","value":"/app/"}],"changedPropIds":[],"state":[]}`},
+		{"prevent_initial_call is never picked: the page does not call it", `[
+			{"output":"graph.figure","inputs":[{"id":"city","property":"value"}],"prevent_initial_call":true}]`, ""},
+		{"an input the layout leaves undefined is sent without a value, as the renderer does", `[
+			{"output":"a.children","inputs":[{"id":"missing","property":"value"}]},
+			{"output":"b.children","inputs":[{"id":"city","property":"n_clicks"}],"prevent_initial_call":false}]`,
+			`{"output":"b.children","outputs":{"id":"b","property":"children"},"inputs":[{"id":"city","property":"n_clicks"}],"changedPropIds":[],"state":[]}`},
 		{"clientside, background and pattern-matching skipped", `[
 			{"output":"x.children","inputs":[{"id":"city","property":"value"}],"clientside_function":{"namespace":"n","function_name":"f"}},
 			{"output":"x.children","inputs":[{"id":"city","property":"value"}],"background":{"interval":1000}},
@@ -57,5 +67,19 @@ func TestPickCallback(t *testing.T) {
 				t.Errorf("request\n got %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSkippedCallbackNote: a callback check verify could not make is counted as skipped, with its reason.
+func TestSkippedCallbackNote(t *testing.T) {
+	rep := &Report{URL: "http://127.0.0.1:8080", BuildID: "b", OK: true,
+		Counts: map[string]Count{KindCallback: {Skipped: 1}},
+		Checks: []Check{{Kind: KindCallback, Method: "POST", URL: "/_dash-update-component", OK: true, Skipped: "no callback"}}}
+	var buf strings.Builder
+	rep.WriteSummary(&buf)
+	for _, want := range []string{"callback     0 passed, 1 skipped", "note: callback POST /_dash-update-component skipped: no callback"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, buf.String())
+		}
 	}
 }

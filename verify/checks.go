@@ -1,10 +1,14 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -91,13 +95,31 @@ func (r *runner) checkFile(ctx context.Context, kind, path string, f, index mani
 		problems = append(problems, fmt.Sprintf("Cache-Control is %q, the bundle says %q", got, f.CacheControl))
 		fixes = append(fixes, "the object's Cache-Control metadata differs, or a response headers policy overrides it: re-upload with the manifest's headers")
 	}
-	if a.sha256 != f.SHA256 {
+	want, template, err := r.served(f)
+	if err != nil {
+		return c, err
+	}
+	if a.sha256 != want && f.SiteOrigin {
+		// The page names the site's origin: another one than this URL's is fine (the CloudFront domain of a site
+		// with a custom domain), the placeholder or anything else is not.
+		if origin, ok := manifest.OriginIn(template, a.body); ok {
+			want, c.Detail = a.sha256, "names the site as "+origin
+		}
+	}
+	if a.sha256 != want {
+		indexSHA, _, err := r.served(index)
+		if err != nil {
+			return c, err
+		}
 		switch {
-		case path != "/" && f.Key != index.Key && a.sha256 == index.SHA256:
+		case f.SiteOrigin && bytes.Contains(a.body, []byte(manifest.PlaceholderHost)):
+			problems = append(problems, "the page still names the placeholder origin "+manifest.OriginPlaceholder+" where the site's belongs")
+			fixes = append(fixes, "it was uploaded without the site's origin (the DashSite component's sync puts it in): deploy it with `pulumi up`")
+		case path != "/" && f.Key != index.Key && a.sha256 == indexSHA:
 			problems = append(problems, "answered with the index page, not the file: the request went to the server function (Dash answers unknown paths with its index)")
 			fixes = append(fixes, "the distribution lacks the behavior that sends this path to S3: deploy the bundle's behaviors (run `pulumi up`)")
 		default:
-			problems = append(problems, fmt.Sprintf("content differs from the bundle (sha256 %s, the bundle's %s)", short(a.sha256), short(f.SHA256)))
+			problems = append(problems, fmt.Sprintf("content differs from the bundle (sha256 %s, the bundle's %s)", short(a.sha256), short(want)))
 			fixes = append(fixes, fmt.Sprintf("the upload is stale or a cache holds an old copy; invalidate the path (aws cloudfront create-invalidation --distribution-id <id> --paths %s) or run `pulumi up` with this bundle", path))
 		}
 	}
@@ -106,6 +128,23 @@ func (r *runner) checkFile(ctx context.Context, kind, path string, f, index mani
 	}
 	c.OK = true
 	return c, nil
+}
+
+// served is the SHA-256 the site must answer for f: the manifest's, or for a page that names the site's origin
+// (manifest.File.SiteOrigin) that of its bytes with this site's origin in; template is such a page's bytes.
+func (r *runner) served(f manifest.File) (sha string, template []byte, err error) {
+	if !f.SiteOrigin {
+		return f.SHA256, nil, nil
+	}
+	template, err = os.ReadFile(filepath.Join(r.o.Dir, filepath.FromSlash(r.m.Origins.S3.Dir), filepath.FromSlash(f.Path)))
+	if err != nil {
+		return "", nil, fmt.Errorf("%w; the bundle is incomplete, re-run `open-dash bundle`", err)
+	}
+	u, err := url.Parse(r.site)
+	if err != nil {
+		return "", nil, err
+	}
+	return manifest.SHA256WithOrigin(template, u.Scheme+"://"+u.Host), template, nil
 }
 
 // checkUnknownPath expects Dash's own answer to a path nobody defined: the index page, from the server.
@@ -220,21 +259,33 @@ func diagnose(a *answer) (problem, fix string) {
 		return "answered 403: " + body, "check which behavior matches this path and whether a WAF or the edge function refuses it"
 	case strings.Contains(body, "failed to start"):
 		return fmt.Sprintf("the server function answers %d: the app failed to start (%s)", a.status, body),
-			"its Python lacks a requirement (Dash?) or create_app() raised: read the server function's logs (aws logs tail /aws/lambda/<serverFunctionName>)"
+			"its Python lacks a requirement (Dash?) or create_app() raised: " + logsHint(a)
 	case a.status == http.StatusBadGateway:
 		return "answered 502: the server function crashed, timed out starting or returned an invalid response",
-			"read the server function's logs (aws logs tail /aws/lambda/<serverFunctionName>)"
+			logsHint(a)
 	case a.status == http.StatusServiceUnavailable:
 		return "answered 503: the server function is throttled or CloudFront cannot reach it", "check the function's concurrency limits and the distribution's origin"
 	case a.status == http.StatusGatewayTimeout:
-		return "answered 504: the server function did not answer within the origin timeout", "read the server function's logs; raise its memory or timeout"
+		return "answered 504: the server function did not answer within the origin timeout", logsHint(a) + "; raise its memory or timeout"
 	case a.status >= 500:
-		return fmt.Sprintf("answered %d: %s", a.status, body), "read the server function's logs (aws logs tail /aws/lambda/<serverFunctionName>)"
+		return fmt.Sprintf("answered %d: %s", a.status, body), logsHint(a)
 	case a.status >= 300 && a.status < 400:
 		return fmt.Sprintf("answered %d, redirecting to %s", a.status, a.header.Get("Location")), "static files and pages must be answered directly; check the distribution's functions"
 	default:
 		return fmt.Sprintf("answered %d: %s", a.status, body), "check the distribution's behaviors against the bundle's manifest"
 	}
+}
+
+// PreviewVia is the Via header `open-dash preview` adds to its answers, as CloudFront adds its own: verify
+// then points at the preview's log rather than at CloudWatch.
+const PreviewVia = "1.1 open-dash-preview"
+
+// logsHint says where the server function's log is: the preview's output, or CloudWatch Logs.
+func logsHint(a *answer) string {
+	if strings.Contains(a.header.Get("Via"), PreviewVia) {
+		return "read the preview's log (where `open-dash preview` runs: the [server stderr] lines hold the traceback)"
+	}
+	return "read the server function's logs (aws logs tail /aws/lambda/<serverFunctionName>)"
 }
 
 // denied reports S3's answer for a key a private bucket does not hold (or a request it does not allow).

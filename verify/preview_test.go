@@ -66,6 +66,13 @@ func withFakeDash(t *testing.T) {
 	t.Setenv("VIRTUAL_ENV", "")
 }
 
+// The preview marks its answers as verify expects them.
+func TestPreviewVia(t *testing.T) {
+	if preview.Via != PreviewVia {
+		t.Errorf("preview.Via %q, verify looks for %q", preview.Via, PreviewVia)
+	}
+}
+
 // TestPreviewOfFakeDashBundle: verify passes against the preview of a bundle, makes the real callback round
 // trip, and fails when the bundle's files change after deploy or the server function cannot start.
 func TestPreviewOfFakeDashBundle(t *testing.T) {
@@ -121,6 +128,11 @@ func TestPreviewOfFakeDashBundle(t *testing.T) {
 		for _, want := range []string{"routing /opendash-verify/no-such-page", "routing /api/items/1", "callback /_dash-update-component"} {
 			if !strings.Contains(failed[want], "failed to start") {
 				t.Errorf("%s: problem %q, want the app failing to start; failures:\n%s", want, failed[want], describe(rep.Failures()))
+			}
+		}
+		for _, c := range rep.Failures() { // a preview's log is where `open-dash preview` runs, not CloudWatch
+			if strings.Contains(c.Fix, "aws logs") || (strings.Contains(c.Problem, "failed to start") && !strings.Contains(c.Fix, "the preview's log")) {
+				t.Errorf("%s %s: fix %q, want the preview's log", c.Kind, c.URL, c.Fix)
 			}
 		}
 		if rep.Counts[KindStatic].Failed != 0 {

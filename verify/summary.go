@@ -34,7 +34,15 @@ func (r *Report) WriteSummary(w io.Writer) {
 		if n.Failed > 0 {
 			line += fmt.Sprintf(", %d failed", n.Failed)
 		}
+		if n.Skipped > 0 {
+			line += fmt.Sprintf(", %d skipped", n.Skipped)
+		}
 		fmt.Fprintln(w, line)
+	}
+	for _, c := range r.Checks {
+		if c.Skipped != "" {
+			fmt.Fprintf(w, "note: %s %s %s skipped: %s\n", c.Kind, c.Method, c.URL, c.Skipped)
+		}
 	}
 	if len(failures) == 0 {
 		return

@@ -80,12 +80,15 @@ type Check struct {
 	OK      bool   `json:"ok"`
 	Problem string `json:"problem,omitempty"` // what is wrong
 	Fix     string `json:"fix,omitempty"`     // what to try
+	// Skipped says why the check was not made (it counts as neither passed nor failed).
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Count is the number of checks of a kind that passed and failed.
 type Count struct {
-	Passed int `json:"passed"`
-	Failed int `json:"failed"`
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // Report is the outcome of Run: every check, in a stable order (by kind, then as planned).
@@ -270,9 +273,12 @@ feed:
 				continue
 			}
 			n := rep.Counts[kind]
-			if c.OK {
+			switch {
+			case c.Skipped != "":
+				n.Skipped++
+			case c.OK:
 				n.Passed++
-			} else {
+			default:
 				n.Failed++
 				rep.OK = false
 			}

@@ -33,9 +33,14 @@ START_GRACE = 120
 # A job stops this long before the function's deadline, so it can still record the timeout.
 STOP_MARGIN_S = 3.0
 CANCEL_CHECK_S = 1.0
-# A slot lease outlives its job's deadline by this much before another job may take the slot over: only a
-# job whose invocation died leaves one that long (a live one ends, and frees it, by its deadline).
+# A slot lease outlives what its job can take by this much before another job may take the slot over: only a
+# job whose event was dropped or whose invocation died leaves one that long (a live one frees it as it ends).
 SLOT_MARGIN_S = 60
+# Beside its lease slot/<i>/<generation>, a job that started marks slot/<i>/<generation>-running-<its timeout>.
+RUNNING = "-running-"
+# Between Lambda taking an event from its queue and the job's start: a cold start of the image and the app's
+# load, retried inside the invocation when it passes Lambda's 10 s for INIT.
+COLD_START_S = 60
 
 
 class Stopped(Exception):
@@ -140,46 +145,64 @@ class _LambdaManagerMixin:
         # With cache_by, as with Dash's managers, a stored result of the same key is the answer at once.
         self.store.delete("progress/%s.json" % key)
         if slot is False:  # the poll reports it as the callback's error, as Dash shows any other
-            self._finish(job, key, "failed", self._error(
-                "this site already runs %d background jobs, the most it runs at once (the component's "
-                "backgroundConcurrency); try again when one has finished" % self.concurrency, ""))
+            self._refuse(job, "this site already runs %d background jobs, the most it runs at once (the "
+                         "component's backgroundConcurrency); try again when one has finished" % self.concurrency)
             return job
         try:
             self.invoker.invoke({"type": EVENT_TYPE, "job": job})
         except Exception as err:  # the poll then reports it as the callback's error
             traceback.print_exc()
             self._release(slot)
-            self._finish(job, key, "failed", self._error("starting the background job failed: %s" % err, ""))
+            self._refuse(job, "starting the background job failed: %s" % err)
         return job
+
+    def _refuse(self, job, msg):
+        """Records a start that did not happen as this job's error, not under the cache key: with cache_by a
+        result there is kept and answers every later run of the same inputs, and a refusal is not a result."""
+        self.store.put("refused/%s.json" % job, _encode(self._error(msg, "")))
+        self.store.put("state/%s.json" % job, _encode({"state": "failed", "at": self.clock()}))
 
     # -- the concurrency cap: slot/<i>/<generation> leases, created only if absent
 
     def _take_slot(self, job):
         """The name of the lease taken on a free slot for job; None without a cap; False when every slot is
-        taken. A slot's live lease is its highest generation, unless that is older than a job can run (its
-        invocation died): then the next generation is created, which only one of two racing starts can do."""
+        taken. A slot's lease is its highest generation, live until its job can no longer be running: a job
+        that has not started within START_GRACE (and a cold start) never will (Lambda drops an event queued
+        that long), one that started ends within its own timeout (its running mark names it). Past that the
+        next generation is created, which only one of two racing starts can do."""
         if not self.concurrency:
             return None
-        stale_after = START_GRACE + self.timeout + SLOT_MARGIN_S
-        newest = {}  # slot -> (highest generation, its time)
+        newest, running = {}, {}  # slot -> (highest generation, its time); (slot, generation) -> (time, timeout)
         for name, modified in self.store.list("slot/"):
             parts = name.split("/")
-            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-                slot, gen = int(parts[1]), int(parts[2])
-                if gen > newest.get(slot, (-1, 0))[0]:
-                    newest[slot] = (gen, modified)
+            if len(parts) != 3 or not parts[1].isdigit():
+                continue
+            slot = int(parts[1])
+            gen, _, timeout = parts[2].partition(RUNNING)
+            if not gen.isdigit():
+                continue
+            if timeout.isdigit():
+                running[(slot, int(gen))] = (modified, int(timeout))
+            elif not timeout and int(gen) > newest.get(slot, (-1, 0))[0]:
+                newest[slot] = (int(gen), modified)
         now = self.clock()
         for slot in range(self.concurrency):
-            gen, modified = newest.get(slot, (-1, 0))
-            if gen >= 0 and now - modified < stale_after:
+            gen, leased = newest.get(slot, (-1, 0))
+            started, timeout = running.get((slot, gen), (None, 0))
+            live_until = started + timeout if started is not None else leased + START_GRACE + COLD_START_S
+            if gen >= 0 and now < live_until + SLOT_MARGIN_S:
                 continue
             name = "slot/%d/%d" % (slot, gen + 1)
             if self.store.create(name, job.encode("ascii")):
                 return name
         return False
 
+    def _running_mark(self, slot):
+        return "%s%s%d" % (slot, RUNNING, int(self.timeout))
+
     def _release(self, slot):
         if slot:
+            self.store.delete(self._running_mark(slot))  # first: a lease left alone is soon seen as stale
             self.store.delete(slot)
 
     def job_running(self, job):
@@ -205,7 +228,8 @@ class _LambdaManagerMixin:
         name = "result/%s.json" % key
         value = _decode(self.store.get(name))
         if value is None:
-            return self._overdue(key, job)
+            refused = _decode(self.store.get("refused/%s.json" % job)) if job else None
+            return refused if refused is not None else self._overdue(key, job)
         if self.cache_by is None:
             self.store.delete(name)
         self.store.delete("progress/%s.json" % key)
@@ -262,6 +286,8 @@ class _LambdaManagerMixin:
         if not self.store.create("claim/%s" % job, b"1"):
             return {"job": job, "state": "duplicate"}  # another delivery of the same event runs it
         try:
+            if request.get("slot"):  # the slot stays taken for this run's whole timeout
+                self.store.put(self._running_mark(request["slot"]), job.encode("ascii"))
             return self._run_claimed(job, request, remaining_s)
         finally:
             self._release(request.get("slot"))

@@ -5,7 +5,10 @@ may land in it. A URL the app refuses (401, 403, a redirect to a login page, any
 the app: it becomes a server route of kind "protected" with the reason, and nothing of it is written.
 Component-suite files are library code from installed packages: they are always static.
 
-The Access mixin also ships Flask's own static folder (/static/<file> by default) like Dash's assets.
+The Access mixin also ships Flask's own static folder (/static/<file> by default) like Dash's assets. A file
+is shipped only where the app's own routing (url_map.bind(...).match(), which orders rules by their shape,
+then by registration) sends its URL to the static view of its folder: an app's own route for the same prefix
+(plotly's multi-page recipe adds /static/<path:path>) answers whatever it wins, from the server.
 """
 
 import os
@@ -35,6 +38,11 @@ def visible_files(folder):
                 continue
             source = os.path.join(root, name)
             yield source, os.path.relpath(source, folder).replace(os.sep, "/")
+
+
+# Values of each Werkzeug converter for a path made from a rule (any other converter gets a plain word).
+PROBE_VALUES = {"PathConverter": "opendash/probe", "IntegerConverter": 1, "FloatConverter": 1.0,
+                "UUIDConverter": "00000000-0000-0000-0000-000000000000"}
 
 
 class Access:
@@ -84,14 +92,58 @@ class Access:
             return self.req_prefix + rule[len(self.routes_prefix):]
         return rule
 
+    def url_adapter(self):
+        """The app's own URL routing, bound as for the requests the extraction makes."""
+        import urllib.parse
+
+        host = urllib.parse.urlsplit(self.base_url).netloc or "localhost"
+        return self.app.server.url_map.bind(host, url_scheme=urllib.parse.urlsplit(self.base_url).scheme or "http")
+
+    def endpoint_of(self, browser_path, method="GET"):
+        """The endpoint the app's url_map sends a browser path to, or None (no route, a redirect, another method)."""
+        try:
+            endpoint, _ = self.url_adapter().match(self.flask_path(browser_path), method=method)
+        except Exception:  # werkzeug's NotFound, MethodNotAllowed, RequestRedirect
+            return None
+        return endpoint
+
+    def answers(self, rule, method):
+        """False when the app's url_map sends the paths rule matches to another rule, so that it never answers
+        (an app's own /static/<path:path> behind Flask's static route, registered first with the same shape).
+        Werkzeug orders rules by their shape (static parts, converter weights), not by the values in a path,
+        so one path made from the rule tells; a rule no path can be made from is taken to answer."""
+        values = {name: PROBE_VALUES.get(type(conv).__name__, "opendash-probe")
+                  for name, conv in (getattr(rule, "_converters", None) or {}).items()}
+        try:
+            built = rule.build(values)
+            endpoint, _ = self.url_adapter().match(built[1] if isinstance(built, tuple) else built, method=method)
+        except Exception:
+            return True
+        return endpoint == rule.endpoint
+
+    def served_from(self, browser_path, folder):
+        """Whether the app answers browser_path with the static view of folder (Flask's, or a blueprint's such
+        as Dash's assets): only then is the file on disk what the URL answers."""
+        endpoint = self.endpoint_of(browser_path)
+        server = self.app.server
+        if endpoint == "static":
+            own = server.static_folder
+        elif endpoint and endpoint.endswith(".static"):
+            blueprint = server.blueprints.get(endpoint[:-len(".static")])
+            own = getattr(blueprint, "static_folder", None)
+        else:
+            return False
+        return bool(own) and os.path.realpath(own) == os.path.realpath(folder)
+
     def ship_folder(self, folder, url_of, what, keep=None):
-        """Copies every file of folder the app serves anonymously (url_of(rel) is its URL path); the others
-        become protected server routes: one per folder when nothing in that folder is public, else one each."""
+        """Copies every file of folder the app serves anonymously (url_of(rel) is its URL path) with that
+        folder's static view; the others become protected server routes: one per folder when nothing in that
+        folder is public, else one each. A URL another route of the app wins is that route's (the server's)."""
         public, refused = set(), []
         for source, rel in visible_files(folder):
             url = url_of(rel)
             key = url.lstrip("/")
-            if key in self.keys or (keep is not None and not keep(rel, url)):
+            if key in self.keys or (keep is not None and not keep(rel, url)) or not self.served_from(url, folder):
                 continue
             resp = self.anonymous_ok(url, what)
             if resp is None:

@@ -16,6 +16,7 @@ import (
 	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
+	"github.com/opendash/opendash/bundler/workdir"
 	"github.com/opendash/opendash/manifest"
 )
 
@@ -34,12 +35,16 @@ var loadappPy string
 //go:embed access.py
 var accessPy string
 
-// script is what Python runs: the installed-packages helpers, the requirement check, the entry-point loader
-// and content times (both shared with the server function), the background-callback detection, the app loader,
-// the anonymous-access checks and the body-hash page hook, then the extraction that uses them.
+//go:embed writes.py
+var writesPy string
+
+// script is what Python runs: the installed-packages helpers, the requirement check, the entry-point loader,
+// content times and the working folder (all three shared with the server function), the guard of the app's
+// folder, the background-callback detection, the app loader, the anonymous-access checks and the body-hash
+// page hook, then the extraction that uses them.
 var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(entry.Python) + "\n\n" +
-	string(contenttimes.Py) + "\n\n" + string(background.Python) + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" +
-	bodyhash.Source() + "\n\n" + extractPy
+	string(contenttimes.Py) + "\n\n" + string(workdir.Py) + "\n\n" + writesPy + "\n\n" + string(background.Python) +
+	"\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + bodyhash.Source() + "\n\n" + extractPy
 
 // DefaultTimeout bounds importing the app and calling its entry point.
 const DefaultTimeout = 120 * time.Second
@@ -81,7 +86,8 @@ type Rendered struct {
 	ContentType string `json:"contentType"`
 	Kind        string `json:"kind"` // index, page, layout, dependencies, linked
 	Size        int64  `json:"size"`
-	SHA256      string `json:"sha256"` // of the bytes written, hashed by extract.py as it wrote them
+	SHA256      string `json:"sha256"`     // of the bytes written, hashed by extract.py as it wrote them
+	SiteOrigin  bool   `json:"siteOrigin"` // it names manifest.OriginPlaceholder (Dash Pages' meta tags)
 }
 
 // Copied is a file on disk (a component suite file or an asset) to serve under Key.
@@ -115,7 +121,7 @@ type Options struct {
 	Python     string
 	SourceDir  string // absolute
 	OutDir     string // absolute; rendered responses are written here
-	PublicURL  string // base URL for absolute URLs in page metadata; "" renders against http://localhost
+	PublicURL  string // base URL for absolute URLs in page metadata; "" renders against manifest.OriginPlaceholder
 	SourceMaps bool
 	// Versions names the distributions whose installed version the report must carry (besides the owners
 	// of the served component suites, always reported).
@@ -139,12 +145,15 @@ type Options struct {
 	App entry.Spec
 	// Timeout bounds importing the app and calling its entry point; 0 means DefaultTimeout.
 	Timeout time.Duration
+	// WorkdirEntries are the top-level names of the server function's copy of the source: the app runs in
+	// a temporary folder linking these, as the server function runs it (bundler/workdir). nil links all.
+	WorkdirEntries []string
 }
 
 // AppError is a problem with the user's app (or its environment) that extract.py diagnosed.
 type AppError struct {
 	// dash_missing, syntax, no_module, import_app, no_app, no_attribute, several_apps, create_app_raised,
-	// not_dash, no_layout, timeout, backend, render
+	// not_dash, no_layout, timeout, backend, render, read_only
 	Kind      string
 	Message   string
 	Traceback string
@@ -179,6 +188,9 @@ var hints = map[string]string{
 	"timeout": "an app must not block while it is imported: start long work lazily (in a callback or a " +
 		"background thread), or raise the limit with --timeout",
 	"render": "the app failed while rendering; run it locally (python app.py) to see the same error",
+	"read_only": "an app may not write inside its own folder (read-only on AWS Lambda): write under " +
+		"tempfile.gettempdir() (/tmp on Lambda), or to a new top-level relative path (./cache), which " +
+		"lands in the writable folder the app runs in",
 }
 
 // Run executes extract.py and returns its report. An *AppError describes problems in the app.

@@ -12,7 +12,8 @@ JOB_JSON: {"publicUrl": str, "sourceMaps": bool, "versions": [distribution names
            "check": [requirement lines to check before importing the app] or null,
            "specs": [requirement lines to compare with the installed versions (report's "disagree")],
            "app": {"module": str, "attribute": str, "call": bool} (--app), "timeout": seconds,
-           "bodyHashScript": the body-hash script's path below the prefix, tagged into every page}
+           "bodyHashScript": the body-hash script's path below the prefix, tagged into every page,
+           "originPlaceholder": the origin pages are rendered against without publicUrl}
 
 It talks to the Go side through the original stdout, one JSON object per line, as soon as each thing is
 known (so Go copies files while Python still works): {"event": "requirements", ...} (then it stops if
@@ -44,9 +45,12 @@ def emit(event, **fields):
 
 
 class Extractor(Access):  # noqa: F821 (access.py)
-    def __init__(self, app, out_dir, public_url, source_maps):
+    def __init__(self, app, out_dir, public_url, source_maps, placeholder="https://opendash-site-origin.invalid"):
         self.app, self.out_dir, self.source_maps = app, out_dir, source_maps
-        self.base_url = public_url or "http://localhost"
+        # Without --public-url the site's origin is known only at deploy time: pages are rendered against a
+        # placeholder origin, and the files that name it are marked for the deploy and the preview to fill in.
+        self.base_url = public_url or placeholder
+        self.placeholder_host = b"" if public_url else urllib.parse.urlsplit(placeholder).netloc.encode()
         cfg = app.config
         self.req_prefix = cfg.requests_pathname_prefix
         self.routes_prefix = cfg.routes_pathname_prefix
@@ -72,6 +76,10 @@ class Extractor(Access):  # noqa: F821 (access.py)
         return resp
 
     def save(self, key, file, resp, kind):
+        if not plain_key(key) or not plain_key(file):
+            # "a/../b" (a page path, a link's %2e%2e) names no file of its own: the server answers it.
+            self.warnings.append(f"/{key} ({kind}) is not a plain path (empty, . or .. segments): the server answers it")
+            return False
         path = os.path.join(self.out_dir, *file.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         data = resp.get_data()
@@ -81,8 +89,10 @@ class Extractor(Access):  # noqa: F821 (access.py)
             fh.write(data)
         # Hashed here, from the bytes just written, so Go never reads the file back.
         self.rendered.append({"key": key, "file": file, "contentType": resp.content_type, "kind": kind,
-                              "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+                              "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                              "siteOrigin": bool(self.placeholder_host) and self.placeholder_host in data})
         self.keys.add(key)
+        return True
 
     def render(self, browser_path, key, file, kind):
         """Saves what the app answers an anonymous browser; None when it refuses (the server answers then)."""
@@ -90,8 +100,7 @@ class Extractor(Access):  # noqa: F821 (access.py)
         if resp.status_code != 200:
             self.refuse(browser_path, resp)
             return None
-        self.save(key, file, resp, kind)
-        return resp
+        return resp if self.save(key, file, resp, kind) else None
 
     # -- steps ---------------------------------------------------------------------------------
     def index(self):
@@ -152,6 +161,9 @@ class Extractor(Access):  # noqa: F821 (access.py)
 
     def copy(self, key, source, fingerprinted):
         """Reports a file to copy at once, with the size and mtime Dash saw (its fingerprint)."""
+        if not plain_key(key):
+            self.warnings.append(f"/{key} is not a plain path (empty, . or .. segments): the server answers it")
+            return
         st = os.stat(source)
         item = {"key": key, "source": source, "fingerprinted": fingerprinted, "size": st.st_size,
                 "mtimeNs": st.st_mtime_ns}
@@ -235,9 +247,18 @@ class Extractor(Access):  # noqa: F821 (access.py)
                 continue
             if rule.endpoint == "static" and (static_shipped or not os.path.isdir(self.app.server.static_folder or "")):
                 continue  # Flask's static folder is on S3 (flask_static), or there is none behind the route
+            if not self.answers(rule, (methods or ["GET"])[0]):
+                continue  # another rule wins every path of this one: it never answers
             browser = self.browser_path_of(rule.rule)
             kind = "dash-callback" if rule.rule.startswith(self.routes_prefix + "_dash-") else "flask-route"
             self.server_routes.append({"path": browser, "kind": kind, "methods": methods})
+
+
+def plain_key(key):
+    """Whether a slash-separated key names a file below the output folder: no empty, . or .. segment (a
+    trailing slash, the index of a prefixed app, is fine)."""
+    parts = key[:-1].split("/") if key.endswith("/") else key.split("/")
+    return bool(key) and not key.startswith("/") and all(p not in ("", ".", "..") for p in parts)
 
 
 def prefetch(source_maps):
@@ -281,10 +302,10 @@ def run(source, out_dir, job):
     sys.path.insert(0, source)
     os.environ["DASH_DEBUG"] = "false"
     prefetch(bool(job.get("sourceMaps")))
-    app, entry, load_warnings = load_app(source, job)
+    app, entry, load_warnings = load_app(source, job, out_dir)
     import dash
 
-    ex = Extractor(app, out_dir, job.get("publicUrl") or "", bool(job.get("sourceMaps")))
+    ex = Extractor(app, out_dir, job.get("publicUrl") or "", bool(job.get("sourceMaps")), job["originPlaceholder"])
     ex.warnings.extend(load_warnings)
     disable_dev_tools(app, ex.warnings)
     if job.get("bodyHashScript"):
@@ -309,7 +330,8 @@ def run(source, out_dir, job):
     if not app.config.serve_locally:
         ex.warnings.append("serve_locally=False: Dash's scripts load from a public CDN, not from your "
                            "CloudFront distribution; browsers need access to that CDN")
-    background = background_report(app, source, ex.warnings)
+    background = background_report(app)
+    ex.warnings.extend(GUARD.warnings())  # noqa: F821 (loadapp.py)
     installed, must_pin = distributions(app, job.get("versions") or [])
     return {
         "ok": True,
@@ -333,26 +355,13 @@ def run(source, out_dir, job):
     }
 
 
-def background_report(app, source, warnings):
+def background_report(app):
     """The app's background callbacks with their managers' class names (the manifest's
-    app.backgroundCallbacks). Warns when a manager keeps its cache inside the app's folder: the server
-    function's folder is read-only on Lambda, so creating that cache fails when the app starts."""
-    found, warned = [], set()
-    src = os.path.realpath(source)
+    app.backgroundCallbacks). A manager whose cache sits in the app's own folder wrote there while the app
+    started: writes.py's guard reports that, with the fix."""
+    found = []
     for output, manager in background_callbacks(app):  # noqa: F821 (background.py)
-        name = type(manager).__name__ if manager is not None else ""
-        found.append({"output": output, "manager": name})
-        directory = getattr(getattr(manager, "handle", None), "directory", None)
-        if not isinstance(directory, str) or id(manager) in warned:
-            continue
-        real = os.path.realpath(directory)
-        if real == src or real.startswith(src + os.sep):
-            warned.add(id(manager))
-            warnings.append("%s keeps its cache in %s, inside the app's folder: on AWS Lambda that folder is "
-                            "read-only, so creating the cache fails when the app starts; put it under the temporary "
-                            "folder, e.g. diskcache.Cache(os.path.join(tempfile.gettempdir(), \"dash-cache\")) "
-                            "(on Lambda OpenDash runs background callbacks with its own manager anyway)"
-                            % (name, os.path.relpath(real, src).replace(os.sep, "/")))
+        found.append({"output": output, "manager": type(manager).__name__ if manager is not None else ""})
     return found
 
 
@@ -384,8 +393,12 @@ def main():
     try:
         report = run(source, out_dir, job)
     except Failure as failure:
-        report = {"ok": False, "error": {"kind": failure.kind, "message": failure.message,
-                                          "traceback": failure.tb or ""}}
+        kind, message = failure.kind, failure.message
+        if GUARD is not None and GUARD.refused and kind in ("import_app", "create_app_raised", "render"):  # noqa: F821
+            kind = "read_only"  # most likely what made it fail: say so first
+            message += "; the app writes %s inside its own folder, which is read-only while bundling, as on AWS " \
+                       "Lambda" % ", ".join(GUARD.refused[:3])  # noqa: F821
+        report = {"ok": False, "error": {"kind": kind, "message": message, "traceback": failure.tb or ""}}
         status = USER_ERROR
     emit("report", **report)
     os._exit(status)  # skip atexit hooks and non-daemon threads the app may have started

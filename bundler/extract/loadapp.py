@@ -16,13 +16,17 @@ import time
 import traceback
 
 
+APP_ROOT = "."  # the app's folder (load_app sets it): messages name files relative to it
+GUARD = None  # the SourceGuard of writes.py, once load_app made the app's working folder
+
+
 class Failure(Exception):
     def __init__(self, kind, message, tb=None):
         super().__init__(message)
         self.kind, self.message, self.tb = kind, message, tb
 
 
-def load_app(source, job):
+def load_app(source, job, out_dir=None):
     """Returns (app, entry, warnings): the Dash app, the entry point that yields it ({"module",
     "attribute", "call"}: what the server function imports) and warnings for the bundle summary."""
     try:
@@ -35,6 +39,10 @@ def load_app(source, job):
     silence_servers(lambda where, what: calls.append((where, what)))  # noqa: F821 (entry.py)
     spec = job.get("app") or {}
     module_name = spec.get("module") or "app"
+    global APP_ROOT, GUARD
+    APP_ROOT = source
+    # The app runs as in the server function: in a writable folder linking its files (its own folder read-only).
+    GUARD = enter_bundle_workdir(source, job.get("workdirEntries"), out_dir)  # noqa: F821 (writes.py)
     watchdog = Watchdog(float(job.get("timeout") or 120), module_name)
     started = time.perf_counter()
     try:
@@ -59,7 +67,7 @@ def load_app(source, job):
 
 def where(module):
     file = getattr(module, "__file__", None) or module.__name__
-    rel = os.path.relpath(file)
+    rel = os.path.relpath(file, APP_ROOT)
     return file if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
@@ -81,15 +89,17 @@ def import_entry(source, name):
 def app_failure(kind, what):
     """A Failure for the exception the app just raised: the exception and the app's line that raised it in the
     message, the traceback from the app's first frame on (OpenDash's and importlib's frames before it say
-    nothing to the user). The app's folder is the working directory while bundling."""
+    nothing to the user), without the extraction's own frames at its end (writes.py refusing a write)."""
     exc_type, exc, tb = sys.exc_info()
     te = traceback.TracebackException(exc_type, exc, tb)
-    root = os.path.realpath(os.getcwd()) + os.sep
+    while len(te.stack) > 1 and is_ours(te.stack[-1].filename):
+        te.stack = traceback.StackSummary.from_list(list(te.stack)[:-1])
+    root = os.path.realpath(APP_ROOT) + os.sep
     ours = [i for i, fr in enumerate(te.stack) if os.path.realpath(fr.filename).startswith(root)]
     at = ""
     if ours:
         last = te.stack[ours[-1]]
-        at = f" ({os.path.relpath(last.filename).replace(os.sep, '/')}, line {last.lineno})"
+        at = f" ({os.path.relpath(last.filename, APP_ROOT).replace(os.sep, '/')}, line {last.lineno})"
         te.stack = traceback.StackSummary.from_list(list(te.stack)[ours[0]:])
     summary = "".join(te.format_exception_only()).strip().splitlines()[-1]
     return Failure(kind, f"{what}: {summary}{at}", "".join(te.format()))
@@ -203,7 +213,7 @@ class Watchdog:
             frame = sys._current_frames().get(self.main)
             stack = [f for f in traceback.extract_stack(frame) if not is_ours(f.filename)] if frame else []
             for f in stack:
-                rel = os.path.relpath(f.filename)
+                rel = os.path.relpath(f.filename, APP_ROOT)
                 f.filename = f.filename if rel.startswith("..") else rel
             still = "".join(traceback.format_list(stack[-12:])) or "  (no Python frame: C code is running)\n"
             emit("report", ok=False, error={  # noqa: F821 (extract.py)

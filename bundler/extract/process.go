@@ -19,6 +19,7 @@ import (
 	"github.com/opendash/opendash/bundler/bodyhash"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/bundler/output"
+	"github.com/opendash/opendash/manifest"
 )
 
 // Process is a running extract.py. Its events arrive while it runs: the requirement check first (when
@@ -56,10 +57,12 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	}
 	job, err := json.Marshal(map[string]any{
 		"publicUrl": o.PublicURL, "sourceMaps": o.SourceMaps, "versions": nonNil(o.Versions), "check": o.Check,
-		"specs":          nonNil(o.Specs),
-		"app":            map[string]any{"module": app.Module, "attribute": app.Attribute, "call": app.Call},
-		"timeout":        o.Timeout.Seconds(),
-		"bodyHashScript": bodyhash.Path(),
+		"specs":             nonNil(o.Specs),
+		"app":               map[string]any{"module": app.Module, "attribute": app.Attribute, "call": app.Call},
+		"timeout":           o.Timeout.Seconds(),
+		"bodyHashScript":    bodyhash.Path(),
+		"workdirEntries":    o.WorkdirEntries,
+		"originPlaceholder": manifest.OriginPlaceholder,
 	})
 	if err != nil {
 		return nil, err
@@ -74,13 +77,21 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	p.cmd = exec.CommandContext(ctx, o.Python, args...)
 	p.cmd.Dir = o.SourceDir
 	// -B and this keep Python from writing __pycache__ into the user's source folder.
-	p.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
-	p.cmd.Stderr = &p.stderr
-	events, err := p.cmd.StdoutPipe()
+	// A temporary folder of the bundle's own: the app's working folder and its temporary files go there,
+	// and it is removed when Python ends.
+	tmp, err := os.MkdirTemp("", "open-dash-bundle-")
 	if err != nil {
 		return nil, err
 	}
+	p.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "TMPDIR="+tmp)
+	p.cmd.Stderr = &p.stderr
+	events, err := p.cmd.StdoutPipe()
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
 	if err := p.cmd.Start(); err != nil {
+		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("cannot start the app's Python %s: %w; pass an interpreter that runs to --python", o.Python, err)
 	}
 	go p.backstop()
@@ -93,6 +104,7 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 			p.handle(sc.Bytes(), o)
 		}
 		p.runErr = p.cmd.Wait() // after the last read: Wait closes the pipe
+		os.RemoveAll(tmp)
 	}()
 	return p, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -75,10 +76,57 @@ func Install(ctx context.Context, py, dir string) (bool, error) {
 		if ctx.Err() != nil {
 			return true, ctx.Err()
 		}
-		return true, fmt.Errorf("pip install -r %s into %s failed (%v):\n%s\n  hint: fix the requirements, or install them yourself and pass --skip-install",
-			req, py, err, strings.TrimRight(out.String(), "\n"))
+		log := strings.TrimRight(out.String(), "\n")
+		if cause, hint := explainPip(log); cause != "" {
+			return true, fmt.Errorf("pip install -r %s into %s failed: %s:\n%s\n  hint: %s", req, py, cause, log, hint)
+		}
+		return true, fmt.Errorf("pip install -r %s into %s failed (%v):\n%s\n  hint: fix what pip names above; if this "+
+			"environment already holds what the app needs, pass --skip-install", req, py, err, log)
 	}
 	return true, nil
+}
+
+// pipNotFound is how pip says it found no distribution for a requirement: "Could not find a version that
+// satisfies the requirement X (from P) (from versions: none)", then "No matching distribution found for X",
+// "(from P)" also there in newer pips. P is the distribution that requires X, or "-r requirements.txt (line 3)".
+var pipNotFound = regexp.MustCompile(`(?m)^ERROR: (?:Could not find a version that satisfies the requirement|No matching distribution found for) (\S+)(?: \(from (.*?)\))?(?: \(from versions: ([^)]*)\))?\s*$`)
+
+// explainPip names the requirement pip could not find and who asked for it, from pip's output; "" when pip
+// failed some other way.
+func explainPip(log string) (cause, hint string) {
+	var requirement, parent, versions string
+	for _, m := range pipNotFound.FindAllStringSubmatch(log, -1) {
+		requirement = m[1]
+		from, vs := m[2], m[3]
+		if v, ok := strings.CutPrefix(from, "versions: "); ok { // no "(from P)": the versions came first
+			from, vs = "", v
+		}
+		if from != "" {
+			parent = from
+		}
+		if vs != "" {
+			versions = vs
+		}
+	}
+	if requirement == "" {
+		return "", ""
+	}
+	who := "a line of requirements.txt"
+	switch {
+	case strings.HasPrefix(parent, "-r "):
+		who = strings.TrimPrefix(parent, "-r ")
+	case parent != "":
+		who = parent + " (a dependency pip was installing for the app's requirements)"
+	}
+	found := "no version of it at all"
+	if versions != "" && versions != "none" {
+		found = "only versions " + versions + ", none that fits"
+	}
+	cause = fmt.Sprintf("pip could not install %s, required by %s: the package index it reached offers %s", requirement, who, found)
+	hint = "the app's requirements may be fine: if this environment already holds what the app needs, pass " +
+		"--skip-install; otherwise let pip reach a package index that has " + requirement + " (network, " +
+		"PIP_INDEX_URL, pip.conf), or check its name and version and this Python's version"
+	return cause, hint
 }
 
 // venvProbe prints 1 in an environment of its own: a venv or virtualenv (sys.prefix differs from

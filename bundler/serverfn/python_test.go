@@ -51,7 +51,7 @@ func runUnittest(t *testing.T, python, file string, min int, env ...string) {
 }
 
 // TestIndexPy runs the handler that Write produces against a real Flask app.
-func TestIndexPy(t *testing.T) { runHandlerTests(t, "test_index.py", 25) }
+func TestIndexPy(t *testing.T) { runHandlerTests(t, "test_index.py", 26) }
 
 // TestSecretsPy runs the handler's secret reading at INIT (opendash_secrets.py) against moto.
 func TestSecretsPy(t *testing.T) { runHandlerTests(t, "test_secrets.py", 12, "boto3", "moto") }

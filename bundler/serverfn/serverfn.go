@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/bundler/secrets"
+	"github.com/opendash/opendash/bundler/workdir"
 	"github.com/opendash/opendash/manifest"
 )
 
@@ -61,6 +63,7 @@ type Options struct {
 	SourceDir     string            // the user's app folder
 	AppFile       string            // the entry module's file, source-relative ("" means app.py)
 	ExcludeDirs   []string          // extra folder/file names, source-relative paths or globs to leave out
+	Skip          []string          // source-relative paths left out silently: the bundle's own output inside it
 	PythonVersion string            // full version of the bundling interpreter, e.g. "3.11.7"
 	Architecture  string            // "x86_64" (default when "") or "arm64"
 	Installed     map[string]string // distribution name -> installed version in the bundling Python
@@ -118,7 +121,7 @@ func Plan(o Options) (*Bundle, error) {
 	if _, err := Platform(o.Architecture); err != nil {
 		return nil, err
 	}
-	w, err := newWalker(src, o.ExcludeDirs)
+	w, err := newWalker(src, o.ExcludeDirs, o.Skip)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +233,19 @@ func (b *Bundle) SourceFiles() []string {
 	return out
 }
 
+// SourceEntries lists the top-level names of the copied source, sorted: the entries of the app's folder
+// that the server function's task root holds.
+func (b *Bundle) SourceEntries() []string {
+	var out []string
+	for _, f := range b.files {
+		first, _, _ := strings.Cut(f.Rel, "/")
+		if len(out) == 0 || out[len(out)-1] != first {
+			out = append(out, first)
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(out)))
+}
+
 // Write writes the server function into dir, an empty, already-created folder: CopySource, then Finish.
 func (b *Bundle) Write(dir string) (Result, error) {
 	if _, _, err := b.generated(); err != nil {
@@ -312,7 +328,7 @@ func shippedFiles() []generatedFile {
 	return []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
 		{background.PythonFile, background.Python}, {background.StoreFile, background.StorePython},
 		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()},
-		{secrets.PythonFile, secrets.Python}}
+		{secrets.PythonFile, secrets.Python}, {workdir.File, workdir.Py}}
 }
 
 // reserved reports whether a root file name is one open-dash generates beside the app (the Dockerfile and

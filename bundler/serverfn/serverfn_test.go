@@ -43,7 +43,7 @@ func TestWriteLayoutAndModes(t *testing.T) {
 		". drwxr-xr-x", ".dockerignore -rw-r--r--", "Dockerfile -rw-r--r--", "app.py -rw-r--r--",
 		"assets drwxr-xr-x", "assets/app.css -rw-r--r--", "opendash_background.py -rw-r--r--",
 		"opendash_bodyhash.py -rw-r--r--", "opendash_entry.py -rw-r--r--", "opendash_handler.py -rw-r--r--",
-		"opendash_jobstore.py -rw-r--r--", "opendash_secrets.py -rw-r--r--", "opendash_times.py -rw-r--r--",
+		"opendash_jobstore.py -rw-r--r--", "opendash_secrets.py -rw-r--r--", "opendash_times.py -rw-r--r--", "opendash_workdir.py -rw-r--r--",
 		"requirements.txt -rw-r--r--",
 		"scripts drwxr-xr-x", "scripts/run.sh -rwxr-xr-x",
 	}
@@ -52,8 +52,8 @@ func TestWriteLayoutAndModes(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Errorf("written tree:\n got %q\nwant %q", keys, want)
 	}
-	if res.Files != 13 {
-		t.Errorf("Result.Files = %d, want 13", res.Files)
+	if res.Files != 14 {
+		t.Errorf("Result.Files = %d, want 14", res.Files)
 	}
 	if tree["opendash_handler.py -rw-r--r--"] != string(indexPy) {
 		t.Error("opendash_handler.py differs from the embedded handler")

@@ -39,12 +39,13 @@ type exclusion struct {
 type walker struct {
 	root     string
 	excl     []*exclusion
+	skip     map[string]bool // source-relative paths left out silently (the bundle's own output folder)
 	files    []sourceFile
 	warnings []string
 	stack    []string // real paths of the folders being walked, to catch symlink loops
 }
 
-func newWalker(root string, exclude []string) (*walker, error) {
+func newWalker(root string, exclude, skip []string) (*walker, error) {
 	st, err := os.Stat(root)
 	if err != nil {
 		return nil, fmt.Errorf("server function: source folder: %w", err)
@@ -52,14 +53,17 @@ func newWalker(root string, exclude []string) (*walker, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("server function: source %s is not a folder; point the bundler at the app's folder", root)
 	}
-	w := &walker{root: root}
+	w := &walker{root: root, skip: map[string]bool{}}
+	for _, s := range skip {
+		w.skip[filepath.ToSlash(s)] = true
+	}
 	for _, e := range exclude {
 		p := filepath.ToSlash(strings.TrimSpace(e))
 		if filepath.IsAbs(e) {
 			rel, err := filepath.Rel(root, e)
 			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 				w.warnings = append(w.warnings, fmt.Sprintf("server function: --exclude-dirs %s is outside the "+
-					"source folder %s and has no effect", e, root))
+					"source folder and has no effect", e))
 				continue
 			}
 			p = filepath.ToSlash(rel)
@@ -86,8 +90,8 @@ func (w *walker) walk() error {
 	}
 	for _, e := range w.excl {
 		if !e.used {
-			w.warnings = append(w.warnings, fmt.Sprintf("server function: --exclude-dirs %s matched nothing in %s",
-				e.pattern, w.root))
+			w.warnings = append(w.warnings, fmt.Sprintf("server function: --exclude-dirs %s matched nothing in the source folder",
+				e.pattern))
 		}
 	}
 	return nil
@@ -182,7 +186,7 @@ func (w *walker) addFile(p, rel string, info os.FileInfo) error {
 }
 
 func (w *walker) excluded(rel, name string) bool {
-	if defaultExcludedNames[name] {
+	if defaultExcludedNames[name] || w.skip[rel] {
 		return true
 	}
 	for _, s := range defaultExcludedSuffixes {

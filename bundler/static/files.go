@@ -29,7 +29,8 @@ func Files(r *extract.Report, dir string) ([]manifest.File, error) {
 func FilesCopied(r *extract.Report, dir string, c *Copier) ([]manifest.File, map[string]*Copy, error) {
 	files := make([]manifest.File, 0, len(r.Rendered)+len(r.Copied))
 	for _, f := range r.Rendered {
-		files = append(files, manifest.File{Key: f.Key, Path: f.File, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256})
+		files = append(files, manifest.File{Key: f.Key, Path: f.File, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256,
+			SiteOrigin: f.SiteOrigin})
 	}
 	fingerprinted := map[string]bool{}
 	for _, cp := range r.Copied {

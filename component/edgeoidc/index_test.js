@@ -210,6 +210,22 @@ test('who may enter: a listed email, an allowed domain (verified only) or group;
   }
 });
 
+test('a verified "email" that is not one plain address matches no allow-list and is not passed on', async () => {
+  // Each ends in @example.com, the allowed domain, but names (or reaches) another mailbox too.
+  for (const variant of ['email-list', 'email-nul', 'email-space']) {
+    const { res, cookies } = await signIn('/', variant);
+    if (mode === 'restricted') {
+      assert.strictEqual(res.status, '401', variant + ': admitted');
+      assert.strictEqual(cookies[SESSION], undefined, variant);
+      continue;
+    }
+    assert.strictEqual(res.status, '302', variant + ': ' + res.body);
+    const req = await api(cookieHeader(cookies));
+    assert.strictEqual(req.uri, '/_dash-update-component', variant);
+    assert.deepStrictEqual(hdr(req, 'x-opendash-user-email'), [], variant);
+  }
+});
+
 test('150 groups: the session stays small (allowed groups first), the hint is dropped, and the user gets in', async () => {
   const { res, cookies } = await signIn('/', 'many-groups');
   assert.strictEqual(res.status, '302', res.body);

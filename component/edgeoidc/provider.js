@@ -62,11 +62,19 @@ function allowed(email, groups) {
 }
 
 // verifiedEmail is the lower-cased email when the provider vouches for it (email_verified true, or "true"
-// as Cognito's userinfo sends it); missing, false, "false", 0 or null vouch for nothing.
+// as Cognito's userinfo sends it); missing, false, "false", 0 or null vouch for nothing. So is an "email" that
+// is not one plain address: the allow-list reads the domain after the last '@', and a verified
+// "mallory@evil.example,alice@example.com" (or one with a NUL or a space before "@example.com") was mailed
+// to mallory too.
 function verifiedEmail(claims) {
   const ok = claims.email_verified === true || claims.email_verified === 'true';
-  return ok && typeof claims.email === 'string' && claims.email.includes('@') ? claims.email.toLowerCase() : '';
+  return ok && typeof claims.email === 'string' && PLAIN_ADDRESS.test(claims.email) ? claims.email.toLowerCase() : '';
 }
+
+// One address: one '@' between a local part and a domain, none of them spaces, controls or the characters
+// that separate, quote or comment addresses (RFC 5322), at most 254 characters (RFC 5321's path limit).
+// Letters beyond ASCII stay allowed (RFC 6531).
+const PLAIN_ADDRESS = /^(?=.{3,254}$)[^\s\p{Cc}@"(),:;<>[\]\\]+@[^\s\p{Cc}@"(),:;<>[\]\\]+$/u;
 
 function groupsOf(claims) {
   return [].concat(claims['cognito:groups'] || [], claims.groups || []).filter((g) => typeof g === 'string' && g);

@@ -5,9 +5,12 @@ Deployed by the DashSite component and invoked at deploy time by pulumi-aws's la
 whenever its input changes: a failed run is then a failed create, which Pulumi does not record, so the next
 `pulumi up` runs it again (an update that failed would be recorded as done). Input:
   {"bucket": site bucket, "archiveBucket": staging bucket, "archiveKey": "static-<digest>.zip",
-   "digest": "<digest>", "graceSeconds": N, "distributionId": "E..."}
+   "digest": "<digest>", "graceSeconds": N, "distributionId": "E...",
+   "siteOrigin": "https://<the site's domain>" (when a page names the site)}
 The archive (written by component/sitearchive) holds opendash-sync.json (every object's key, content type,
-cache-control, class, size and MD5: the site's digest list) and each file under site/<key>.
+cache-control, class, size and MD5: the site's digest list) and each file under site/<key>. A page marked
+"siteOrigin" (its meta tags name the site, whose domain exists only once the distribution does) is uploaded
+with the placeholder origin it was rendered against replaced by siteOrigin (with_site_origin).
 
 One sync, one at a time per site (a lock object in the staging bucket, created with If-None-Match):
 - uploads the objects whose bytes (S3's ETag, the MD5 of a one-part upload) or headers differ, streamed from
@@ -26,6 +29,8 @@ Standard library and boto3 (shipped by the Lambda Python runtime) only.
 """
 import base64
 import concurrent.futures
+import hashlib
+import io
 import json
 import os
 import tempfile
@@ -59,6 +64,17 @@ READ_CHUNK = 1 << 20
 # Tests point the clients at a local endpoint and replace the clock.
 ENDPOINT_URL = None
 sleep = time.sleep
+
+# The origin pages are rendered against when the site's is not known yet (manifest.OriginPlaceholder).
+PLACEHOLDER_HOST = "opendash-site-origin.invalid"
+PLACEHOLDER_ORIGIN = "https://" + PLACEHOLDER_HOST
+
+
+def with_site_origin(data, origin):
+    """A marked page's bytes as the site serves them: the placeholder origin replaced by the site's, and a bare
+    placeholder host by its host (manifest.WithOrigin does the same in Go, for the preview and verify)."""
+    host = origin.split("://", 1)[-1].split("/", 1)[0]
+    return data.replace(PLACEHOLDER_ORIGIN.encode(), origin.encode()).replace(PLACEHOLDER_HOST.encode(), host.encode())
 
 
 class SyncError(Exception):
@@ -219,6 +235,7 @@ class Sync:
         self.digest = event["digest"]
         self.distribution_id = event.get("distributionId")
         self.grace = float(event.get("graceSeconds", 7 * 24 * 3600))
+        self.origin = event.get("siteOrigin") or ""
         self.state_key = "state/%s.json" % self.bucket
         self.now = time.time() if now is None else now
 
@@ -268,6 +285,12 @@ class Sync:
         """(MD5 hex of the bytes uploaded for f, a function returning them as an upload body). The one place
         for a per-file rewrite of the bytes before upload: the unchanged check, the state and so the
         invalidation all follow the MD5 given here."""
+        if f.get("siteOrigin"):  # a page naming the site: its bytes with the site's origin in (a page is small)
+            if not self.origin:
+                raise SyncError("%s names the site's origin, but the sync was given none; deploy with the DashSite "
+                                "component of this OpenDash version" % f["key"])
+            data = with_site_origin(zf.read(FILES_PREFIX + f["key"]), self.origin)
+            return hashlib.md5(data).hexdigest(), lambda: io.BytesIO(data)
         return f["md5"], lambda: EntryBody(zf, FILES_PREFIX + f["key"], f["size"])
 
     # -- the sync ---------------------------------------------------------------------------------

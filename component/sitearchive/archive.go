@@ -54,6 +54,9 @@ type Entry struct {
 	// MD5 is what S3 reports as the ETag of an object uploaded in one part: the sync compares it to skip
 	// unchanged objects without downloading them.
 	MD5 string `json:"md5"`
+	// SiteOrigin: the file names manifest.OriginPlaceholder, which the sync replaces by the site's origin
+	// (its input's siteOrigin) before it compares and uploads it (Size, SHA256 and MD5 are the bundle's).
+	SiteOrigin bool `json:"siteOrigin,omitempty"`
 }
 
 // Archive is a written zip.
@@ -69,7 +72,11 @@ func Digest(m *manifest.Manifest) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "opendash-sync %d\n", Format)
 	for _, f := range m.Files {
-		fmt.Fprintf(h, "%q %q %q %q %s\n", f.Key, f.ContentType, f.CacheControl, f.Class, f.SHA256)
+		fmt.Fprintf(h, "%q %q %q %q %s", f.Key, f.ContentType, f.CacheControl, f.Class, f.SHA256)
+		if f.SiteOrigin {
+			fmt.Fprint(h, " site-origin") // only then: the digest of an existing site stays what it was
+		}
+		fmt.Fprintln(h)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
@@ -120,7 +127,7 @@ func pack(w io.Writer, siteDir string, m *manifest.Manifest, digest string) erro
 			return err
 		}
 		entries = append(entries, Entry{Key: f.Key, ContentType: f.ContentType, CacheControl: f.CacheControl,
-			Class: f.Class, Size: f.Size, SHA256: f.SHA256, MD5: sum})
+			Class: f.Class, Size: f.Size, SHA256: f.SHA256, MD5: sum, SiteOrigin: f.SiteOrigin})
 	}
 	index, err := json.Marshal(Index{Format: Format, Digest: digest, Files: entries})
 	if err != nil {

@@ -1,7 +1,8 @@
 // Command go is a Pulumi program that deploys ../single-page (a Dash app) with the DashSite component.
 // Run `pulumi up` in this folder: it bundles the app into ../.open-dash with the Python found through
-// $VIRTUAL_ENV or on PATH (install the app's requirements there), builds the server image with Docker,
-// and deploys to the AWS account and region of the stack's aws configuration. Then check the deployment
+// $VIRTUAL_ENV or on PATH (install the app's requirements there), builds the server image without Docker
+// (the opendash plugin pushes it: `make install-plugin` once), and deploys to the AWS account and region of
+// the stack's aws configuration. Then check the deployment
 // against its bundle from this folder: `$(pulumi stack output verifyCommand)` runs `open-dash verify`.
 package main
 

@@ -97,7 +97,7 @@ func newBundle(stdout, stderr io.Writer) *cobra.Command {
 		Example: `  open-dash bundle --source ./my-app
   open-dash bundle --source ./my-app --app index:app
   open-dash bundle --source ./my-app --python .venv/bin/python --skip-install --json`,
-		Args:        cobra.NoArgs,
+		Args:        noArgs,
 		Annotations: map[string]string{jsonErrorsAnnotation: "true"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.source == "" {

@@ -36,7 +36,7 @@ func TestCommandLine(t *testing.T) {
 		{"bundle help documents flags", []string{"bundle", "--help"}, 0, "--include-warmer", ""},
 		{"source required", []string{"bundle"}, 2, "", "--source is required"},
 		{"unknown flag", []string{"bundle", "--sauce", "x"}, 2, "", "unknown flag: --sauce"},
-		{"unknown command", []string{"publish"}, 1, "", `unknown command "publish"`},
+		{"unknown command", []string{"deplyo"}, 2, "", `unknown command "deplyo"`},
 		{"missing source", []string{"bundle", "--source", "/no/such/app"}, 1, "", "check source: source folder /no/such/app does not exist"},
 		{"bad architecture is a wrong command line", []string{"bundle", "--source", "/no/such/app", "--architecture", "foo"}, 2, "", `--architecture "foo" is not one Lambda runs`},
 		{"public URL must be absolute", []string{"bundle", "--source", "/no/such/app", "--public-url", "notaurl"}, 2, "", `--public-url "notaurl" is not an absolute http(s) URL`},
@@ -203,7 +203,7 @@ func TestBundleOutputModes(t *testing.T) {
 	}
 
 	code, _, stderr = run("bundle", "--source", src, "--skip-install")
-	if code != 0 || !strings.Contains(stderr, "extract app") || !strings.Contains(stderr, "Bundled ") ||
+	if code != 0 || !strings.Contains(stderr, "check source") || !strings.Contains(stderr, "Bundled ") ||
 		!strings.Contains(stderr, "Next: open-dash preview --source "+src+"\n") {
 		t.Errorf("progress: exit %d, stderr %q", code, stderr)
 	}

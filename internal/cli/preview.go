@@ -93,7 +93,11 @@ func pickBundle(cmd *cobra.Command, dir, source string) (string, error) {
 	case dirSet && source != "":
 		return "", usageError{errors.New("pass --dir or --source, not both")}
 	case source != "":
-		return preview.ForSource(source)
+		dir, note, err := preview.FindSource(source)
+		if note != "" {
+			fmt.Fprintf(cmd.ErrOrStderr(), "open-dash: %s\n", note)
+		}
+		return dir, err
 	case dirSet:
 		return dir, nil
 	}
@@ -114,7 +118,7 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Serve a bundle locally exactly as CloudFront routes it: static files from assets/, the rest through the server function",
 		Example: `  open-dash preview --source ./my-app
   open-dash preview --dir ./my-app-bundle --port 0`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.port < 0 || o.port > 65535 {
 				return usageError{fmt.Errorf("--port %d is not a TCP port", o.port)}
@@ -177,7 +181,7 @@ func newPreview(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "Previewing %s at %s (Ctrl-C stops)\n", dir, s.URL())
+			fmt.Fprintf(stdout, "Previewing %s at %s (origin auth %s; Ctrl-C stops)\n", dir, s.URL(), o.originAuth)
 			return s.Wait()
 		},
 	}

@@ -2,11 +2,15 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -64,12 +68,24 @@ func TestPreviewFindsTheBundle(t *testing.T) {
 		t.Errorf("preview without a bundle here: exit %d, %q", code, stderr)
 	}
 
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := fmt.Sprint(busy.Addr().(*net.TCPAddr).Port)
+	if code, _, stderr := run("preview", "--source", src, "--port", port); code != 1 ||
+		!strings.Contains(stderr, "127.0.0.1:"+port+" is in use") || !strings.Contains(stderr, "pass another --port") {
+		t.Errorf("a port in use: exit %d, %q; want the port and --port named", code, stderr)
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan int)
+	var log syncBuffer
 	go func() {
-		code := Run(ctx, []string{"preview", "--source", src, "--port", "0"}, pw, io.Discard)
+		code := Run(ctx, []string{"preview", "--source", src, "--port", "0"}, pw, &log)
 		pw.Close()
 		done <- code
 	}()
@@ -89,4 +105,25 @@ func TestPreviewFindsTheBundle(t *testing.T) {
 	}
 	cancel()
 	<-done
+	if strings.Contains(log.String(), "serving") || strings.Contains(log.String(), "Previewing") {
+		t.Errorf("a second banner on stderr:\n%s", log.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the preview's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,15 +21,42 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	if ctx.Err() != nil { // Ctrl-C (or SIGTERM) while it ran: what failed is only the interruption
+		err = errInterrupted
+	} else if strings.HasPrefix(err.Error(), "unknown command ") {
+		err = usageError{err} // cobra's own words for a mistyped command
+	}
 	fmt.Fprintf(stderr, "open-dash: %v\n", err)
 	if wantsJSON(cmd) {
 		printJSONError(stdout, err)
 	}
 	var usage usageError
-	if errors.As(err, &usage) {
+	switch {
+	case errors.Is(err, errInterrupted):
+		return ExitInterrupted
+	case errors.As(err, &usage):
 		return 2
 	}
 	return 1
+}
+
+// ExitInterrupted is the exit code after Ctrl-C, as shells report a process ended by SIGINT (128 + 2).
+const ExitInterrupted = 130
+
+// errInterrupted replaces the error of a command cut short by a signal ("context canceled" says nothing).
+var errInterrupted = errors.New("interrupted")
+
+// noArgs refuses positional arguments with the flag the user most likely meant: `open-dash bundle myapp`
+// is `--source myapp`.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	hint := ""
+	if cmd.Flags().Lookup("source") != nil {
+		hint = fmt.Sprintf("; did you mean `open-dash %s --source %s`?", cmd.Name(), args[0])
+	}
+	return usageError{fmt.Errorf("%s takes no arguments, got %q%s", cmd.CommandPath(), strings.Join(args, " "), hint)}
 }
 
 // usageError marks a mistake in the command line itself (exit code 2, like flag parsing errors).

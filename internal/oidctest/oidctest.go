@@ -162,7 +162,8 @@ func jwk(kid string, key *rsa.PrivateKey) map[string]string {
 //     kid-tostring (kid names of Object.prototype), null-header (a header that decodes to null);
 //   - other users: outsider (mallory@evil.example), outsider-in-group (bob@partner.example in group
 //     analysts), listed (carol@elsewhere.example), many-groups (alice in 150 long-named groups, analysts
-//     last);
+//     last); email-list, email-nul, email-space (verified "emails" that are not one address but end in
+//     @example.com);
 //   - email_verified: unverified-email (false), verified-string-false ("false"), verified-string-true
 //     ("true", as Cognito's userinfo sends it), verified-missing, verified-zero (0), verified-null (null).
 func (p *Provider) Token(variant, nonce string) string {
@@ -206,6 +207,12 @@ func (p *Provider) Token(variant, nonce string) string {
 		delete(claims, "sub")
 	case "listed":
 		claims["email"] = "carol@elsewhere.example"
+	case "email-list": // two addresses: a provider that mails both lets mallory verify it
+		claims["email"] = "mallory@evil.example,alice@example.com"
+	case "email-nul": // a mailer that stops at the NUL delivers to mallory
+		claims["email"] = "mallory@evil.example\x00@example.com"
+	case "email-space":
+		claims["email"] = "mallory@evil.example @example.com"
 	case "many-groups":
 		groups := make([]string, 0, 150)
 		for i := range 149 {

@@ -202,6 +202,30 @@ class ManagerTest(unittest.TestCase):
         again = front.call_job_fn("ck-cached", front.func_registry[key], [1], {})
         self.assertEqual(front.get_result("ck-cached", again), "done 1", "a cached result answers at once")
 
+    def test_a_refused_start_is_not_cached_under_cache_by(self):
+        """With cache_by (Dash's memoization, e.g. cache_by=[lambda: launch_uid]) a result stays under its cache
+        key. A start refused at the cap, or whose invoke failed, is this job's error only: once a slot is free,
+        the same inputs run again rather than meet the old refusal."""
+        for cause in ("cap", "invoke"):
+            with self.subTest(cause=cause):
+                store = folder_store(self)
+                key = self._register(slow)
+                front = self.make(store, RecordingInvoker(fail=cause == "invoke"), cache_by=[lambda: "v1"],
+                                  concurrency=1)
+                if cause == "cap":
+                    busy = front.call_job_fn("ck-busy", front.func_registry[key], [0], {})
+                refused = front.call_job_fn("ck-memo", front.func_registry[key], [1], {})
+                self.assertFalse(front.job_running(refused))
+                self.assertIn(front.error_key, front.get_result("ck-memo", refused))
+                if cause == "cap":
+                    self.assertEqual(self.make(store).run_job(busy)["state"], "done")
+                front.invoker.fail = False
+                again = front.call_job_fn("ck-memo", front.func_registry[key], [1], {})
+                self.assertIs(front.get_result("ck-memo", again), front.UNDEFINED, "the refusal was cached")
+                self.assertTrue(front.job_running(again))
+                self.assertEqual(self.make(store).run_job(again)["state"], "done")
+                self.assertEqual(front.get_result("ck-memo", again), "done 1")
+
     def test_invoke_failure_is_the_callbacks_error(self):
         store = folder_store(self)
         key = self._register(slow)
@@ -261,6 +285,50 @@ class ManagerTest(unittest.TestCase):
         with mock.patch.object(store, "list", lambda prefix: []):
             self.assertFalse(racer._take_slot("racer"), "slot/0/0 exists: creating it again must fail")
 
+    def test_a_slot_whose_job_never_started_is_free_after_the_start_grace(self):
+        """Lambda drops an event that waited START_GRACE in its queue (throttled: the account's concurrency
+        used up), so a lease whose job has not started by then never will be: the slot is free again then,
+        not a whole job timeout later (15 minutes in which the cap refused every start)."""
+        store = folder_store(self)
+        key = self._register(slow)
+        front = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1)
+        front.call_job_fn("ck-dropped", front.func_registry[key], [1], {})  # its event is never delivered
+        later = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1,
+                                   clock=lambda: time.time() + bg.START_GRACE + bg.COLD_START_S + bg.SLOT_MARGIN_S + 1)
+        taken = later.call_job_fn("ck-next", later.func_registry[key], [2], {})
+        self.assertEqual([e["job"] for e in later.invoker.events], [taken])
+
+    def test_a_started_job_keeps_its_slot_for_its_own_timeout(self):
+        """Once a job runs, its slot is held until the job's own timeout has passed (plus the margin), even for
+        a manager whose timeout is shorter (a deploy lowered backgroundTimeout while the job ran)."""
+        store = folder_store(self)
+        release = threading.Event()
+
+        def waits(set_progress, n):
+            release.wait(10)
+            return n
+
+        key = self._register(waits)
+        front = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1)
+        job = front.call_job_fn("ck-waits", front.func_registry[key], [1], {})
+        runner = threading.Thread(target=bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1).run_job,
+                                  args=(job,))
+        runner.start()
+        self.addCleanup(runner.join)
+        self.addCleanup(release.set)
+        deadline = time.time() + 5
+        while _decode_state(store, job) != "running" and time.time() < deadline:
+            time.sleep(0.02)
+        for timeout in (900, 60):
+            later = bg.manager_class()(store, RecordingInvoker(), timeout, concurrency=1,
+                                       clock=lambda: time.time() + 600)
+            self.assertIs(later._take_slot("racer"), False, "timeout %d: a running job's slot was taken" % timeout)
+        much_later = bg.manager_class()(store, RecordingInvoker(), 60, concurrency=1,
+                                        clock=lambda: time.time() + 900 + bg.SLOT_MARGIN_S + 1)
+        self.assertTrue(much_later._take_slot("next"), "the slot stays taken after the job's timeout")
+        release.set()
+        runner.join()
+
     def test_context_that_cannot_cross_is_dropped(self):
         store = folder_store(self)
         key = self._register(slow)
@@ -268,6 +336,11 @@ class ManagerTest(unittest.TestCase):
         job = front.call_job_fn("ck-y", front.func_registry[key], [1], {"args": {"a": "1"}, "lock": threading.Lock()})
         request = json.loads(store.get("job/%s.json" % job))
         self.assertEqual(request["context"], {"args": {"a": "1"}})
+
+
+def _decode_state(store, job):
+    raw = store.get("state/%s.json" % job)
+    return json.loads(raw)["state"] if raw else None
 
 
 class PartsTest(unittest.TestCase):

@@ -268,12 +268,14 @@ def _load_app():
 
         opendash_entry.silence_servers(_server_call)
         __import__("opendash_times").install_content_times()  # Dash's URLs follow content, as in the bundle
+        # A writable working folder linking the task root's files: ./cache (diskcache) lands in /tmp.
+        __import__("opendash_workdir").enter_writable_workdir(os.path.dirname(os.path.abspath(__file__)))
         dash_app = opendash_entry.load(ENTRY["module"], ENTRY["attribute"], ENTRY["call"])
         _install_body_hash(dash_app)
         _install_jobs(dash_app)
         wsgi_app = getattr(dash_app, "server", dash_app)
     except (Exception, SystemExit):  # an app calling sys.exit() at import must not end the instance
-        failure = traceback.format_exc()
+        failure = _app_traceback()
         if failure != _last_failure:
             sys.stderr.write("open-dash: loading the app (%s) failed; requests answer 500 and retry the load\n%s"
                              % (_entry_name(), failure))
@@ -286,6 +288,15 @@ def _load_app():
     _wsgi_app = wsgi_app
     sys.stderr.write("open-dash: app loaded in %.2f s (%s)\n" % (time.perf_counter() - started, _entry_name()))
     return _wsgi_app
+
+
+def _app_traceback():
+    """The load failure's traceback from the app's first frame on (opendash_entry.py), else all of it."""
+    full = traceback.format_exc()
+    try:
+        return sys.modules["opendash_entry"].app_traceback(os.path.dirname(os.path.abspath(__file__)))
+    except Exception:
+        return full
 
 
 def _install_body_hash(dash_app):

@@ -105,6 +105,7 @@ class HandlerCase(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp()
         for name, text in dict({"app.py": self.APP_SOURCE}, **self.FILES).items():
+            os.makedirs(os.path.dirname(os.path.join(self.dir, name)), exist_ok=True)
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(text)
         for generated in ("opendash_entry.py", "opendash_background.py", "opendash_jobstore.py"):
@@ -372,6 +373,9 @@ class LoadFailureTest(HandlerCase):
         self.assertIn("loading the app (app:create_app()) failed", log)
         self.assertIn("Traceback", log)
         self.assertIn("secret-detail-42", log)
+        # The traceback starts at the app: the handler's, the loader's and importlib's frames say nothing.
+        self.assertRegex(log, r'Traceback \(most recent call last\):\n  File "[^"]*app\.py", line 4')
+        self.assertNotIn("<frozen importlib", log)
         self.assertIsNone(self.index._wsgi_app)
         for _ in range(2):  # the instance stays alive; each request retries the load
             resp = self.call(event(path="/hello"))
@@ -409,6 +413,34 @@ class SysExitTest(HandlerCase):
     def test_sys_exit_at_import_does_not_end_the_instance(self):
         self.assertIn("SystemExit", self.import_log.getvalue())
         self.assertEqual(self.call(event(path="/"))["statusCode"], 500)
+
+
+# Dash's documentation makes the background callback cache at import: diskcache.Cache("./cache").
+WORKDIR_APP = FLASK_APP + """
+import os as _os
+
+_os.makedirs("./cache")  # as diskcache.Cache("./cache") does, then its cache.db inside
+with open("./cache/cache.db", "w") as _fh:
+    _fh.write("db")
+with open("./data/table.csv") as _fh:  # a relative read of the app's own file
+    TABLE = _fh.read()
+"""
+
+
+class WritableWorkdirTest(HandlerCase):
+    APP_SOURCE = WORKDIR_APP
+    FILES = {"data/table.csv": "a,b\n"}
+
+    def test_app_runs_in_a_writable_folder_that_links_the_task_root(self):
+        self.assertIn("open-dash: app loaded in", self.import_log.getvalue(), self.import_log.getvalue())
+        cwd = os.getcwd()
+        self.assertNotEqual(os.path.realpath(cwd), os.path.realpath(self.dir))
+        self.assertTrue(os.path.realpath(cwd).startswith(os.path.realpath(tempfile.gettempdir())))
+        self.assertTrue(os.path.isfile(os.path.join(cwd, "cache", "cache.db")))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "cache")), "the task root must not change")
+        self.assertEqual(sys.modules["app"].TABLE, "a,b\n")
+        self.assertEqual(os.path.realpath(os.path.join(cwd, "app.py")), os.path.realpath(os.path.join(self.dir, "app.py")))
+        self.assertEqual(self.call(event(path="/hello"))["statusCode"], 200)
 
 
 # The classic layout: app.py makes the app, the user's own index.py sets its routes and starts a server

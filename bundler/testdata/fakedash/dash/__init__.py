@@ -117,5 +117,9 @@ class Dash:
                        lambda: flask.Response(b"\x00\x00\x01\x00fake-icon", mimetype="image/x-icon"))
         s.add_url_rule(prefix + "_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
                        "suites", lambda package_name, fingerprinted_path: "")
+        # The assets folder is a blueprint's static folder, as in Dash.
+        s.register_blueprint(flask.Blueprint(prefix.replace("/", "_") + "dash_assets", __name__,
+                                             static_folder=self.config.assets_folder,
+                                             static_url_path=prefix + "assets"))
         if extra_route:
             s.add_url_rule(extra_route, "extra", lambda **kw: json.dumps(kw), methods=["GET", "POST"])
