@@ -6,8 +6,9 @@ PYTHON  ?= python3
 SDKGEN  ?= tools/sdkgen
 # tools/workflowlint is its own Go module too: actionlint checks the workflow `open-dash init github-actions` writes.
 WORKFLOWLINT ?= tools/workflowlint
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/opendash/opendash/bundler.Version=$(VERSION)
+# The one version (package version): `git describe` of a vX.Y.Z tag; nothing stamped without one (0.1.0-dev).
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)
+LDFLAGS := -X github.com/opendash/opendash/version.Stamped=$(VERSION)
 
 .PHONY: setup test test-sdks test-workflow test-integration bench bench-server bench-sync bench-image build install clean
 
@@ -21,10 +22,11 @@ setup:
 
 ## test: every test that needs no Dash, Docker or AWS (integration tests skip with a reason, shown with -v),
 ##       then test-workflow and test-sdks; a last line counts what skipped: the real-Dash tests (without OPENDASH_TEST_PYTHON)
-##       and the Python SDK import check (without pulumi and pulumi_aws in that Python)
+##       and the Python SDK import check (without pulumi and pulumi_aws in that Python). The timeout is for
+##       internal/release's test, which builds the plugin as a release does (-trimpath, no cgo: from scratch once).
 test:
 	$(GO) vet ./...
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 	$(MAKE) --no-print-directory test-workflow
 	$(MAKE) --no-print-directory test-sdks
 	@n=0; if [ -z "$(OPENDASH_TEST_PYTHON)" ]; then \
@@ -91,20 +93,31 @@ clean:
 # ---- The opendash provider plugin: DashSite for YAML, TypeScript, Python (see docs/other-languages.md) ----
 PULUMI         ?= pulumi
 PLUGIN         ?= $(BIN)/pulumi-resource-opendash
-# Pulumi plugin versions must be semver: a v-tag from `git describe` without its "v", else 0.1.0-dev.
+# What the plugin reports (version.Plugin): VERSION without its "v", else 0.1.0-dev.
 PLUGIN_VERSION ?= $(or $(patsubst v%,%,$(filter v%,$(VERSION))),0.1.0-dev)
 SDK_LANGUAGES  ?= nodejs python
 SDK_OUT        ?= $(BIN)/sdk
 
-.PHONY: schema plugin install-plugin sdks
+.PHONY: schema policy release plugin install-plugin sdks
 
 ## schema: regenerate schema.json from the Go types (GetSchema in-process; no Pulumi CLI needed)
 schema:
 	$(GO) test ./provider -run '^TestSchema$$' -count=1 -update
 
+## policy: regenerate docs/deployer-policy-*.json (the deploying identity's IAM policy) from deployerpolicy's table
+policy:
+	$(GO) test ./deployerpolicy -run '^TestDocsPolicy$$' -count=1 -update
+
+## release: the release archives in dist/: open-dash and pulumi-resource-opendash for linux, darwin and windows
+##          on amd64 and arm64 (plain go build, -trimpath, the version of `git describe` stamped), each in
+##          <name>-v<version>-<os>-<arch>.tar.gz as Pulumi's plugin installer expects, and a checksums file.
+##          make test builds this machine's platform only (internal/release's test).
+release:
+	$(GO) run ./tools/release -out dist
+
 ## plugin: build the provider plugin into bin/pulumi-resource-opendash
 plugin:
-	$(GO) build -ldflags "-X github.com/opendash/opendash/bundler.Version=$(PLUGIN_VERSION)" -o $(PLUGIN) ./cmd/pulumi-resource-opendash
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(PLUGIN) ./cmd/pulumi-resource-opendash
 
 ## install-plugin: install bin/pulumi-resource-opendash as resource plugin opendash $(PLUGIN_VERSION) (needs pulumi)
 install-plugin: plugin

@@ -18,10 +18,11 @@ import (
 	"github.com/opendash/opendash/bundler/static"
 	"github.com/opendash/opendash/bundler/warmer"
 	"github.com/opendash/opendash/manifest"
+	"github.com/opendash/opendash/version"
 )
 
-// Version is OpenDash's own version, recorded in every manifest; release builds set it with -ldflags.
-var Version = "0.1.0-dev"
+// Version is OpenDash's own version (package version), recorded in every manifest.
+var Version = version.String()
 
 // Folder layout inside .open-dash, as the manifest records it.
 const (

@@ -2,15 +2,11 @@ package component
 
 import (
 	"fmt"
-	"regexp"
-	"runtime/debug"
-	"strings"
 
-	"github.com/blang/semver"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/opendash/opendash/bundler"
 	"github.com/opendash/opendash/component/imagepush"
 	"github.com/opendash/opendash/serverimage"
+	"github.com/opendash/opendash/version"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	ecrx "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -158,7 +154,7 @@ func (nativeImage) image(ctx *pulumi.Context, name string, b *siteBundle, s *set
 		"python":           pulumi.String(s.Python),
 		"registryUsername": pulumi.ToSecret(token.UserName()),
 		"registryPassword": pulumi.ToSecret(token.Password()),
-	}, &img, plus(opts, pulumi.Version(PluginVersion()))...)
+	}, &img, plus(opts, pulumi.Version(PluginVersion()), pulumi.PluginDownloadURL(version.PluginDownloadURL))...)
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}
@@ -169,52 +165,12 @@ func (nativeImage) image(ctx *pulumi.Context, name string, b *siteBundle, s *set
 // from it, not its files' times): the ServerImage's sourceDigest. Tests replace it.
 var sourceDigest = serverimage.SourceDigest
 
-// devVersion is the plugin version of a build that names no release: what `make install-plugin` installs
-// from an untagged checkout.
-const devVersion = "0.1.0-dev"
-
-// PluginVersion is the version of the opendash plugin that serves this build's custom resources (the Go
-// component registers ServerImage with it, and the plugin reports it): bundler.Version when a build set
-// it (-ldflags -X, without a leading "v"); else, in a Go program that requires this module at a release,
-// that release; else 0.1.0-dev. Pulumi requires plugin versions to be semantic versions.
-func PluginVersion() string {
-	v := strings.TrimPrefix(bundler.Version, "v")
-	if v == devVersion {
-		if dep := requiredVersion(); dep != "" {
-			return dep
-		}
-	}
-	if _, err := semver.Parse(v); err != nil {
-		return devVersion
-	}
-	return v
-}
-
-// pseudoVersion matches a Go pseudo-version's tail (a commit, not a release).
-var pseudoVersion = regexp.MustCompile(`\d{14}-[0-9a-f]{12}$`)
-
-// requiredVersion is the release of this module a Go program requires, "" when none (built from a
-// checkout, or a pseudo-version).
-func requiredVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	for _, m := range info.Deps {
-		if m.Path != "github.com/opendash/opendash" {
-			continue
-		}
-		if m.Replace != nil {
-			m = m.Replace
-		}
-		v := strings.TrimPrefix(m.Version, "v")
-		if _, err := semver.Parse(v); err != nil || pseudoVersion.MatchString(v) {
-			return ""
-		}
-		return v
-	}
-	return ""
-}
+// PluginVersion is the version of the opendash plugin that serves this build's custom resources: the Go
+// component registers ServerImage with it (and with the release's download URL, so Pulumi fetches that
+// plugin by itself), and the plugin reports it. It is version.Plugin: the release this build was stamped
+// with or a Go program requires, else 0.1.0-dev, what `make install-plugin` installs from an untagged
+// checkout.
+func PluginVersion() string { return version.Plugin() }
 
 // annotateImage documents imageBuilder and baseImage.
 func annotateImage(a *DashSiteArgs, an infer.Annotator) {

@@ -33,6 +33,7 @@ const (
 type child struct {
 	typ, name, parent, provider string
 	version                     string // the plugin version the resource asked for
+	pluginDownloadURL           string // and where Pulumi downloads it
 	custom, retainOnDelete      bool
 	dependencies                []string // URNs of explicit and input dependencies
 	replaceOnChanges            []string
@@ -70,6 +71,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		c.retainOnDelete = args.RegisterRPC.GetRetainOnDelete()
 		c.dependencies = args.RegisterRPC.GetDependencies()
 		c.version = args.RegisterRPC.GetVersion()
+		c.pluginDownloadURL = args.RegisterRPC.GetPluginDownloadURL()
 		c.replaceOnChanges = args.RegisterRPC.GetReplaceOnChanges()
 		c.ignoreChanges = args.RegisterRPC.GetIgnoreChanges()
 	}

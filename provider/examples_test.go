@@ -4,25 +4,32 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/blang/semver"
 	"github.com/opendash/opendash/component"
+	"github.com/opendash/opendash/version"
 	"gopkg.in/yaml.v3"
 )
 
 // TestYAMLExample keeps examples/yaml in step with the schema: its resource uses the component's token,
-// only inputs the schema has, outputs the schema has, and the plugin's source folder.
+// only inputs the schema has, outputs the schema has, and names a plugin release and the schema's download
+// URL for it.
 func TestYAMLExample(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "examples", "yaml", "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var program struct {
-		Runtime   string            `yaml:"runtime"`
-		Packages  map[string]string `yaml:"packages"`
+		Runtime   string `yaml:"runtime"`
 		Resources map[string]struct {
 			Type       string         `yaml:"type"`
 			Properties map[string]any `yaml:"properties"`
+			Options    struct {
+				Version           string `yaml:"version"`
+				PluginDownloadURL string `yaml:"pluginDownloadURL"`
+			} `yaml:"options"`
 		} `yaml:"resources"`
 		Outputs map[string]string `yaml:"outputs"`
 	}
@@ -32,14 +39,16 @@ func TestYAMLExample(t *testing.T) {
 	if program.Runtime != "yaml" {
 		t.Errorf("runtime %q", program.Runtime)
 	}
-	if dir := program.Packages[Name]; dir == "" {
-		t.Error("packages has no opendash entry")
-	} else if _, err := os.Stat(filepath.Join("..", "examples", "yaml", dir, "PulumiPlugin.yaml")); err != nil {
-		t.Errorf("packages.opendash = %s: %v", dir, err)
-	}
 	site, ok := program.Resources["site"]
 	if !ok || site.Type != component.Token {
 		t.Fatalf("resource site: %+v, want type %s", site, component.Token)
+	}
+	v := site.Options.Version
+	if _, err := semver.Parse(v); err != nil || strings.Contains(v, "-") {
+		t.Errorf("options.version %q is not a release", v)
+	}
+	if want := strings.ReplaceAll(version.PluginDownloadURL, "${VERSION}", v); site.Options.PluginDownloadURL != want {
+		t.Errorf("options.pluginDownloadURL = %q, want %q", site.Options.PluginDownloadURL, want)
 	}
 	res := servedSchema(t).Resources[component.Token]
 	for name := range site.Properties {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opendash/opendash/component"
 	"github.com/opendash/opendash/component/imagepush"
+	"github.com/opendash/opendash/version"
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 )
@@ -22,9 +23,10 @@ const Name = "opendash"
 // Repository is the source of the plugin and the base of the Go SDK's import path.
 const Repository = "https://github.com/opendash/opendash"
 
-// Version is the plugin's version: component.PluginVersion, the version DashSite registers its
-// ServerImage with, so that a program's ServerImage is served by the plugin it was built with.
-func Version() string { return component.PluginVersion() }
+// Version is the plugin's semantic version (version.Plugin): the release it was built from, or 0.1.0-dev;
+// DashSite registers its ServerImage with the same version (component.PluginVersion), so that a program's
+// ServerImage is served by the plugin it was built with.
+func Version() string { return version.Plugin() }
 
 // New builds the provider: the component DashSite, inferred from component.NewDashSite's tagged
 // argument and output structs, and the resource ServerImage with the plugin's image builder.
@@ -42,6 +44,7 @@ func build(serverImage *imagepush.ServerImage) (p.Provider, error) {
 		WithHomepage(Repository).
 		WithRepository(Repository).
 		WithLicense("Apache-2.0").
+		WithPluginDownloadURL(version.PluginDownloadURL).
 		WithPublisher("OpenDash").
 		WithLanguageMap(languages()).
 		Build()
