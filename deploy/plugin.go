@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 
 	"github.com/opendash/opendash/component"
+	ver "github.com/opendash/opendash/version"
 )
 
 // The opendash plugin. With imageBuilder "native" (the default), DashSite registers a ServerImage, a
@@ -127,12 +128,17 @@ func findPlugin() (*pluginSource, error) {
 			return &pluginSource{dir: dir, version: version, from: "Pulumi's plugin cache"}, nil
 		}
 	}
+	install := fmt.Sprintf("`pulumi plugin install resource %s %s --file /path/to/%s` (`make install-plugin` in an "+
+		"OpenDash checkout does it)", PluginName, version, PluginBinary)
+	if version != ver.Dev { // a release: its archive is on the release's page (docs/releases.md)
+		install = fmt.Sprintf("`pulumi plugin install resource %s %s --server %s` or %s", PluginName, version,
+			strings.ReplaceAll(ver.PluginDownloadURL, "${VERSION}", version), install)
+	}
 	return nil, fmt.Errorf("%w: the server image (imageBuilder \"native\") is built and pushed by the opendash "+
 		"Pulumi plugin v%s, found neither beside this program, nor on PATH as %s, nor installed in %s\n"+
-		"  hint: install it with `pulumi plugin install resource %s %s --file /path/to/%s` (`make install-plugin` "+
-		"in an OpenDash checkout does it), or put %s on PATH; or deploy with the open-dash CLI, which is the plugin "+
+		"  hint: install it with %s, or put %s on PATH; or deploy with the open-dash CLI, which is the plugin "+
 		"itself; or set imageBuilder = \"docker\" in [site] of open-dash.toml to build with Docker instead",
-		errNoPlugin, version, name, cache, PluginName, version, PluginBinary, PluginBinary)
+		errNoPlugin, version, name, cache, install, PluginBinary)
 }
 
 func isExecutable(path string) bool {
