@@ -72,7 +72,7 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	bundleDir, err := bundle(ctx, o, args, s.stackConfigFile())
+	bundleDir, err := bundle(ctx, o, args, s.stackConfigFile(), s.envFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -162,11 +162,17 @@ func authOf(args *component.DashSiteArgs) authKind {
 
 // bundle runs the bundler as the component would for args.Source, then points args at the bundle, so the
 // component deploys exactly what was bundled (and bundling errors come out as `open-dash bundle`'s).
-func bundle(ctx context.Context, o Options, args *component.DashSiteArgs, stackFile string) (string, error) {
+func bundle(ctx context.Context, o Options, args *component.DashSiteArgs, stackFile string, envFiles []string) (string, error) {
 	if args.BundleDir != "" {
+		if len(envFiles) > 0 {
+			return "", fmt.Errorf("env file %s: it is read while bundling source, but [site] bundleDir %s is "+
+				"bundled already\n  hint: bundle it with `open-dash bundle --env-file %s`, or deploy source instead "+
+				"of bundleDir", envFiles[0], args.BundleDir, envFiles[0])
+		}
 		return args.BundleDir, nil
 	}
 	bo := component.BundleOptions(args)
+	bo.EnvFiles = envFiles
 	if stackFile != "" && filepath.Dir(stackFile) == filepath.Clean(args.Source) {
 		bo.ExcludeDirs = append(bo.ExcludeDirs, filepath.Base(stackFile)) // ciphertext the app never reads
 	}

@@ -107,6 +107,7 @@ Exit code 0 when deployed and verified, 1 otherwise, 2 for a wrong command line.
 	f.StringVar(&o.App, "app", "", "entry point MODULE[:ATTRIBUTE], as for open-dash bundle (default: [site] app, else module app)")
 	f.StringVar(&o.Python, "python", "", "Python that runs the app while bundling (default: [site] python, else $VIRTUAL_ENV/bin/python, else python3)")
 	f.BoolVar(&o.SkipInstall, "skip-install", false, "do not pip install the app's requirements.txt first")
+	f.StringArrayVar(&o.EnvFiles, "env-file", nil, envFileUsage+" (default: [deploy] envFile)")
 	f.BoolVar(&o.PreviewOnly, "preview", false, "show the plan and stop: change nothing (for pull requests)")
 	f.BoolVar(&o.NoVerify, "no-verify", false, "do not run open-dash verify against the deployed site")
 	return cmd
