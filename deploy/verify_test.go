@@ -21,21 +21,7 @@ import (
 // for the site): it passes when they match, fails the deploy when a file differs, is skipped, saying why,
 // behind basic auth without credentials, and runs signed out behind OIDC.
 func TestRunVerify(t *testing.T) {
-	if err := exec.Command("python3", "-c", "import flask").Run(); err != nil {
-		t.Skipf("python3 with Flask is needed to bundle with the stand-in Dash: %v", err)
-	}
-	fake, _ := filepath.Abs("../bundler/testdata/fakedash")
-	t.Setenv("PYTHONPATH", fake)
-	t.Setenv("VIRTUAL_ENV", "")
-	t.Setenv(cache.DirEnv, t.TempDir())
-	app := filepath.Join(t.TempDir(), "app")
-	if err := os.CopyFS(app, os.DirFS("../bundler/testdata/apps/good")); err != nil {
-		t.Fatal(err)
-	}
-	b, err := bundler.Bundle(context.Background(), bundler.Options{SourceDir: app, Python: "python3", SkipInstall: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := bundleGoodApp(t)
 	s, err := preview.Start(context.Background(), preview.Options{Dir: b.OutDir, Addr: "127.0.0.1:0", Python: "python3", Log: &bytes.Buffer{}})
 	if err != nil {
 		t.Fatal(err)
@@ -91,23 +77,9 @@ func TestRunVerifyBehindOIDC(t *testing.T) {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node not on PATH: the OIDC sign-in function runs on Node.js")
 	}
-	if err := exec.Command("python3", "-c", "import flask").Run(); err != nil {
-		t.Skipf("python3 with Flask is needed to bundle with the stand-in Dash: %v", err)
-	}
-	fake, _ := filepath.Abs("../bundler/testdata/fakedash")
-	t.Setenv("PYTHONPATH", fake)
-	t.Setenv("VIRTUAL_ENV", "")
-	t.Setenv(cache.DirEnv, t.TempDir())
+	b := bundleGoodApp(t)
 	p := oidctest.New(t, "deploy-client")
 	t.Setenv("NODE_EXTRA_CA_CERTS", p.CAFile)
-	app := filepath.Join(t.TempDir(), "app")
-	if err := os.CopyFS(app, os.DirFS("../bundler/testdata/apps/good")); err != nil {
-		t.Fatal(err)
-	}
-	b, err := bundler.Bundle(context.Background(), bundler.Options{SourceDir: app, Python: "python3", SkipInstall: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	s, err := preview.Start(context.Background(), preview.Options{Dir: b.OutDir, Addr: "127.0.0.1:0", Python: "python3",
 		Log: &bytes.Buffer{}, OIDC: &preview.OIDCOptions{Issuer: p.URL, ClientID: "deploy-client", AllowAnyUser: true}})
 	if err != nil {
@@ -124,4 +96,25 @@ func TestRunVerifyBehindOIDC(t *testing.T) {
 		res.Verify.Counts["signin"].Passed != 3 {
 		t.Errorf("skipped %q, counts %+v\n%s", res.Verify.Skipped, res.Verify.Counts, log.String())
 	}
+}
+
+// bundleGoodApp bundles a copy of the bundler's good fixture app with the stand-in Dash.
+func bundleGoodApp(t *testing.T) *bundler.Result {
+	t.Helper()
+	if err := exec.Command("python3", "-c", "import flask").Run(); err != nil {
+		t.Skipf("python3 with Flask is needed to bundle with the stand-in Dash: %v", err)
+	}
+	fake, _ := filepath.Abs("../bundler/testdata/fakedash")
+	t.Setenv("PYTHONPATH", fake)
+	t.Setenv("VIRTUAL_ENV", "")
+	t.Setenv(cache.DirEnv, t.TempDir())
+	app := filepath.Join(t.TempDir(), "app")
+	if err := os.CopyFS(app, os.DirFS("../bundler/testdata/apps/good")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bundler.Bundle(context.Background(), bundler.Options{SourceDir: app, Python: "python3", SkipInstall: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -20,20 +20,10 @@ func TestPreviewBehindOIDC(t *testing.T) {
 	p := oidctest.New(t, "verify-client")
 	t.Setenv("NODE_EXTRA_CA_CERTS", p.CAFile)
 	dir := bundleWith(t, "testdata/apps/callback", "python3")
-	var log syncLog
-	s, err := preview.Start(context.Background(), preview.Options{Dir: dir, Addr: "127.0.0.1:0", Python: "python3",
-		Log: &log, OIDC: &preview.OIDCOptions{Issuer: p.URL, ClientID: "verify-client", AllowAnyUser: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		if t.Failed() {
-			t.Logf("preview log:\n%s", log.String())
-		}
-	})
+	site := servePreviewWith(t, preview.Options{Dir: dir, Python: "python3",
+		OIDC: &preview.OIDCOptions{Issuer: p.URL, ClientID: "verify-client", AllowAnyUser: true}})
 
-	rep, err := Run(context.Background(), Options{URL: s.URL(), Dir: dir, OIDC: true})
+	rep, err := Run(context.Background(), Options{URL: site, Dir: dir, OIDC: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +34,7 @@ func TestPreviewBehindOIDC(t *testing.T) {
 		t.Errorf("counts %+v: want the sign-in endpoints, the pages and the callback endpoint checked", rep.Counts)
 	}
 
-	rep, err = Run(context.Background(), Options{URL: s.URL(), Dir: dir})
+	rep, err = Run(context.Background(), Options{URL: site, Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
