@@ -3,7 +3,7 @@
 // the bundling Python's installed versions, opendash_handler.py (the handler, a name no app uses: the
 // user's own index.py is just their module) with opendash_wsgi.py (function URL event to WSGI request, the
 // answer to the response) and opendash_load.py (the app's loading), opendash_entry.py (the loader it
-// shares with the extraction), opendash_background.py and opendash_jobstore.py (the
+// shares with the extraction), opendash_background.py, opendash_jobslots.py and opendash_jobstore.py (the
 // background callback manager for Lambda), opendash_secrets.py (reads the secrets the component names into
 // os.environ at INIT), opendash-app.json (the entry point the bundle resolved) and a Dockerfile.
 //
@@ -334,10 +334,11 @@ type generatedFile struct {
 // shippedFiles are the generated files that depend on nothing the bundling Python says: CopySource writes
 // them, the image's app layers copy them (layers.go), and an app's own file of the same name is refused.
 func shippedFiles() []generatedFile {
-	return []generatedFile{{HandlerFile, indexPy}, {WSGIFile, wsgiPy}, {LoadFile, loadPy}, {entry.PythonFile, entry.Python},
-		{background.PythonFile, background.Python}, {background.StoreFile, background.StorePython},
-		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()},
-		{secrets.PythonFile, secrets.Python}, {workdir.File, workdir.Py}}
+	return []generatedFile{{HandlerFile, indexPy}, {WSGIFile, wsgiPy}, {LoadFile, loadPy},
+		{entry.PythonFile, entry.Python}, {secrets.PythonFile, secrets.Python}, {workdir.File, workdir.Py},
+		{contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()},
+		{background.PythonFile, background.Python}, {background.SlotsFile, background.SlotsPython},
+		{background.StoreFile, background.StorePython}, {DockerignoreFile, dockerignore}}
 }
 
 // reserved reports whether a root file name is one open-dash generates beside the app (the Dockerfile and

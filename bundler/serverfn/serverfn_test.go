@@ -43,7 +43,7 @@ func TestWriteLayoutAndModes(t *testing.T) {
 		". drwxr-xr-x", ".dockerignore -rw-r--r--", "Dockerfile -rw-r--r--", "app.py -rw-r--r--",
 		"assets drwxr-xr-x", "assets/app.css -rw-r--r--", "opendash_background.py -rw-r--r--",
 		"opendash_bodyhash.py -rw-r--r--", "opendash_entry.py -rw-r--r--", "opendash_handler.py -rw-r--r--",
-		"opendash_jobstore.py -rw-r--r--", "opendash_load.py -rw-r--r--", "opendash_secrets.py -rw-r--r--",
+		"opendash_jobslots.py -rw-r--r--", "opendash_jobstore.py -rw-r--r--", "opendash_load.py -rw-r--r--", "opendash_secrets.py -rw-r--r--",
 		"opendash_times.py -rw-r--r--", "opendash_workdir.py -rw-r--r--", "opendash_wsgi.py -rw-r--r--",
 		"requirements.txt -rw-r--r--",
 		"scripts drwxr-xr-x", "scripts/run.sh -rwxr-xr-x",
@@ -53,8 +53,8 @@ func TestWriteLayoutAndModes(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Errorf("written tree:\n got %q\nwant %q", keys, want)
 	}
-	if res.Files != 16 {
-		t.Errorf("Result.Files = %d, want 16", res.Files)
+	if res.Files != 17 {
+		t.Errorf("Result.Files = %d, want 17", res.Files)
 	}
 	for name, want := range map[string][]byte{HandlerFile: indexPy, WSGIFile: wsgiPy, LoadFile: loadPy} {
 		if tree[name+" -rw-r--r--"] != string(want) {

@@ -15,6 +15,7 @@ from unittest import mock
 # The manager and, beside it, the store module, as the server function has them.
 sys.path.insert(0, os.path.dirname(os.environ["OPENDASH_BACKGROUND_PY"]))
 import opendash_background as bg  # noqa: E402
+import opendash_jobslots as jobslots  # noqa: E402
 import opendash_jobstore as jobstore  # noqa: E402
 
 import dash  # noqa: E402  (the stand-in, or a real Dash)
@@ -188,7 +189,7 @@ class ManagerTest(unittest.TestCase):
         store = folder_store(self)
         front, _, job = self.start(store, slow)
         self.assertIs(front.get_result("ck-slow", job), front.UNDEFINED)
-        later = self.make(store, clock=lambda: time.time() + 60 + bg.START_GRACE + 1)
+        later = self.make(store, clock=lambda: time.time() + 60 + jobslots.START_GRACE + 1)
         self.assertFalse(later.job_running(job))
         self.assertIn("never started", later.get_result("ck-slow", job)[front.error_key]["msg"])
 
@@ -277,13 +278,13 @@ class ManagerTest(unittest.TestCase):
         key = self._register(slow)
         front = self.make(store, concurrency=1)
         front.call_job_fn("ck-dead", front.func_registry[key], [1], {})  # its invocation never runs
-        later = self.make(store, concurrency=1, clock=lambda: time.time() + bg.START_GRACE + 60 + bg.SLOT_MARGIN_S + 1)
+        later = self.make(store, concurrency=1, clock=lambda: time.time() + jobslots.START_GRACE + 60 + jobslots.SLOT_MARGIN_S + 1)
         taken = later.call_job_fn("ck-next", later.func_registry[key], [2], {})
         self.assertEqual([e["job"] for e in later.invoker.events], [taken])
         # Two starts that both saw the slot free: only one creates its lease.
         racer = self.make(store, concurrency=1)
         with mock.patch.object(store, "list", lambda prefix: []):
-            self.assertFalse(racer._take_slot("racer"), "slot/0/0 exists: creating it again must fail")
+            self.assertFalse(racer.slots.take("racer"), "slot/0/0 exists: creating it again must fail")
 
     def test_a_slot_whose_job_never_started_is_free_after_the_start_grace(self):
         """Lambda drops an event that waited START_GRACE in its queue (throttled: the account's concurrency
@@ -294,7 +295,7 @@ class ManagerTest(unittest.TestCase):
         front = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1)
         front.call_job_fn("ck-dropped", front.func_registry[key], [1], {})  # its event is never delivered
         later = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1,
-                                   clock=lambda: time.time() + bg.START_GRACE + bg.COLD_START_S + bg.SLOT_MARGIN_S + 1)
+                                   clock=lambda: time.time() + jobslots.START_GRACE + jobslots.COLD_START_S + jobslots.SLOT_MARGIN_S + 1)
         taken = later.call_job_fn("ck-next", later.func_registry[key], [2], {})
         self.assertEqual([e["job"] for e in later.invoker.events], [taken])
 
@@ -322,10 +323,10 @@ class ManagerTest(unittest.TestCase):
         for timeout in (900, 60):
             later = bg.manager_class()(store, RecordingInvoker(), timeout, concurrency=1,
                                        clock=lambda: time.time() + 600)
-            self.assertIs(later._take_slot("racer"), False, "timeout %d: a running job's slot was taken" % timeout)
+            self.assertIs(later.slots.take("racer"), False, "timeout %d: a running job's slot was taken" % timeout)
         much_later = bg.manager_class()(store, RecordingInvoker(), 60, concurrency=1,
-                                        clock=lambda: time.time() + 900 + bg.SLOT_MARGIN_S + 1)
-        self.assertTrue(much_later._take_slot("next"), "the slot stays taken after the job's timeout")
+                                        clock=lambda: time.time() + 900 + jobslots.SLOT_MARGIN_S + 1)
+        self.assertTrue(much_later.slots.take("next"), "the slot stays taken after the job's timeout")
         release.set()
         runner.join()
 

@@ -97,8 +97,8 @@ def event(method="GET", path="/", query="", headers=None, cookies=None, body=Non
 
 
 # Imported afresh by every test: the app's modules, and the generated ones that keep an instance's state.
-USER_MODULES = ("app", "index", "opendash_entry", "opendash_background", "opendash_jobstore", "opendash_load",
-                "opendash_wsgi")
+USER_MODULES = ("app", "index", "opendash_entry", "opendash_background", "opendash_jobslots", "opendash_jobstore",
+                "opendash_load", "opendash_wsgi")
 
 
 class HandlerCase(unittest.TestCase):
@@ -112,8 +112,8 @@ class HandlerCase(unittest.TestCase):
             os.makedirs(os.path.dirname(os.path.join(self.dir, name)), exist_ok=True)
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(text)
-        for generated in ("opendash_entry.py", "opendash_background.py", "opendash_jobstore.py", "opendash_load.py",
-                          "opendash_wsgi.py"):
+        for generated in ("opendash_entry.py", "opendash_background.py", "opendash_jobslots.py", "opendash_jobstore.py",
+                          "opendash_load.py", "opendash_wsgi.py"):
             shutil.copy(os.path.join(os.path.dirname(INDEX), generated), self.dir)
         if self.ENTRY is not None:
             with open(os.path.join(self.dir, "opendash-app.json"), "w") as f:
