@@ -157,10 +157,7 @@ class _LambdaManagerMixin:
         return job
 
     def _refuse(self, job, msg):
-        """Records a start that did not happen as this job's error, not under the cache key: with cache_by a
-        result there is kept and answers every later run of the same inputs, and a refusal is not a result."""
-        self.store.put("refused/%s.json" % job, _encode(self._error(msg, "")))
-        self.store.put("state/%s.json" % job, _encode({"state": "failed", "at": self.clock()}))
+        _refuse(self.store, job, self._error(msg, ""), self.clock())
 
     def job_running(self, job):
         if not job or self.store.get("cancel/%s" % job) is not None:
@@ -357,6 +354,14 @@ async def _awaited(value):
     return await value
 
 
+def _refuse(store, job, error, now):
+    """Records a start that did not happen, or a job that could not run, as this job's error, not under the
+    cache key: with cache_by a result there is kept and answers every later run of the same inputs, and a
+    refusal is not a result."""
+    store.put("refused/%s.json" % job, _encode(error))
+    store.put("state/%s.json" % job, _encode({"state": "failed", "at": now}))
+
+
 # ---------------------------------------------------------------- installation into a loaded app
 
 
@@ -416,10 +421,15 @@ def install(app, store, invoker, timeout=DEFAULT_TIMEOUT, concurrency=None):
     return count
 
 
+def _job_id(event):
+    job = event.get("job")
+    return job if isinstance(job, str) and job.isalnum() else None
+
+
 def run_job_event(event, remaining_s=None):
     """Runs {"type": "opendash-job", "job": ID} with the manager install() put in place."""
-    job = event.get("job")
-    if not isinstance(job, str) or not job.isalnum():
+    job = _job_id(event)
+    if job is None:
         return {"error": "the job event has no valid job id"}
     if not _installed:
         return {"error": "no background callback manager is installed in this instance"}
@@ -430,3 +440,29 @@ def run_job_event(event, remaining_s=None):
     else:
         sys.stderr.write("open-dash: background job %s ended: %s\n" % (job, result["state"]))
     return result
+
+
+def fail_job_event(event, msg, settings):
+    """Ends {"type": "opendash-job", "job": ID} without running it, when this instance cannot (the app failed
+    to load in the jobs function): claimed as run_job claims it, its slot freed and msg recorded as the job's
+    error, so the browser's next poll shows it instead of polling until the job's deadline. settings are
+    opendash_jobstore.from_environment()'s (None: no job store, nothing to record)."""
+    job = _job_id(event)
+    if job is None:
+        return {"error": "the job event has no valid job id"}
+    if not settings:
+        return {"error": msg}
+    store, _, timeout, _ = settings
+    request = _decode(store.get("job/%s.json" % job))
+    if request is None:
+        return {"job": job, "state": "unknown"}
+    if not _jobslots().claim(store, job):
+        return {"job": job, "state": "duplicate"}  # another delivery of the same event runs it
+    _jobslots().Slots(store, None, timeout, time.time).release(request.get("slot"))
+    try:
+        error_key = _installed[-1].error_key if _installed else _dash_flavour()[1]
+    except Exception:  # Dash itself does not import: the server cannot answer the poll either
+        error_key = "background_callback_error"
+    _refuse(store, job, {error_key: {"msg": msg, "tb": ""}}, time.time())
+    sys.stderr.write("open-dash: background job %s ended: failed (%s)\n" % (job, msg))
+    return {"job": job, "state": "failed"}

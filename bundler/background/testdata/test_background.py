@@ -330,6 +330,30 @@ class ManagerTest(unittest.TestCase):
         release.set()
         runner.join()
 
+    def test_a_job_whose_app_failed_to_load_ends_at_once(self):
+        """The jobs function cannot run a job when the app fails to load there (a bad deploy, a secret it cannot
+        read): the job is claimed, its slot freed and the failure is its error at the browser's next poll, not
+        at the deadline. It is that job's error only, not a result kept under cache_by."""
+        for store_name, make_store in STORES.items():
+            with self.subTest(store=store_name):
+                store = make_store(self)
+                key = self._register(slow)
+                front = self.make(store, concurrency=1, cache_by=[lambda: "v1"])
+                job = front.call_job_fn("ck-noapp", front.func_registry[key], [1], {})
+                self.assertTrue(front.job_running(job))
+                got = bg.fail_job_event({"type": "opendash-job", "job": job}, "the app failed to start",
+                                        (store, RecordingInvoker(), 60, 1))
+                self.assertEqual(got, {"job": job, "state": "failed"})
+                self.assertFalse(front.job_running(job))
+                self.assertEqual(front.get_result("ck-noapp", job)[front.error_key]["msg"], "the app failed to start")
+                self.assertIsNone(store.get("result/ck-noapp.json"), "a load failure is not a result")
+                following = front.call_job_fn("ck-next", front.func_registry[key], [2], {})
+                self.assertEqual([e["job"] for e in front.invoker.events], [job, following], "the slot is still taken")
+                self.assertEqual(self.make(store).run_job(job)["state"], "duplicate", "the failed job ran later")
+                self.assertEqual(bg.fail_job_event({"type": "opendash-job", "job": job}, "again",
+                                                   (store, RecordingInvoker(), 60, 1))["state"], "duplicate")
+        self.assertIn("no valid job id", bg.fail_job_event({"job": "../x"}, "failed", None)["error"])
+
     def test_context_that_cannot_cross_is_dropped(self):
         store = folder_store(self)
         key = self._register(slow)

@@ -152,10 +152,14 @@ def _install_jobs(dash_app):
 
 
 def run_job(event, context):
-    """An asynchronous self-invocation: runs one background callback job to its end."""
-    if load_app() is None:
-        return {"error": "the app failed to start; see the function's logs"}
+    """An asynchronous self-invocation: runs one background callback job to its end. When the app does not
+    load, the job ends at once with that error (its slot freed): the browser's next poll shows it."""
     import opendash_background
+    import opendash_jobstore
 
+    if load_app() is None:
+        return opendash_background.fail_job_event(event, "the app failed to start in the jobs function (loading "
+                                                  "it raised); see that function's logs",
+                                                  opendash_jobstore.from_environment())
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return opendash_background.run_job_event(event, (lambda: remaining() / 1000.0) if remaining else None)

@@ -413,6 +413,49 @@ class LoadFailureTest(HandlerCase):
         self.assertIn("failed again", self.stderr.getvalue())
 
 
+class JobLoadFailureTest(HandlerCase):
+    """The jobs function runs the same handler: when the app fails to load there, a job event ends its job at
+    once (claimed, its slot freed, the failure its error), so the browser's poll shows the error rather than
+    polling until the job's deadline, and the slot is free for the next start."""
+    APP_SOURCE = "raise ImportError('settings not there yet: secret-detail-42')\n"
+    JOB = "0123abcd"
+
+    def setUp(self):
+        self.store = tempfile.mkdtemp()
+        for rel, data in (("job/%s.json" % self.JOB, json.dumps({"callback": "cb", "cacheKey": "ck", "args": [1],
+                                                                 "context": {}, "slot": "slot/0/0"})),
+                          ("slot/0/0", self.JOB)):
+            os.makedirs(os.path.dirname(os.path.join(self.store, rel)), exist_ok=True)
+            with open(os.path.join(self.store, rel), "w") as fh:
+                fh.write(data)
+        os.environ.update(OPENDASH_JOBS_DIR=self.store, OPENDASH_JOBS_INVOKE_URL="http://127.0.0.1:9/invoke")
+        super().setUp()
+
+    def tearDown(self):
+        for var in ("OPENDASH_JOBS_DIR", "OPENDASH_JOBS_INVOKE_URL"):
+            os.environ.pop(var, None)
+        shutil.rmtree(self.store)
+        super().tearDown()
+
+    def read(self, rel):
+        try:
+            with open(os.path.join(self.store, rel)) as fh:
+                return json.load(fh)
+        except FileNotFoundError:
+            return None
+
+    def test_the_job_fails_at_once_and_frees_its_slot(self):
+        resp = self.call({"type": "opendash-job", "job": self.JOB})
+        self.assertEqual(resp, {"job": self.JOB, "state": "failed"})
+        self.assertFalse(os.path.exists(os.path.join(self.store, "slot", "0", "0")), "the slot is still taken")
+        self.assertEqual(self.read("state/%s.json" % self.JOB)["state"], "failed")
+        error = self.read("refused/%s.json" % self.JOB)["background_callback_error"]
+        self.assertIn("the app failed to start", error["msg"])
+        self.assertNotIn("secret-detail-42", json.dumps(error))  # the traceback is in the logs, not the browser
+        self.assertIsNone(self.read("result/ck.json"))
+        self.assertEqual(self.call({"type": "opendash-job", "job": self.JOB})["state"], "duplicate")
+
+
 class SysExitTest(HandlerCase):
     APP_SOURCE = "import sys\nsys.exit(3)\n"
 
