@@ -175,12 +175,24 @@ class _LambdaManagerMixin:
             self.store.delete(name)  # as Dash's managers do: each progress value is shown once
         return value
 
+    def _result(self, key):
+        """The stored result of key, encoded, or None. With cache_by and Dash's expire, a result older than expire
+        seconds is not reused (Dash removes a cache entry unused that long): the same inputs run again, and
+        their new result replaces it."""
+        name = "result/%s.json" % key
+        if not (self.cache_by and self.expire):
+            return self.store.get(name)
+        data, written = self.store.get_with_time(name)
+        if data is not None and self.clock() - written > self.expire:
+            return None
+        return data
+
     def result_ready(self, key):
-        return self.store.get("result/%s.json" % key) is not None
+        return self._result(key) is not None
 
     def get_result(self, key, job):
         name = "result/%s.json" % key
-        value = _decode(self.store.get(name))
+        value = _decode(self._result(key))
         if value is None:
             refused = _decode(self.store.get("refused/%s.json" % job)) if job else None
             return refused if refused is not None else self._overdue(key, job)

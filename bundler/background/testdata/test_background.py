@@ -203,6 +203,37 @@ class ManagerTest(unittest.TestCase):
         again = front.call_job_fn("ck-cached", front.func_registry[key], [1], {})
         self.assertEqual(front.get_result("ck-cached", again), "done 1", "a cached result answers at once")
 
+    def test_expire_ends_the_reuse_of_a_cached_result(self):
+        """Dash's expire (DiskcacheManager(cache, cache_by=[...], expire=N)): a result kept under cache_by answers
+        a new run of the same inputs for N seconds; an older one does not, and that run's own result does."""
+        runs = []
+
+        def counted(set_progress, n):
+            runs.append(n)
+            return "run %d" % len(runs)
+
+        for store_name, make_store in STORES.items():
+            with self.subTest(store=store_name):
+                runs.clear()
+                store = make_store(self)
+                key = self._register(counted)
+                memo = dict(cache_by=[lambda: "v1"], expire=300)
+                front = self.make(store, **memo)
+                first = front.call_job_fn("ck-exp", front.func_registry[key], [1], {})
+                self.assertEqual(self.make(store).run_job(first)["state"], "done")
+                self.assertEqual(front.get_result("ck-exp", first), "run 1")
+                again = front.call_job_fn("ck-exp", front.func_registry[key], [1], {})
+                self.assertTrue(front.result_ready("ck-exp"))
+                self.assertEqual(front.get_result("ck-exp", again), "run 1", "within expire the kept result answers")
+                later = self.make(store, clock=lambda: time.time() + 301, **memo)
+                third = later.call_job_fn("ck-exp", later.func_registry[key], [1], {})
+                self.assertFalse(later.result_ready("ck-exp"))
+                self.assertIs(later.get_result("ck-exp", third), later.UNDEFINED, "a result past expire was reused")
+                self.assertEqual(self.make(store).run_job(third)["state"], "done")
+                self.assertEqual(self.make(store, **memo).get_result("ck-exp", third), "run 2")
+                forever = self.make(store, cache_by=[lambda: "v1"], clock=lambda: time.time() + 10 ** 6)
+                self.assertEqual(forever.get_result("ck-exp", third), "run 2", "without expire a kept result stays")
+
     def test_a_refused_start_is_not_cached_under_cache_by(self):
         """With cache_by (Dash's memoization, e.g. cache_by=[lambda: launch_uid]) a result stays under its cache
         key. A start refused at the cap, or whose invoke failed, is this job's error only: once a slot is free,
@@ -431,7 +462,8 @@ class InstallTest(unittest.TestCase):
         if REAL_DASH:
             self.skipTest("the real Dash path is RealDashTest")
         app = dash.Dash(__name__)
-        own = dash.DiskcacheManager()
+        memo = [lambda: "v1"]
+        own = dash.DiskcacheManager(cache_by=memo, expire=120)
 
         @app.callback("out.children", "btn.n_clicks", background=True, manager=own, progress="p.value")
         def work(set_progress, n):
@@ -446,6 +478,7 @@ class InstallTest(unittest.TestCase):
         cb = app.callback_map["out.children"]
         self.assertIsInstance(cb["manager"], bg.manager_class())
         self.assertIs(cb["background"]["manager"], cb["manager"])
+        self.assertEqual((cb["manager"].cache_by, cb["manager"].expire), (memo, 120), "Dash's memoization is kept")
         self.assertEqual(bg.background_callbacks(app), [("out.children", cb["manager"])])
 
 
@@ -453,11 +486,11 @@ class InstallTest(unittest.TestCase):
 class RealDashTest(unittest.TestCase):
     """Dash's own request cycle: the first POST starts the job, later POSTs with cacheKey and job poll it."""
 
-    def app(self, fn):
+    def app(self, fn, **memo):
         try:
             import diskcache  # noqa: F401
 
-            manager = dash.DiskcacheManager(diskcache.Cache(tempfile.mkdtemp()))
+            manager = dash.DiskcacheManager(diskcache.Cache(tempfile.mkdtemp()), **memo)
         except ImportError:
             self.skipTest("DiskcacheManager needs diskcache, multiprocess and psutil (apt-get install python3-diskcache python3-multiprocess python3-psutil)")
         from dash import Input, Output, html
@@ -502,6 +535,14 @@ class RealDashTest(unittest.TestCase):
     def test_error(self):
         failed = self.run_cycle(failing)
         self.assertEqual(failed.status_code, 500)
+
+    def test_install_keeps_cache_by_and_expire(self):
+        memo = [lambda: "v1"]
+        app = self.app(slow, cache_by=memo, expire=120)
+        self.assertEqual(bg.install(app, folder_store(self), RecordingInvoker()), 1)
+        ours = [m for _, m in bg.background_callbacks(app)]
+        self.assertTrue(ours and all(isinstance(m, bg.manager_class()) for m in ours), ours)
+        self.assertEqual({(m.cache_by is memo, m.expire) for m in ours}, {(True, 120)})
 
 
 if __name__ == "__main__":
