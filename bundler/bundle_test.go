@@ -145,7 +145,8 @@ func TestBundleFakeDash(t *testing.T) {
 	}
 	for _, f := range []string{"server-functions/default/app.py", "server-functions/default/data/table.csv",
 		"server-functions/default/opendash_handler.py", "server-functions/default/opendash_entry.py",
-		"server-functions/default/opendash_background.py", "server-functions/default/opendash_jobstore.py",
+		"server-functions/default/opendash_background.py", "server-functions/default/opendash_jobslots.py",
+		"server-functions/default/opendash_jobstore.py",
 		"server-functions/default/opendash-app.json", "server-functions/default/Dockerfile", "warmer-function/index.py"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing %s", f)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/opendash/opendash/bundler/secrets"
 	p "github.com/pulumi/pulumi-go-provider"
@@ -279,6 +280,9 @@ func TestVpcEndpointWarnings(t *testing.T) {
 	var got []string
 	old := warn
 	warn = func(_ *pulumi.Context, _ pulumi.Resource, msg string) {
+		// A loaded machine delays what runs after the region's lookup: the program's run must wait for the
+		// warnings all the same (once, 0 warnings arrived before RunErr returned).
+		time.Sleep(50 * time.Millisecond)
 		mu.Lock()
 		got = append(got, msg)
 		mu.Unlock()

@@ -32,8 +32,12 @@ func warnVpcEndpoints(ctx *pulumi.Context, name string, site pulumi.Resource, b 
 	if len(s.Secrets) > 0 {
 		services = resolvedSecrets(name, s)
 	}
-	pulumi.All(region, services, actionServices(s.PolicyStatements)).ApplyT(func(a []any) int {
-		for _, msg := range endpointWarnings(name, a[0].(string), a[1].([]resolvedSecret), jobs, a[2].([]string)) {
+	// The program's run (RunErr, the engine's) waits only for outputs of its context: those a resource or an
+	// invoke of ctx made, and what is derived from them. The region's lookup (pulumi-aws wraps ctx's invoke in
+	// an apply of plain arguments) and the other inputs are not, so the site's URN ties the apply to ctx:
+	// without it the run could end, and drop the warnings, before they were logged.
+	pulumi.All(site.URN(), region, services, actionServices(s.PolicyStatements)).ApplyT(func(a []any) int {
+		for _, msg := range endpointWarnings(name, a[1].(string), a[2].([]resolvedSecret), jobs, a[3].([]string)) {
 			warn(ctx, site, msg)
 		}
 		return 0

@@ -9,13 +9,17 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/opendash/opendash/bundler/writeevents"
 )
 
 // readonlyScript runs before worker.py: with OPENDASH_READONLY_ROOT set it makes the server function's folder
-// read-only for the app, as /var/task is on Lambda (writes fail with EROFS and are reported with the fix).
-//
+// read-only for the app, as /var/task is on Lambda (writes fail with EROFS and are reported with the fix). The
+// write events it refuses are the ones the bundle guards the source folder against (bundler/writeevents).
+var readonlyScript = writeevents.Py + "\n" + readonlyPy
+
 //go:embed readonly.py
-var readonlyScript string
+var readonlyPy string
 
 // WorkerFile is the name of the worker program (readonly.py and worker.py) in the preview's temporary folder:
 // what `ps` shows for each instance, `python .../opendash_preview_worker.py opendash_handler.handler 3 4`.

@@ -1,19 +1,15 @@
 # OpenDash preview: the server function's folder is read-only, as /var/task is on AWS Lambda.
-# Run by the preview before worker.py when OPENDASH_READONLY_ROOT names the folder: an audit hook refuses
-# every write into it (open for writing, mkdir, rename, remove, chmod, a new SQLite database) with the error
-# Lambda gives, OSError(EROFS), and reports the path and the fix once per path on stderr. An existing SQLite
-# database may be opened: SQLite reads it on a read-only file system (its own writes are C code, unseen).
+# Run by the preview before worker.py when OPENDASH_READONLY_ROOT names the folder, after the write events it
+# shares with the bundle's guard (bundler/writeevents): an audit hook refuses every write into it (open for
+# writing, mkdir, rename, remove, chmod, a new SQLite database...) with the error Lambda gives, OSError(EROFS),
+# and reports the path and the fix once per path on stderr. An existing SQLite database may be opened: SQLite
+# reads it on a read-only file system (its own writes are C code, unseen).
 def _opendash_readonly(root):
     import errno
     import os
     import sys
 
     root = os.path.realpath(root)
-    writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-    # Events that change the file system, and which of their arguments are paths.
-    path_args = {"os.mkdir": (0,), "os.rename": (0, 1), "os.remove": (0,), "os.rmdir": (0,), "os.chmod": (0,),
-                 "os.truncate": (0,), "os.symlink": (1,), "os.link": (1,), "os.utime": (0,),
-                 "shutil.rmtree": (0,), "sqlite3.connect": (0,)}
     reported = set()
     busy = []
 
@@ -45,17 +41,10 @@ def _opendash_readonly(root):
     def hook(event, args):
         if busy:
             return
-        if event == "open":
-            path, mode, flags = (tuple(args) + (None, None, 0))[:3]
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                mode is None and isinstance(flags, int) and flags & writes)
-            if not writing:
-                return
-            indices = (0,)
-        elif event in path_args:
-            indices = path_args[event]
-        else:
+        written = _opendash_written_paths(event, args)  # noqa: F821 (writeevents.py, prepended)
+        if written is None:
             return
+        indices = written[0]
         busy.append(1)
         try:
             found = [inside(args[i]) for i in indices if i < len(args)]

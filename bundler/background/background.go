@@ -2,15 +2,18 @@
 // shipped into the server function as opendash_background.py: the handler installs it in place of the app's
 // own manager (DiskcacheManager, CeleryManager) and runs the jobs it starts, each in an asynchronous
 // invocation of the jobs function (the server's image), with progress, results, errors and cancellation in
-// a store every instance shares. StorePython (opendash_jobstore.py) holds the stores (an S3 prefix on AWS, a
-// folder in `open-dash preview`) and the invokers (Lambda's asynchronous Invoke, the preview's endpoint).
+// a store every instance shares. SlotsPython (opendash_jobslots.py) holds the concurrency cap's slots and the
+// claim that runs each job once; StorePython (opendash_jobstore.py) the stores (an S3 prefix on AWS, a folder
+// in `open-dash preview`) and the invokers (Lambda's asynchronous Invoke, the preview's endpoint).
 package background
 
 import _ "embed"
 
-// PythonFile and StoreFile are the manager's and the store's names in the server function, beside the handler.
+// PythonFile, SlotsFile and StoreFile are the manager's, the slots' and the store's names in the server
+// function, beside the handler.
 const (
 	PythonFile = "opendash_background.py"
+	SlotsFile  = "opendash_jobslots.py"
 	StoreFile  = "opendash_jobstore.py"
 )
 
@@ -37,6 +40,11 @@ const Prefix = "jobs/"
 //
 //go:embed background.py
 var Python []byte
+
+// SlotsPython is the source of the slots (the concurrency cap) and the claim (standard library only).
+//
+//go:embed jobslots.py
+var SlotsPython []byte
 
 // StorePython is the store's and invokers' source (standard library, plus boto3 on Lambda).
 //

@@ -9,12 +9,14 @@ function installs this manager in place of the app's (the app is unchanged):
 - progress, set_props, the result, errors and cancellation live in a store all instances share (an S3
   prefix on Lambda; a local folder standing in for it in `open-dash preview`), so polls from any instance
   see them;
-- with a concurrency cap, a job starts only in a free one of that many slots (leases created only if
-  absent), else the browser gets the callback's error at once: a public site cannot run unbounded jobs;
-- asynchronous invocation is at-least-once, so the invocation that runs a job first claims it (a record
-  created only if absent); a second delivery of the same event finds it claimed and ends quietly.
-The store and the invoker (and the settings that choose them) are opendash_jobstore.py's; this module is
-standard library only, and the bundle's extraction uses its background_callbacks to report the app's.
+- with a concurrency cap, a job starts only in a free one of that many slots, else the browser gets the
+  callback's error at once: a public site cannot run unbounded jobs;
+- asynchronous invocation is at-least-once, so the invocation that runs a job first claims it; a second
+  delivery of the same event finds it claimed and ends quietly.
+The slots and the claim are opendash_jobslots.py's; the store and the invoker (and the settings that choose
+them) are opendash_jobstore.py's. This module is standard library only, and the bundle's extraction
+prepends its text to report the app's background callbacks (background_callbacks): it imports the others
+only where a manager runs.
 """
 import asyncio
 import contextvars
@@ -28,19 +30,16 @@ import uuid
 
 EVENT_TYPE = "opendash-job"
 DEFAULT_TIMEOUT = 900  # Lambda's maximum; the component sets the jobs function's real one
-# An async invocation waits in Lambda's queue before it starts; past this a job that never started is failed.
-START_GRACE = 120
 # A job stops this long before the function's deadline, so it can still record the timeout.
 STOP_MARGIN_S = 3.0
 CANCEL_CHECK_S = 1.0
-# A slot lease outlives what its job can take by this much before another job may take the slot over: only a
-# job whose event was dropped or whose invocation died leaves one that long (a live one frees it as it ends).
-SLOT_MARGIN_S = 60
-# Beside its lease slot/<i>/<generation>, a job that started marks slot/<i>/<generation>-running-<its timeout>.
-RUNNING = "-running-"
-# Between Lambda taking an event from its queue and the job's start: a cold start of the image and the app's
-# load, retried inside the invocation when it passes Lambda's 10 s for INIT.
-COLD_START_S = 60
+
+
+def _jobslots():
+    """opendash_jobslots.py, beside this file: imported where a manager runs, not at the top (see above)."""
+    import opendash_jobslots
+
+    return opendash_jobslots
 
 
 class Stopped(Exception):
@@ -115,6 +114,7 @@ class _LambdaManagerMixin:
                  concurrency=None):
         self.store, self.invoker, self.timeout, self.expire, self.clock = store, invoker, timeout, expire, clock
         self.concurrency = concurrency  # the most jobs running at once; None: no cap
+        self.slots = _jobslots().Slots(store, concurrency, timeout, clock)
         self._requests = {}  # job id -> its stored request: written once, so each poll need not read it again
         super().__init__(cache_by)
 
@@ -136,9 +136,9 @@ class _LambdaManagerMixin:
     def call_job_fn(self, key, job_fn, args, context):
         job = uuid.uuid4().hex
         now = self.clock()
-        slot = self._take_slot(job)
+        slot = self.slots.take(job)
         request = {"callback": job_fn.key, "cacheKey": key, "args": args, "context": _encodable_context(context),
-                   "created": now, "deadline": now + START_GRACE + self.timeout, "slot": slot}
+                   "created": now, "deadline": now + _jobslots().START_GRACE + self.timeout, "slot": slot}
         self.store.put("job/%s.json" % job, _encode(request))
         if self.cache_by is None:  # a new run of the same inputs must not see an unread result of the last
             self.store.delete("result/%s.json" % key)
@@ -152,58 +152,12 @@ class _LambdaManagerMixin:
             self.invoker.invoke({"type": EVENT_TYPE, "job": job})
         except Exception as err:  # the poll then reports it as the callback's error
             traceback.print_exc()
-            self._release(slot)
+            self.slots.release(slot)
             self._refuse(job, "starting the background job failed: %s" % err)
         return job
 
     def _refuse(self, job, msg):
-        """Records a start that did not happen as this job's error, not under the cache key: with cache_by a
-        result there is kept and answers every later run of the same inputs, and a refusal is not a result."""
-        self.store.put("refused/%s.json" % job, _encode(self._error(msg, "")))
-        self.store.put("state/%s.json" % job, _encode({"state": "failed", "at": self.clock()}))
-
-    # -- the concurrency cap: slot/<i>/<generation> leases, created only if absent
-
-    def _take_slot(self, job):
-        """The name of the lease taken on a free slot for job; None without a cap; False when every slot is
-        taken. A slot's lease is its highest generation, live until its job can no longer be running: a job
-        that has not started within START_GRACE (and a cold start) never will (Lambda drops an event queued
-        that long), one that started ends within its own timeout (its running mark names it). Past that the
-        next generation is created, which only one of two racing starts can do."""
-        if not self.concurrency:
-            return None
-        newest, running = {}, {}  # slot -> (highest generation, its time); (slot, generation) -> (time, timeout)
-        for name, modified in self.store.list("slot/"):
-            parts = name.split("/")
-            if len(parts) != 3 or not parts[1].isdigit():
-                continue
-            slot = int(parts[1])
-            gen, _, timeout = parts[2].partition(RUNNING)
-            if not gen.isdigit():
-                continue
-            if timeout.isdigit():
-                running[(slot, int(gen))] = (modified, int(timeout))
-            elif not timeout and int(gen) > newest.get(slot, (-1, 0))[0]:
-                newest[slot] = (int(gen), modified)
-        now = self.clock()
-        for slot in range(self.concurrency):
-            gen, leased = newest.get(slot, (-1, 0))
-            started, timeout = running.get((slot, gen), (None, 0))
-            live_until = started + timeout if started is not None else leased + START_GRACE + COLD_START_S
-            if gen >= 0 and now < live_until + SLOT_MARGIN_S:
-                continue
-            name = "slot/%d/%d" % (slot, gen + 1)
-            if self.store.create(name, job.encode("ascii")):
-                return name
-        return False
-
-    def _running_mark(self, slot):
-        return "%s%s%d" % (slot, RUNNING, int(self.timeout))
-
-    def _release(self, slot):
-        if slot:
-            self.store.delete(self._running_mark(slot))  # first: a lease left alone is soon seen as stale
-            self.store.delete(slot)
+        _refuse(self.store, job, self._error(msg, ""), self.clock())
 
     def job_running(self, job):
         if not job or self.store.get("cancel/%s" % job) is not None:
@@ -221,12 +175,24 @@ class _LambdaManagerMixin:
             self.store.delete(name)  # as Dash's managers do: each progress value is shown once
         return value
 
+    def _result(self, key):
+        """The stored result of key, encoded, or None. With cache_by and Dash's expire, a result older than expire
+        seconds is not reused (Dash removes a cache entry unused that long): the same inputs run again, and
+        their new result replaces it."""
+        name = "result/%s.json" % key
+        if not (self.cache_by and self.expire):
+            return self.store.get(name)
+        data, written = self.store.get_with_time(name)
+        if data is not None and self.clock() - written > self.expire:
+            return None
+        return data
+
     def result_ready(self, key):
-        return self.store.get("result/%s.json" % key) is not None
+        return self._result(key) is not None
 
     def get_result(self, key, job):
         name = "result/%s.json" % key
-        value = _decode(self.store.get(name))
+        value = _decode(self._result(key))
         if value is None:
             refused = _decode(self.store.get("refused/%s.json" % job)) if job else None
             return refused if refused is not None else self._overdue(key, job)
@@ -283,14 +249,13 @@ class _LambdaManagerMixin:
         request = _decode(self.store.get("job/%s.json" % job))
         if request is None:
             return {"job": job, "state": "unknown"}
-        if not self.store.create("claim/%s" % job, b"1"):
+        if not _jobslots().claim(self.store, job):
             return {"job": job, "state": "duplicate"}  # another delivery of the same event runs it
         try:
-            if request.get("slot"):  # the slot stays taken for this run's whole timeout
-                self.store.put(self._running_mark(request["slot"]), job.encode("ascii"))
+            self.slots.mark_running(request.get("slot"), job)  # the slot stays taken for this run's whole timeout
             return self._run_claimed(job, request, remaining_s)
         finally:
-            self._release(request.get("slot"))
+            self.slots.release(request.get("slot"))
 
     def _run_claimed(self, job, request, remaining_s):
         key = request["cacheKey"]
@@ -401,6 +366,14 @@ async def _awaited(value):
     return await value
 
 
+def _refuse(store, job, error, now):
+    """Records a start that did not happen, or a job that could not run, as this job's error, not under the
+    cache key: with cache_by a result there is kept and answers every later run of the same inputs, and a
+    refusal is not a result."""
+    store.put("refused/%s.json" % job, _encode(error))
+    store.put("state/%s.json" % job, _encode({"state": "failed", "at": now}))
+
+
 # ---------------------------------------------------------------- installation into a loaded app
 
 
@@ -460,10 +433,15 @@ def install(app, store, invoker, timeout=DEFAULT_TIMEOUT, concurrency=None):
     return count
 
 
+def _job_id(event):
+    job = event.get("job")
+    return job if isinstance(job, str) and job.isalnum() else None
+
+
 def run_job_event(event, remaining_s=None):
     """Runs {"type": "opendash-job", "job": ID} with the manager install() put in place."""
-    job = event.get("job")
-    if not isinstance(job, str) or not job.isalnum():
+    job = _job_id(event)
+    if job is None:
         return {"error": "the job event has no valid job id"}
     if not _installed:
         return {"error": "no background callback manager is installed in this instance"}
@@ -474,3 +452,29 @@ def run_job_event(event, remaining_s=None):
     else:
         sys.stderr.write("open-dash: background job %s ended: %s\n" % (job, result["state"]))
     return result
+
+
+def fail_job_event(event, msg, settings):
+    """Ends {"type": "opendash-job", "job": ID} without running it, when this instance cannot (the app failed
+    to load in the jobs function): claimed as run_job claims it, its slot freed and msg recorded as the job's
+    error, so the browser's next poll shows it instead of polling until the job's deadline. settings are
+    opendash_jobstore.from_environment()'s (None: no job store, nothing to record)."""
+    job = _job_id(event)
+    if job is None:
+        return {"error": "the job event has no valid job id"}
+    if not settings:
+        return {"error": msg}
+    store, _, timeout, _ = settings
+    request = _decode(store.get("job/%s.json" % job))
+    if request is None:
+        return {"job": job, "state": "unknown"}
+    if not _jobslots().claim(store, job):
+        return {"job": job, "state": "duplicate"}  # another delivery of the same event runs it
+    _jobslots().Slots(store, None, timeout, time.time).release(request.get("slot"))
+    try:
+        error_key = _installed[-1].error_key if _installed else _dash_flavour()[1]
+    except Exception:  # Dash itself does not import: the server cannot answer the poll either
+        error_key = "background_callback_error"
+    _refuse(store, job, {error_key: {"msg": msg, "tb": ""}}, time.time())
+    sys.stderr.write("open-dash: background job %s ended: failed (%s)\n" % (job, msg))
+    return {"job": job, "state": "failed"}

@@ -33,8 +33,10 @@ func TestManagerPy(t *testing.T) {
 	if err := os.WriteFile(module, Python, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, StoreFile), StorePython, 0o644); err != nil {
-		t.Fatal(err)
+	for name, src := range map[string][]byte{SlotsFile: SlotsPython, StoreFile: StorePython} {
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cmd := exec.Command(python, filepath.Join("testdata", "test_background.py"), "-v")
 	cmd.Env = append(env, "OPENDASH_BACKGROUND_PY="+module)

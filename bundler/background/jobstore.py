@@ -1,8 +1,9 @@
 """OpenDash's job store and invokers for background callbacks (shipped as opendash_jobstore.py).
 
 Where the background callback manager (opendash_background.py) keeps job state, and how it starts a job:
-- stores, get/put/delete of small blobs by name, create (write only if absent: how a job is claimed and a
-  concurrency slot taken) and list (names under a prefix, with their times): an S3 prefix on Lambda
+- stores, get/put/delete of small blobs by name (get_with_time: with the time it was written), create (write
+  only if absent: how a job is claimed and a concurrency slot taken) and list (names under a prefix, with
+  their times): an S3 prefix on Lambda
   (S3Store), a local folder standing in for it in `open-dash preview` (FolderStore);
 - invokers, which start {"type": "opendash-job", "job": ID}: Lambda's asynchronous Invoke (LambdaInvoker),
   or the preview's local endpoint (HTTPInvoker).
@@ -37,6 +38,14 @@ class FolderStore:
                 return fh.read()
         except FileNotFoundError:
             return None
+
+    def get_with_time(self, name):
+        """(bytes, modification time) of name, or (None, None)."""
+        try:
+            with open(self._path(name), "rb") as fh:
+                return fh.read(), os.fstat(fh.fileno()).st_mtime  # the file read: a replacement is another inode
+        except FileNotFoundError:
+            return None, None
 
     def put(self, name, data):
         path = self._path(name)
@@ -122,6 +131,14 @@ class S3Store:
             return self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read()
         except self.client.exceptions.NoSuchKey:
             return None
+
+    def get_with_time(self, name):
+        """(bytes, modification time) of name, or (None, None)."""
+        try:
+            obj = self.client.get_object(Bucket=self.bucket, Key=self.prefix + name)
+        except self.client.exceptions.NoSuchKey:
+            return None, None
+        return obj["Body"].read(), obj["LastModified"].timestamp()
 
     def put(self, name, data):
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data)

@@ -17,6 +17,7 @@ import (
 	"github.com/opendash/opendash/bundler/contenttimes"
 	"github.com/opendash/opendash/bundler/entry"
 	"github.com/opendash/opendash/bundler/workdir"
+	"github.com/opendash/opendash/bundler/writeevents"
 	"github.com/opendash/opendash/manifest"
 )
 
@@ -39,12 +40,13 @@ var accessPy string
 var writesPy string
 
 // script is what Python runs: the installed-packages helpers, the requirement check, the entry-point loader,
-// content times and the working folder (all three shared with the server function), the guard of the app's
-// folder, the background-callback detection, the app loader, the anonymous-access checks and the body-hash
-// page hook, then the extraction that uses them.
+// content times and the working folder (all three shared with the server function), the write events (shared
+// with the preview) and the guard of the app's folder, the background-callback detection, the app loader, the
+// anonymous-access checks and the body-hash page hook, then the extraction that uses them.
 var script = installedPy + "\n\n" + requirementsPy + "\n\n" + string(entry.Python) + "\n\n" +
-	string(contenttimes.Py) + "\n\n" + string(workdir.Py) + "\n\n" + writesPy + "\n\n" + string(background.Python) +
-	"\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + bodyhash.Source() + "\n\n" + extractPy
+	string(contenttimes.Py) + "\n\n" + string(workdir.Py) + "\n\n" + writeevents.Py + "\n\n" + writesPy +
+	"\n\n" + string(background.Python) + "\n\n" + loadappPy + "\n\n" + accessPy + "\n\n" + bodyhash.Source() +
+	"\n\n" + extractPy
 
 // DefaultTimeout bounds importing the app and calling its entry point.
 const DefaultTimeout = 120 * time.Second

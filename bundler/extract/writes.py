@@ -1,11 +1,12 @@
 """The app's folder while it is bundled, as the server function's folder is on AWS Lambda (Go prepends this to
-extract.py, after opendash_workdir.py).
+extract.py, after opendash_workdir.py and the write events it shares with the preview, bundler/writeevents).
 
 Lambda's task root is read-only; the server function runs the app in a writable working folder whose
 entries link to it (opendash_workdir.py), and so does the extraction: a relative write of a new top-level
 name (diskcache.Cache("./cache")) lands in a temporary folder, as on Lambda. What would fail on Lambda, a
 write into one of the app's own files or folders, must neither fail the bundle where the app handles it nor
-change the source folder: an audit hook sees every Python-level write before it happens and
+change the source folder: an audit hook sees every Python-level write before it happens (the events
+_opendash_written_paths names) and
 - for a path through the working folder's links (./data/out.csv), first turns the folders on the way (and a
   file written in place) into copies in the working folder, so the write lands there;
 - for a path straight into the source folder (built from __file__), refuses it with OSError EROFS, Lambda's
@@ -18,14 +19,6 @@ import errno
 import os
 import shutil
 import sys
-
-# Audit events that change the file system: which arguments are paths, and whether the event acts on a link
-# itself (False) or follows it to its target (True).
-WRITE_EVENTS = {"os.mkdir": ((0,), False), "os.rename": ((0, 1), False), "os.remove": ((0,), False),
-                "os.rmdir": ((0,), False), "os.symlink": ((1,), False), "os.link": ((1,), False),
-                "shutil.rmtree": ((0,), False), "os.chmod": ((0,), True), "os.chown": ((0,), True),
-                "os.truncate": ((0,), True), "os.utime": ((0,), True), "sqlite3.connect": ((0,), True)}
-OPEN_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
 def enter_bundle_workdir(source, entries, out_dir):
@@ -59,17 +52,10 @@ class SourceGuard:
     def hook(self, event, args):
         if self.busy:
             return
-        if event == "open":
-            path, mode, flags = (tuple(args) + (None, None, 0))[:3]
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                mode is None and isinstance(flags, int) and flags & OPEN_WRITE_FLAGS)
-            if not writing:
-                return
-            indices, follows = (0,), True
-        elif event in WRITE_EVENTS:
-            indices, follows = WRITE_EVENTS[event]
-        else:
+        written = _opendash_written_paths(event, args)  # noqa: F821 (writeevents.py, prepended)
+        if written is None:
             return
+        indices, follows = written
         self.busy = True
         try:
             refuse = [real for i in indices if i < len(args)

@@ -1,10 +1,11 @@
 // Package serverfn writes the server function: the Lambda container image that runs the user's Dash app
 // behind a function URL. The folder it writes holds a copy of the app source, requirements.txt pinned to
 // the bundling Python's installed versions, opendash_handler.py (the handler, a name no app uses: the
-// user's own index.py is just their module), opendash_entry.py (the loader it shares with the extraction),
-// opendash_background.py and opendash_jobstore.py (the background callback manager for Lambda),
-// opendash_secrets.py (reads the secrets the component names into os.environ at INIT),
-// opendash-app.json (the entry point the bundle resolved) and a Dockerfile.
+// user's own index.py is just their module) with opendash_wsgi.py (function URL event to WSGI request, the
+// answer to the response) and opendash_load.py (the app's loading), opendash_entry.py (the loader it
+// shares with the extraction), opendash_background.py, opendash_jobslots.py and opendash_jobstore.py (the
+// background callback manager for Lambda), opendash_secrets.py (reads the secrets the component names into
+// os.environ at INIT), opendash-app.json (the entry point the bundle resolved) and a Dockerfile.
 //
 // Use it in two steps: Plan walks the source and fails early (before any Python runs) on what would break
 // the copy; Write copies and generates into an empty folder. Write is CopySource (what needs nothing from
@@ -33,6 +34,8 @@ import (
 // Names of the files the server function folder holds besides the app copy, and the Lambda handler.
 const (
 	HandlerFile      = "opendash_handler.py" // generated from lambda/index.py
+	WSGIFile         = "opendash_wsgi.py"    // lambda/wsgi.py: the request/response path
+	LoadFile         = "opendash_load.py"    // lambda/load.py: the app's loading
 	EntryFile        = "opendash-app.json"   // the entry point: {"module", "attribute", "call"}
 	DockerfileName   = "Dockerfile"
 	DockerignoreFile = ".dockerignore"
@@ -54,6 +57,12 @@ const (
 
 //go:embed lambda/index.py
 var indexPy []byte
+
+//go:embed lambda/wsgi.py
+var wsgiPy []byte
+
+//go:embed lambda/load.py
+var loadPy []byte
 
 //go:embed lambda/dockerignore
 var dockerignore []byte
@@ -325,10 +334,11 @@ type generatedFile struct {
 // shippedFiles are the generated files that depend on nothing the bundling Python says: CopySource writes
 // them, the image's app layers copy them (layers.go), and an app's own file of the same name is refused.
 func shippedFiles() []generatedFile {
-	return []generatedFile{{HandlerFile, indexPy}, {entry.PythonFile, entry.Python},
-		{background.PythonFile, background.Python}, {background.StoreFile, background.StorePython},
-		{DockerignoreFile, dockerignore}, {contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()},
-		{secrets.PythonFile, secrets.Python}, {workdir.File, workdir.Py}}
+	return []generatedFile{{HandlerFile, indexPy}, {WSGIFile, wsgiPy}, {LoadFile, loadPy},
+		{entry.PythonFile, entry.Python}, {secrets.PythonFile, secrets.Python}, {workdir.File, workdir.Py},
+		{contenttimes.File, contenttimes.Py}, {bodyhash.ModuleFile, bodyhash.Module()},
+		{background.PythonFile, background.Python}, {background.SlotsFile, background.SlotsPython},
+		{background.StoreFile, background.StorePython}, {DockerignoreFile, dockerignore}}
 }
 
 // reserved reports whether a root file name is one open-dash generates beside the app (the Dockerfile and

@@ -43,7 +43,8 @@ func TestWriteLayoutAndModes(t *testing.T) {
 		". drwxr-xr-x", ".dockerignore -rw-r--r--", "Dockerfile -rw-r--r--", "app.py -rw-r--r--",
 		"assets drwxr-xr-x", "assets/app.css -rw-r--r--", "opendash_background.py -rw-r--r--",
 		"opendash_bodyhash.py -rw-r--r--", "opendash_entry.py -rw-r--r--", "opendash_handler.py -rw-r--r--",
-		"opendash_jobstore.py -rw-r--r--", "opendash_secrets.py -rw-r--r--", "opendash_times.py -rw-r--r--", "opendash_workdir.py -rw-r--r--",
+		"opendash_jobslots.py -rw-r--r--", "opendash_jobstore.py -rw-r--r--", "opendash_load.py -rw-r--r--", "opendash_secrets.py -rw-r--r--",
+		"opendash_times.py -rw-r--r--", "opendash_workdir.py -rw-r--r--", "opendash_wsgi.py -rw-r--r--",
 		"requirements.txt -rw-r--r--",
 		"scripts drwxr-xr-x", "scripts/run.sh -rwxr-xr-x",
 	}
@@ -52,11 +53,13 @@ func TestWriteLayoutAndModes(t *testing.T) {
 	if !slices.Equal(keys, want) {
 		t.Errorf("written tree:\n got %q\nwant %q", keys, want)
 	}
-	if res.Files != 14 {
-		t.Errorf("Result.Files = %d, want 14", res.Files)
+	if res.Files != 17 {
+		t.Errorf("Result.Files = %d, want 17", res.Files)
 	}
-	if tree["opendash_handler.py -rw-r--r--"] != string(indexPy) {
-		t.Error("opendash_handler.py differs from the embedded handler")
+	for name, want := range map[string][]byte{HandlerFile: indexPy, WSGIFile: wsgiPy, LoadFile: loadPy} {
+		if tree[name+" -rw-r--r--"] != string(want) {
+			t.Errorf("%s differs from the embedded handler module", name)
+		}
 	}
 	if tree["opendash_entry.py -rw-r--r--"] != string(entry.Python) {
 		t.Error("opendash_entry.py differs from the shared loader")

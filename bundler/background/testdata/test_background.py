@@ -15,6 +15,7 @@ from unittest import mock
 # The manager and, beside it, the store module, as the server function has them.
 sys.path.insert(0, os.path.dirname(os.environ["OPENDASH_BACKGROUND_PY"]))
 import opendash_background as bg  # noqa: E402
+import opendash_jobslots as jobslots  # noqa: E402
 import opendash_jobstore as jobstore  # noqa: E402
 
 import dash  # noqa: E402  (the stand-in, or a real Dash)
@@ -188,7 +189,7 @@ class ManagerTest(unittest.TestCase):
         store = folder_store(self)
         front, _, job = self.start(store, slow)
         self.assertIs(front.get_result("ck-slow", job), front.UNDEFINED)
-        later = self.make(store, clock=lambda: time.time() + 60 + bg.START_GRACE + 1)
+        later = self.make(store, clock=lambda: time.time() + 60 + jobslots.START_GRACE + 1)
         self.assertFalse(later.job_running(job))
         self.assertIn("never started", later.get_result("ck-slow", job)[front.error_key]["msg"])
 
@@ -201,6 +202,37 @@ class ManagerTest(unittest.TestCase):
         self.assertEqual(front.get_result("ck-cached", first), "done 1")
         again = front.call_job_fn("ck-cached", front.func_registry[key], [1], {})
         self.assertEqual(front.get_result("ck-cached", again), "done 1", "a cached result answers at once")
+
+    def test_expire_ends_the_reuse_of_a_cached_result(self):
+        """Dash's expire (DiskcacheManager(cache, cache_by=[...], expire=N)): a result kept under cache_by answers
+        a new run of the same inputs for N seconds; an older one does not, and that run's own result does."""
+        runs = []
+
+        def counted(set_progress, n):
+            runs.append(n)
+            return "run %d" % len(runs)
+
+        for store_name, make_store in STORES.items():
+            with self.subTest(store=store_name):
+                runs.clear()
+                store = make_store(self)
+                key = self._register(counted)
+                memo = dict(cache_by=[lambda: "v1"], expire=300)
+                front = self.make(store, **memo)
+                first = front.call_job_fn("ck-exp", front.func_registry[key], [1], {})
+                self.assertEqual(self.make(store).run_job(first)["state"], "done")
+                self.assertEqual(front.get_result("ck-exp", first), "run 1")
+                again = front.call_job_fn("ck-exp", front.func_registry[key], [1], {})
+                self.assertTrue(front.result_ready("ck-exp"))
+                self.assertEqual(front.get_result("ck-exp", again), "run 1", "within expire the kept result answers")
+                later = self.make(store, clock=lambda: time.time() + 301, **memo)
+                third = later.call_job_fn("ck-exp", later.func_registry[key], [1], {})
+                self.assertFalse(later.result_ready("ck-exp"))
+                self.assertIs(later.get_result("ck-exp", third), later.UNDEFINED, "a result past expire was reused")
+                self.assertEqual(self.make(store).run_job(third)["state"], "done")
+                self.assertEqual(self.make(store, **memo).get_result("ck-exp", third), "run 2")
+                forever = self.make(store, cache_by=[lambda: "v1"], clock=lambda: time.time() + 10 ** 6)
+                self.assertEqual(forever.get_result("ck-exp", third), "run 2", "without expire a kept result stays")
 
     def test_a_refused_start_is_not_cached_under_cache_by(self):
         """With cache_by (Dash's memoization, e.g. cache_by=[lambda: launch_uid]) a result stays under its cache
@@ -277,13 +309,13 @@ class ManagerTest(unittest.TestCase):
         key = self._register(slow)
         front = self.make(store, concurrency=1)
         front.call_job_fn("ck-dead", front.func_registry[key], [1], {})  # its invocation never runs
-        later = self.make(store, concurrency=1, clock=lambda: time.time() + bg.START_GRACE + 60 + bg.SLOT_MARGIN_S + 1)
+        later = self.make(store, concurrency=1, clock=lambda: time.time() + jobslots.START_GRACE + 60 + jobslots.SLOT_MARGIN_S + 1)
         taken = later.call_job_fn("ck-next", later.func_registry[key], [2], {})
         self.assertEqual([e["job"] for e in later.invoker.events], [taken])
         # Two starts that both saw the slot free: only one creates its lease.
         racer = self.make(store, concurrency=1)
         with mock.patch.object(store, "list", lambda prefix: []):
-            self.assertFalse(racer._take_slot("racer"), "slot/0/0 exists: creating it again must fail")
+            self.assertFalse(racer.slots.take("racer"), "slot/0/0 exists: creating it again must fail")
 
     def test_a_slot_whose_job_never_started_is_free_after_the_start_grace(self):
         """Lambda drops an event that waited START_GRACE in its queue (throttled: the account's concurrency
@@ -294,7 +326,7 @@ class ManagerTest(unittest.TestCase):
         front = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1)
         front.call_job_fn("ck-dropped", front.func_registry[key], [1], {})  # its event is never delivered
         later = bg.manager_class()(store, RecordingInvoker(), 900, concurrency=1,
-                                   clock=lambda: time.time() + bg.START_GRACE + bg.COLD_START_S + bg.SLOT_MARGIN_S + 1)
+                                   clock=lambda: time.time() + jobslots.START_GRACE + jobslots.COLD_START_S + jobslots.SLOT_MARGIN_S + 1)
         taken = later.call_job_fn("ck-next", later.func_registry[key], [2], {})
         self.assertEqual([e["job"] for e in later.invoker.events], [taken])
 
@@ -322,12 +354,36 @@ class ManagerTest(unittest.TestCase):
         for timeout in (900, 60):
             later = bg.manager_class()(store, RecordingInvoker(), timeout, concurrency=1,
                                        clock=lambda: time.time() + 600)
-            self.assertIs(later._take_slot("racer"), False, "timeout %d: a running job's slot was taken" % timeout)
+            self.assertIs(later.slots.take("racer"), False, "timeout %d: a running job's slot was taken" % timeout)
         much_later = bg.manager_class()(store, RecordingInvoker(), 60, concurrency=1,
-                                        clock=lambda: time.time() + 900 + bg.SLOT_MARGIN_S + 1)
-        self.assertTrue(much_later._take_slot("next"), "the slot stays taken after the job's timeout")
+                                        clock=lambda: time.time() + 900 + jobslots.SLOT_MARGIN_S + 1)
+        self.assertTrue(much_later.slots.take("next"), "the slot stays taken after the job's timeout")
         release.set()
         runner.join()
+
+    def test_a_job_whose_app_failed_to_load_ends_at_once(self):
+        """The jobs function cannot run a job when the app fails to load there (a bad deploy, a secret it cannot
+        read): the job is claimed, its slot freed and the failure is its error at the browser's next poll, not
+        at the deadline. It is that job's error only, not a result kept under cache_by."""
+        for store_name, make_store in STORES.items():
+            with self.subTest(store=store_name):
+                store = make_store(self)
+                key = self._register(slow)
+                front = self.make(store, concurrency=1, cache_by=[lambda: "v1"])
+                job = front.call_job_fn("ck-noapp", front.func_registry[key], [1], {})
+                self.assertTrue(front.job_running(job))
+                got = bg.fail_job_event({"type": "opendash-job", "job": job}, "the app failed to start",
+                                        (store, RecordingInvoker(), 60, 1))
+                self.assertEqual(got, {"job": job, "state": "failed"})
+                self.assertFalse(front.job_running(job))
+                self.assertEqual(front.get_result("ck-noapp", job)[front.error_key]["msg"], "the app failed to start")
+                self.assertIsNone(store.get("result/ck-noapp.json"), "a load failure is not a result")
+                following = front.call_job_fn("ck-next", front.func_registry[key], [2], {})
+                self.assertEqual([e["job"] for e in front.invoker.events], [job, following], "the slot is still taken")
+                self.assertEqual(self.make(store).run_job(job)["state"], "duplicate", "the failed job ran later")
+                self.assertEqual(bg.fail_job_event({"type": "opendash-job", "job": job}, "again",
+                                                   (store, RecordingInvoker(), 60, 1))["state"], "duplicate")
+        self.assertIn("no valid job id", bg.fail_job_event({"job": "../x"}, "failed", None)["error"])
 
     def test_context_that_cannot_cross_is_dropped(self):
         store = folder_store(self)
@@ -406,7 +462,8 @@ class InstallTest(unittest.TestCase):
         if REAL_DASH:
             self.skipTest("the real Dash path is RealDashTest")
         app = dash.Dash(__name__)
-        own = dash.DiskcacheManager()
+        memo = [lambda: "v1"]
+        own = dash.DiskcacheManager(cache_by=memo, expire=120)
 
         @app.callback("out.children", "btn.n_clicks", background=True, manager=own, progress="p.value")
         def work(set_progress, n):
@@ -421,6 +478,7 @@ class InstallTest(unittest.TestCase):
         cb = app.callback_map["out.children"]
         self.assertIsInstance(cb["manager"], bg.manager_class())
         self.assertIs(cb["background"]["manager"], cb["manager"])
+        self.assertEqual((cb["manager"].cache_by, cb["manager"].expire), (memo, 120), "Dash's memoization is kept")
         self.assertEqual(bg.background_callbacks(app), [("out.children", cb["manager"])])
 
 
@@ -428,11 +486,11 @@ class InstallTest(unittest.TestCase):
 class RealDashTest(unittest.TestCase):
     """Dash's own request cycle: the first POST starts the job, later POSTs with cacheKey and job poll it."""
 
-    def app(self, fn):
+    def app(self, fn, **memo):
         try:
             import diskcache  # noqa: F401
 
-            manager = dash.DiskcacheManager(diskcache.Cache(tempfile.mkdtemp()))
+            manager = dash.DiskcacheManager(diskcache.Cache(tempfile.mkdtemp()), **memo)
         except ImportError:
             self.skipTest("DiskcacheManager needs diskcache, multiprocess and psutil (apt-get install python3-diskcache python3-multiprocess python3-psutil)")
         from dash import Input, Output, html
@@ -477,6 +535,14 @@ class RealDashTest(unittest.TestCase):
     def test_error(self):
         failed = self.run_cycle(failing)
         self.assertEqual(failed.status_code, 500)
+
+    def test_install_keeps_cache_by_and_expire(self):
+        memo = [lambda: "v1"]
+        app = self.app(slow, cache_by=memo, expire=120)
+        self.assertEqual(bg.install(app, folder_store(self), RecordingInvoker()), 1)
+        ours = [m for _, m in bg.background_callbacks(app)]
+        self.assertTrue(ours and all(isinstance(m, bg.manager_class()) for m in ours), ours)
+        self.assertEqual({(m.cache_by is memo, m.expire) for m in ours}, {(True, 120)})
 
 
 if __name__ == "__main__":

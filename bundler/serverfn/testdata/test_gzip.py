@@ -1,5 +1,5 @@
-"""Tests of the server handler's response compression (index.py's _response). Run by python_test.go with
-OPENDASH_INDEX_PY pointing at an index.py written by serverfn.Write; reuses test_index.py's harness."""
+"""Tests of the server handler's response compression (opendash_wsgi.py's response). Run by python_test.go
+with OPENDASH_INDEX_PY pointing at the handler written by serverfn.Write; reuses test_index.py's harness."""
 import base64
 import gzip
 import json
@@ -98,7 +98,7 @@ class GzipTest(HandlerCase):
                              ("gzip;q=bad", False), ("identity", False), ("", False), ("*;q=0", False),
                              ("deflate, gzip ; q=0.1", True)):
             with self.subTest(header=header):
-                self.assertEqual(self.index._accepts_gzip(header), want)
+                self.assertEqual(sys.modules["opendash_wsgi"]._accepts_gzip(header), want)
 
 
 if __name__ == "__main__":

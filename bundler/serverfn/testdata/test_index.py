@@ -1,6 +1,8 @@
-"""Tests of the generated server handler (opendash_handler.py) against a real Flask app. Run by
-python_test.go with OPENDASH_INDEX_PY pointing at the handler written by serverfn.Write (opendash_entry.py
-beside it). Each test copies both into a fresh task root with the app, as the image holds them."""
+"""Tests of the generated server handler (opendash_handler.py, with opendash_wsgi.py and opendash_load.py)
+against a real Flask app. Run by python_test.go with OPENDASH_INDEX_PY pointing at the handler written by
+serverfn.Write (the other generated modules beside it). Each test copies the handler and the modules that
+read the task root into a fresh task root with the app, as the image holds them, and imports them afresh, as
+a new Lambda instance does."""
 import base64
 import contextlib
 import importlib.util
@@ -94,7 +96,9 @@ def event(method="GET", path="/", query="", headers=None, cookies=None, body=Non
     return e
 
 
-USER_MODULES = ("app", "index", "opendash_entry", "opendash_background", "opendash_jobstore")
+# Imported afresh by every test: the app's modules, and the generated ones that keep an instance's state.
+USER_MODULES = ("app", "index", "opendash_entry", "opendash_background", "opendash_jobslots", "opendash_jobstore",
+                "opendash_load", "opendash_wsgi")
 
 
 class HandlerCase(unittest.TestCase):
@@ -108,7 +112,8 @@ class HandlerCase(unittest.TestCase):
             os.makedirs(os.path.dirname(os.path.join(self.dir, name)), exist_ok=True)
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(text)
-        for generated in ("opendash_entry.py", "opendash_background.py", "opendash_jobstore.py"):
+        for generated in ("opendash_entry.py", "opendash_background.py", "opendash_jobslots.py", "opendash_jobstore.py",
+                          "opendash_load.py", "opendash_wsgi.py"):
             shutil.copy(os.path.join(os.path.dirname(INDEX), generated), self.dir)
         if self.ENTRY is not None:
             with open(os.path.join(self.dir, "opendash-app.json"), "w") as f:
@@ -120,6 +125,7 @@ class HandlerCase(unittest.TestCase):
         sys.path.insert(0, self.dir)
         self.import_log = io.StringIO()  # what the handler logged while Lambda imported it (INIT)
         self.index = self.load_handler(self.dir)
+        self.load = sys.modules["opendash_load"]  # the app's loading: its state is the instance's
         self.stderr = io.StringIO()
 
     def load_handler(self, folder):
@@ -260,7 +266,7 @@ class FlaskAppTest(HandlerCase):
         for propagate in ("", "1"):  # Flask's own 500, then the exception reaching the handler
             with self.subTest(propagate=propagate):
                 os.environ["TEST_PROPAGATE"] = propagate
-                self.index._wsgi_app = None
+                self.load._wsgi_app = None
                 self.stderr = io.StringIO()
                 resp = self.call(event(path="/boom"))
                 self.assertEqual(resp["statusCode"], 500)
@@ -276,9 +282,9 @@ class FlaskAppTest(HandlerCase):
     def test_app_is_loaded_at_import(self):
         # Lambda INIT: loaded before any request, and the load time is logged.
         self.assertEqual(len(sys.modules["app"].CREATED), 1)
-        self.assertIsNotNone(self.index._wsgi_app)
+        self.assertIsNotNone(self.load._wsgi_app)
         self.assertRegex(self.import_log.getvalue(), r"open-dash: app loaded in \d+\.\d\d s \(app:create_app\(\)\)")
-        self.assertEqual(self.index.ENTRY, {"module": "app", "attribute": "create_app", "call": True})
+        self.assertEqual(self.load.ENTRY, {"module": "app", "attribute": "create_app", "call": True})
 
     def test_public_host_in_redirects(self):
         cases = [({"x-forwarded-host": "dash.example.com"}, None, "https://dash.example.com/hello"),
@@ -376,7 +382,7 @@ class LoadFailureTest(HandlerCase):
         # The traceback starts at the app: the handler's, the loader's and importlib's frames say nothing.
         self.assertRegex(log, r'Traceback \(most recent call last\):\n  File "[^"]*app\.py", line 4')
         self.assertNotIn("<frozen importlib", log)
-        self.assertIsNone(self.index._wsgi_app)
+        self.assertIsNone(self.load._wsgi_app)
         for _ in range(2):  # the instance stays alive; each request retries the load
             resp = self.call(event(path="/hello"))
             self.assertEqual(resp["statusCode"], 500)
@@ -397,7 +403,7 @@ class LoadFailureTest(HandlerCase):
         self.fix()
         resp = self.call({"type": "warmer", "warmerId": "w", "index": 0, "concurrency": 1, "delay": 0})
         self.assertEqual(resp["type"], "warmer")
-        self.assertIsNotNone(self.index._wsgi_app)  # loaded before answering
+        self.assertIsNotNone(self.load._wsgi_app)  # loaded before answering
         self.assertEqual(len(sys.modules["app"].CREATED), 1)
         self.assertEqual(self.call(event(path="/hello"))["statusCode"], 200)
 
@@ -405,6 +411,49 @@ class LoadFailureTest(HandlerCase):
         resp = self.call({"type": "warmer", "delay": 0})
         self.assertEqual(resp["type"], "warmer")
         self.assertIn("failed again", self.stderr.getvalue())
+
+
+class JobLoadFailureTest(HandlerCase):
+    """The jobs function runs the same handler: when the app fails to load there, a job event ends its job at
+    once (claimed, its slot freed, the failure its error), so the browser's poll shows the error rather than
+    polling until the job's deadline, and the slot is free for the next start."""
+    APP_SOURCE = "raise ImportError('settings not there yet: secret-detail-42')\n"
+    JOB = "0123abcd"
+
+    def setUp(self):
+        self.store = tempfile.mkdtemp()
+        for rel, data in (("job/%s.json" % self.JOB, json.dumps({"callback": "cb", "cacheKey": "ck", "args": [1],
+                                                                 "context": {}, "slot": "slot/0/0"})),
+                          ("slot/0/0", self.JOB)):
+            os.makedirs(os.path.dirname(os.path.join(self.store, rel)), exist_ok=True)
+            with open(os.path.join(self.store, rel), "w") as fh:
+                fh.write(data)
+        os.environ.update(OPENDASH_JOBS_DIR=self.store, OPENDASH_JOBS_INVOKE_URL="http://127.0.0.1:9/invoke")
+        super().setUp()
+
+    def tearDown(self):
+        for var in ("OPENDASH_JOBS_DIR", "OPENDASH_JOBS_INVOKE_URL"):
+            os.environ.pop(var, None)
+        shutil.rmtree(self.store)
+        super().tearDown()
+
+    def read(self, rel):
+        try:
+            with open(os.path.join(self.store, rel)) as fh:
+                return json.load(fh)
+        except FileNotFoundError:
+            return None
+
+    def test_the_job_fails_at_once_and_frees_its_slot(self):
+        resp = self.call({"type": "opendash-job", "job": self.JOB})
+        self.assertEqual(resp, {"job": self.JOB, "state": "failed"})
+        self.assertFalse(os.path.exists(os.path.join(self.store, "slot", "0", "0")), "the slot is still taken")
+        self.assertEqual(self.read("state/%s.json" % self.JOB)["state"], "failed")
+        error = self.read("refused/%s.json" % self.JOB)["background_callback_error"]
+        self.assertIn("the app failed to start", error["msg"])
+        self.assertNotIn("secret-detail-42", json.dumps(error))  # the traceback is in the logs, not the browser
+        self.assertIsNone(self.read("result/ck.json"))
+        self.assertEqual(self.call({"type": "opendash-job", "job": self.JOB})["state"], "duplicate")
 
 
 class SysExitTest(HandlerCase):

@@ -79,7 +79,7 @@ def warm(server_dir, repeat):
     first = call(handler, index)
     warm_index = [call(handler, index) for _ in range(repeat)]
 
-    client = handler._load_app().test_client()
+    client = handler.opendash_load.load_app().test_client()
     callback = event("POST", "/_dash-update-component", CALLBACK_BODY)
     through_handler, through_flask = [], []
     for _ in range(repeat):

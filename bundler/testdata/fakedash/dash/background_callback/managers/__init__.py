@@ -32,6 +32,6 @@ class BaseBackgroundCallbackManager:
 class DiskcacheManager(BaseBackgroundCallbackManager):
     """Stands in for the app's own manager; OpenDash replaces it on Lambda."""
 
-    def __init__(self, cache=None, cache_by=None):
+    def __init__(self, cache=None, cache_by=None, expire=None):
         super().__init__(cache_by)
-        self.handle = cache
+        self.handle, self.expire = cache, expire
