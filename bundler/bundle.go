@@ -71,8 +71,10 @@ type build struct {
 	source  string // absolute source folder
 	out     string // absolute final output folder
 	python  string
-	app     entry.Spec // --app, parsed
-	appFile string     // the entry module's file, source-relative
+	app     entry.Spec  // --app, parsed
+	env     []bundleVar // Options.EnvFiles, read (envfile.go)
+	envSkip []string    // those inside the source folder, source-relative: not copied
+	appFile string      // the entry module's file, source-relative
 	server  *serverfn.Bundle
 	stage   *output.Staging
 	report  *extract.Report

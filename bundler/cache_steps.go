@@ -165,6 +165,9 @@ func cacheKey(b *build) string {
 	put("publicURL", o.PublicURL)
 	put("sourceMaps", o.SourceMaps)
 	put("app", b.app.String())
+	for _, d := range b.envDigests() {
+		put("envFile", d)
+	}
 	env := os.Environ()
 	sort.Strings(env)
 	for _, kv := range env {

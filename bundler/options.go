@@ -40,6 +40,12 @@ type Options struct {
 	// NoCache bundles in full even when nothing changed since the last bundle (which is otherwise reused);
 	// the result is still remembered for the next run.
 	NoCache bool
+	// EnvFiles are dotenv files (NAME=value lines, internal/dotenv) whose variables are set for the app while
+	// it is imported, for an app that reads os.environ at import; a later file wins. Their values never reach
+	// the bundle: a file inside the source folder is left out of the server function, a value the app
+	// renders into a page, its layout or the manifest fails the bundle, and the cache keeps their digests.
+	// On AWS the function gets them from the component's environment and secrets.
+	EnvFiles []string
 	// Force replaces an output folder that holds the bundle of another source folder (otherwise refused, so
 	// that sibling apps bundled into one .open-dash do not silently replace each other).
 	Force bool

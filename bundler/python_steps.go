@@ -115,6 +115,7 @@ func startExtraction(ctx context.Context, b *build, check []string) error {
 		ScriptDir:  scriptDir(),
 		App:        b.app,
 		Timeout:    b.opts.Timeout,
+		Env:        b.envEntries(),
 		// The app runs in a folder linking what the server function holds, as it will there.
 		WorkdirEntries: nonNil(b.server.SourceEntries()),
 	})

@@ -65,7 +65,17 @@ func checkSource(_ context.Context, b *build) error {
 		return err
 	}
 	b.source, b.out = src, out
+	if b.envSkip, err = readEnvFiles(b); err != nil {
+		return err
+	}
 	b.detail = src
+	if len(b.env) > 0 {
+		names := make([]string, len(b.env))
+		for i, v := range b.env {
+			names[i] = v.name
+		}
+		b.detail += "; for the app's import, from the env file: " + strings.Join(names, ", ")
+	}
 	return nil
 }
 
@@ -85,6 +95,7 @@ func planServer(_ context.Context, b *build) error {
 	if rel, err := filepath.Rel(b.source, b.out); err == nil && !strings.HasPrefix(rel, "..") {
 		skip = append(skip, rel)
 	}
+	skip = append(skip, b.envSkip...) // the env files' values stay out of the image
 	plan, err := serverfn.Plan(serverfn.Options{
 		SourceDir:    b.source,
 		ExcludeDirs:  b.opts.ExcludeDirs,

@@ -65,6 +65,16 @@ func writeManifest(_ context.Context, b *build) error {
 	if err != nil {
 		return err
 	}
+	if len(b.env) > 0 {
+		published, err := b.renderedFiles()
+		if err != nil {
+			return err
+		}
+		published[manifest.FileName] = data
+		if err := b.checkEnvLeak(published); err != nil {
+			return err
+		}
+	}
 	if err := os.WriteFile(filepath.Join(b.stage.Dir, manifest.FileName), data, 0o644); err != nil {
 		return err
 	}

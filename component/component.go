@@ -56,7 +56,8 @@ func (d *DashSite) Annotate(a infer.Annotator) {
 	a.Describe(&d.ImageUri, "The server image the server function runs, by digest: repository@sha256:<digest>.")
 	a.Describe(&d.WarmerFunctionName, "The warmer Lambda function's name, when the warmer is on.")
 	a.Describe(&d.VerifyCommand, "The `open-dash verify` command that checks this deployment against its bundle "+
-		"(static files, routes, a callback, closed function URL and bucket); run it from the Pulumi project's folder.")
+		"(static files, routes, a callback, closed function URL and bucket); run it from the Pulumi project's folder. "+
+		"With auth.oidc it carries --oidc: the checks that need no sign-in.")
 	a.Describe(&d.Bucket, "The private S3 bucket holding the static files (read by CloudFront only).")
 	a.Describe(&d.Distribution, "The CloudFront distribution that serves the site.")
 	a.Describe(&d.ServerFunction, "The server Lambda function running the Dash app (container image).")
@@ -161,7 +162,8 @@ func NewDashSite(ctx *pulumi.Context, name string, args *DashSiteArgs, opts ...p
 	site.Bucket = static.bucket.ToBucketV2Output()
 	site.Distribution = dist.ToDistributionOutput()
 	site.ServerFunction = server.function.ToFunctionOutput()
-	site.VerifyCommand = verifyCommand(site.Url, b.path("."), site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName)
+	site.VerifyCommand = verifyCommand(site.Url, b.path("."), site.ServerFunctionUrl, static.bucket.BucketRegionalDomainName,
+		s.Auth != nil && s.Auth.Oidc != nil)
 
 	return site, ctx.RegisterResourceOutputs(site, pulumi.Map{
 		"url":                site.Url,

@@ -21,11 +21,28 @@ func TestVerifyCommand(t *testing.T) {
 	}
 }
 
+// TestVerifyCommandBehindOIDC: behind OIDC sign-in the command runs the checks that need none.
+func TestVerifyCommandBehindOIDC(t *testing.T) {
+	if got := verifyCommandWith(t, oidcArgs()); !strings.HasSuffix(got, " --oidc") {
+		t.Errorf("verifyCommand %q, want --oidc", got)
+	}
+}
+
 func verifyCommandFor(t *testing.T, dir string) string {
+	got := verifyCommandWith(t, &DashSiteArgs{BundleDir: dir})
+	want := "open-dash verify https://" + distDomain + " --dir " + testBundle + " --function-url https://" + urlHostName +
+		"/ --bucket-url https://site-assets-b1.s3." + region + ".amazonaws.com"
+	if got != want {
+		t.Errorf("verifyCommand\n got %q\nwant %q", got, want)
+	}
+	return got
+}
+
+func verifyCommandWith(t *testing.T, args *DashSiteArgs) string {
 	var mu sync.Mutex
 	got := ""
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		site, err := NewDashSite(ctx, "site", &DashSiteArgs{BundleDir: dir})
+		site, err := NewDashSite(ctx, "site", args)
 		if err != nil {
 			return err
 		}
@@ -42,11 +59,6 @@ func verifyCommandFor(t *testing.T, dir string) string {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	want := "open-dash verify https://" + distDomain + " --dir " + testBundle + " --function-url https://" + urlHostName +
-		"/ --bucket-url https://site-assets-b1.s3." + region + ".amazonaws.com"
-	if got != want {
-		t.Errorf("verifyCommand\n got %q\nwant %q", got, want)
-	}
 	return got
 }
 

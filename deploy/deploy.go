@@ -7,7 +7,8 @@
 //  2. find the Pulumi CLI and check its version;
 //  3. bundle the app (as the component would; the component then deploys the bundle);
 //  4. find or create the state bucket and key;
-//  5. open the stack and install the provider plugins it needs, saying so;
+//  5. open the stack with the opendash plugin (plugin.go), and install the aws (and, to build with
+//     Docker, awsx) plugins when missing, saying so;
 //  6. plan (a preview), ask, update with one line per resource;
 //  7. print the URL and run `open-dash verify` against it.
 package deploy
@@ -27,6 +28,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/opendash/opendash/bundler"
+	"github.com/opendash/opendash/bundler/python"
 	"github.com/opendash/opendash/component"
 )
 
@@ -70,9 +72,16 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	bundleDir, err := bundle(ctx, o, args, s.stackConfigFile())
+	bundleDir, err := bundle(ctx, o, args, s.stackConfigFile(), s.envFiles)
 	if err != nil {
 		return nil, err
+	}
+	native := args.ImageBuilder != component.ImageBuilderDocker
+	imagePython := ""
+	if native { // the image builder runs pip and compiles bytecode with the Python that bundled the app
+		if imagePython, err = python.System.Find(args.Python); err != nil {
+			return nil, err
+		}
 	}
 	res := &Result{Stack: s.stack, Name: s.name, Region: s.region, BundleDir: bundleDir}
 	confirm := o.confirm
@@ -89,11 +98,15 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 	res.Backend = redactURL(store.Backend)
 	var out Site
 	err = inProject(projectDir(bundleDir), func(dir string) error {
-		w, err := openStack(ctx, s, cli, store, dir, program(s, bundleDir))
+		plugin, err := providePlugin(o.Plugin, dir)
+		if err != nil && native {
+			return err
+		}
+		w, err := openStack(ctx, s, cli, store, dir, program(s, bundleDir, imagePython), plugin)
 		if err != nil {
 			return err
 		}
-		if err := ensurePlugins(ctx, w.ws, o.Log); err != nil {
+		if err := ensurePlugins(ctx, w, !native, o.Log); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.Log, "Planning %s (stack %s, %s, state in %s)\n", s.name, s.stack, s.region, redactURL(store.Backend))
@@ -149,11 +162,17 @@ func authOf(args *component.DashSiteArgs) authKind {
 
 // bundle runs the bundler as the component would for args.Source, then points args at the bundle, so the
 // component deploys exactly what was bundled (and bundling errors come out as `open-dash bundle`'s).
-func bundle(ctx context.Context, o Options, args *component.DashSiteArgs, stackFile string) (string, error) {
+func bundle(ctx context.Context, o Options, args *component.DashSiteArgs, stackFile string, envFiles []string) (string, error) {
 	if args.BundleDir != "" {
+		if len(envFiles) > 0 {
+			return "", fmt.Errorf("env file %s: it is read while bundling source, but [site] bundleDir %s is "+
+				"bundled already\n  hint: bundle it with `open-dash bundle --env-file %s`, or deploy source instead "+
+				"of bundleDir", envFiles[0], args.BundleDir, envFiles[0])
+		}
 		return args.BundleDir, nil
 	}
 	bo := component.BundleOptions(args)
+	bo.EnvFiles = envFiles
 	if stackFile != "" && filepath.Dir(stackFile) == filepath.Clean(args.Source) {
 		bo.ExcludeDirs = append(bo.ExcludeDirs, filepath.Base(stackFile)) // ciphertext the app never reads
 	}
@@ -170,18 +189,16 @@ func bundle(ctx context.Context, o Options, args *component.DashSiteArgs, stackF
 }
 
 // program is the inline Pulumi program: the DashSite of the bundle, with the file's arguments (its Pulumi
-// config secrets read here, from the stack) and the outputs the deploy reads.
-func program(s *settings, bundleDir string) pulumi.RunFunc {
+// config secrets read here, from the stack) and the outputs the deploy reads. imagePython is the Python
+// that bundled the app, which the native image builder runs ("" with imageBuilder "docker").
+func program(s *settings, bundleDir, imagePython string) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		args, err := s.siteArgs(programResolver{ctx: ctx, env: s.env})
 		if err != nil {
 			return err
 		}
-		args.Source, args.OutDir, args.Python, args.SkipInstall, args.ExcludeDirs = "", "", "", false, nil
-		args.BundleDir = bundleDir
-		// The native builder's ServerImage is served by the opendash plugin, which deploy does not install or
-		// find yet (ensurePlugins knows aws and awsx only): until it does, deploy builds with Docker, as before.
-		args.ImageBuilder, args.BaseImage = component.ImageBuilderDocker, ""
+		args.Source, args.OutDir, args.SkipInstall, args.ExcludeDirs = "", "", false, nil
+		args.BundleDir, args.Python = bundleDir, imagePython
 		site, err := component.NewDashSite(ctx, s.name, args)
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -52,11 +53,17 @@ func existingStack(ctx context.Context, o Options, fn func(s *settings, w *stack
 	}
 	defer os.RemoveAll(dir)
 	return inProject(dir, func(dir string) error {
-		w, err := openStack(ctx, s, cli, store, dir, nil)
+		// A stack built natively holds a ServerImage: its refresh and delete go through the opendash plugin.
+		plugin, pluginErr := providePlugin(o.Plugin, dir)
+		w, err := openStack(ctx, s, cli, store, dir, nil, plugin)
 		if err != nil {
 			return err
 		}
-		return fn(s, w)
+		err = fn(s, w)
+		if err != nil && pluginErr != nil && strings.Contains(err.Error(), "opendash") {
+			return fmt.Errorf("%w\n%v", err, pluginErr)
+		}
+		return err
 	})
 }
 

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/opendash/opendash/component/imagepush"
 	"github.com/opendash/opendash/deploy"
 )
 
@@ -181,10 +184,14 @@ func (h *harness) deploy(t *testing.T, what string) deployJSON {
 }
 
 // TestDeployEndToEnd: `open-dash deploy --yes` on examples/single-page through the real Pulumi engine, with
-// the stand-in plugins and the state in moto: the first deploy creates the state bucket and key and every
-// resource, a second reports 0 changes, an asset edit updates, and destroy leaves no resource.
+// the stand-in plugins, the state in moto and the server image built natively (the default) and pushed by
+// open-dash itself as the opendash plugin to a registry on loopback standing in for ECR: the first deploy
+// creates the state bucket and key, every resource and the image; a second reports 0 changes and pushes
+// nothing; an asset edit pushes one small layer and moves the functions to the new image; destroy leaves no
+// resource and no image.
 func TestDeployEndToEnd(t *testing.T) {
 	h := newHarness(t)
+	e := h.nativeImage(t, "")
 
 	first := h.deploy(t, "first deploy")
 	if first.Plan.Create < 20 || first.Applied == nil || first.Applied.Create != first.Plan.Create {
@@ -194,10 +201,21 @@ func TestDeployEndToEnd(t *testing.T) {
 		t.Errorf("outputs %+v", first.Outputs)
 	}
 	h.checkStateStore(t)
+	img := h.image(t)
+	if !strings.HasPrefix(img.repository, e.registry.Addr+"/") || img.uri != img.repository+"@"+img.digest || img.bytesPushed == 0 {
+		t.Errorf("first image: %+v; want one pushed to the registry standing in for ECR (%s)", img, e.registry.Addr)
+	}
+	if tags := e.tags(t, img.repository); !slices.Contains(tags, imagepush.LiveTag) || !slices.Contains(tags, imagepush.Tag(img.digest)) {
+		t.Errorf("the repository's tags are %v; want %s and %s", tags, imagepush.LiveTag, imagepush.Tag(img.digest))
+	}
+	held := e.blobs(t)
 
 	again := h.deploy(t, "deploy with nothing changed")
 	if again.Plan.Changes() != 0 || again.Applied != nil {
 		t.Errorf("no-change deploy: plan %+v, applied %+v; want 0 changes", again.Plan, again.Applied)
+	}
+	if now := e.blobs(t); !maps.Equal(now, held) {
+		t.Errorf("the no-change deploy pushed to the registry: %d blobs, was %d", len(now), len(held))
 	}
 
 	css := filepath.Join(h.app, "assets", "style.css")
@@ -214,6 +232,7 @@ func TestDeployEndToEnd(t *testing.T) {
 	if edited.Plan.Update == 0 || edited.Plan.Replace > 1 || edited.Plan.Create+edited.Plan.Delete != 0 {
 		t.Errorf("asset edit: plan %+v; want updates (and the sync replaced) only", edited.Plan)
 	}
+	h.checkAssetEditImage(t, e, img, held)
 
 	if code, out, errOut := h.run(t, "status", "--source", h.app, "--drift", "--json"); code != 0 {
 		t.Errorf("status --drift: exit %d\n%s", code, errOut)
@@ -238,6 +257,9 @@ func TestDeployEndToEnd(t *testing.T) {
 	}
 	if st.Deployed || st.Resources != 0 {
 		t.Errorf("after destroy: %+v; want no resources", st)
+	}
+	if tags := e.tags(t, img.repository); len(tags) != 0 {
+		t.Errorf("after destroy the repository still holds %v", tags)
 	}
 	log, _ := os.ReadFile(h.log)
 	if creates, deletes := strings.Count(string(log), "create "), strings.Count(string(log), "delete "); deletes < creates-5 {
@@ -286,6 +308,7 @@ stack = "staging"
 
 [site]
 environment = { MODE = { env = "BOARD_MODE" } }
+imageBuilder = "docker"   # awsx's Repository and Image (the stand-in awsx digests the build context)
 
 [site.auth.basic]
 realm = "Board"
@@ -324,6 +347,9 @@ users = { alice = { secret = "alicePassword" }, bob = { env = "BOB_PASSWORD" } }
 	}
 	if !strings.Contains(state, "KeyvaluestoreKeysExclusive") {
 		t.Error("the state has no basic-auth key value store: was auth.basic deployed?")
+	}
+	if !strings.Contains(state, "awsx:ecr:Image") || strings.Contains(state, imagepush.Token) {
+		t.Error("imageBuilder docker: want awsx's ecr.Image in the state, and no ServerImage")
 	}
 
 	// Another deploy holds the lock (as Pulumi's DIY backend writes it) while this one has a change to make.

@@ -33,6 +33,7 @@ type progress struct {
 	mu      sync.Mutex
 	started map[string]time.Time // urn -> start of its step
 	slow    map[string]string    // urn -> what the counter says
+	status  map[string]string    // urn -> the slow step's latest status line (the image push's layers)
 	diags   []string             // errors the engine reported, for the failure message
 	stop    chan struct{}
 	stopped sync.Once
@@ -41,7 +42,7 @@ type progress struct {
 
 func newProgress(w io.Writer, terminal bool) *progress {
 	p := &progress{w: w, terminal: terminal, tick: time.Second, started: map[string]time.Time{},
-		slow: map[string]string{}, stop: make(chan struct{}), done: make(chan struct{})}
+		slow: map[string]string{}, status: map[string]string{}, stop: make(chan struct{}), done: make(chan struct{})}
 	if !terminal {
 		p.tick = 30 * time.Second
 	}
@@ -101,6 +102,11 @@ func (p *progress) event(e events.EngineEvent) {
 	case e.DiagnosticEvent != nil:
 		d := e.DiagnosticEvent
 		msg := strings.TrimSpace(d.Message)
+		if d.Ephemeral && p.slow[d.URN] != "" && msg != "" {
+			// A slow step's own status (ServerImage's build steps and layer pushes): the counter shows it.
+			p.status[d.URN] = msg
+			return
+		}
 		if msg == "" || d.Ephemeral {
 			return
 		}
@@ -122,6 +128,7 @@ func (p *progress) took(urn string, now time.Time) string {
 	start, ok := p.started[urn]
 	delete(p.started, urn)
 	delete(p.slow, urn)
+	delete(p.status, urn)
 	if !ok || now.Sub(start) < time.Second {
 		return ""
 	}
@@ -150,21 +157,31 @@ func (p *progress) counter() {
 			return
 		case now := <-t.C:
 			p.mu.Lock()
-			var parts []string
-			for urn, what := range p.slow {
-				parts = append(parts, fmt.Sprintf("%s %s", what, now.Sub(p.started[urn]).Round(time.Second)))
-			}
-			sort.Strings(parts)
-			if len(parts) > 0 {
+			if line := p.counterLine(now); line != "" {
 				if p.terminal {
-					fmt.Fprintf(p.w, "\r\033[K  … %s", strings.Join(parts, "; "))
+					fmt.Fprintf(p.w, "\r\033[K  … %s", line)
 				} else {
-					fmt.Fprintf(p.w, "  … still %s\n", strings.Join(parts, "; "))
+					fmt.Fprintf(p.w, "  … still %s\n", line)
 				}
 			}
 			p.mu.Unlock()
 		}
 	}
+}
+
+// counterLine is what the counter says at now: each slow step under way, how long it has taken, and its
+// latest status. Called with mu held.
+func (p *progress) counterLine(now time.Time) string {
+	var parts []string
+	for urn, what := range p.slow {
+		part := fmt.Sprintf("%s %s", what, now.Sub(p.started[urn]).Round(time.Second))
+		if s := p.status[urn]; s != "" {
+			part += ": " + s
+		}
+		parts = append(parts, part)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
 }
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n    ") }

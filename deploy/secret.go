@@ -55,7 +55,7 @@ func SetSecret(ctx context.Context, o Options, name, value string) (string, erro
 	defer os.RemoveAll(dir)
 	err = inProject(dir, func(dir string) error {
 		// A stack that does not exist yet is created (empty), so that its secrets provider exists.
-		w, err := openStack(ctx, s, cli, store, dir, func(*pulumi.Context) error { return nil })
+		w, err := openStack(ctx, s, cli, store, dir, func(*pulumi.Context) error { return nil }, nil)
 		if err != nil {
 			return err
 		}

@@ -26,10 +26,17 @@ type Options struct {
 
 	App, Name, Stack, Region, Profile, Backend, SecretsProvider, Python string
 	SkipInstall                                                         bool
+	// EnvFiles are dotenv files whose variables the app gets while it is bundled (bundler.Options.EnvFiles);
+	// default: [deploy] envFile.
+	EnvFiles []string
 
 	Yes         bool // change things without asking
 	PreviewOnly bool // show the plan and stop
 	NoVerify    bool // skip `open-dash verify` after the deploy
+
+	// Plugin is an executable that serves the opendash Pulumi plugin when started as pulumi-resource-opendash
+	// (the open-dash CLI passes itself); "" looks for an installed plugin (see plugin.go).
+	Plugin string
 
 	Log      io.Writer // progress and questions (stderr)
 	Terminal bool      // Log is a terminal: counters are redrawn in place
@@ -65,6 +72,7 @@ type settings struct {
 	app      string
 	python   string
 	skip     bool
+	envFiles []string // for the bundle: Options.EnvFiles, else [deploy] envFile
 	awsCfg   aws.Config
 	env      func(string) (string, bool)
 	project  string // the Pulumi project: one per app name
@@ -116,6 +124,14 @@ func resolve(ctx context.Context, o Options) (*settings, error) {
 	s.backend = pick(o.Backend, d.Backend, "")
 	s.secrets = pick(o.SecretsProvider, d.SecretsProvider, "")
 	s.app, s.python, s.skip = o.App, o.Python, o.SkipInstall
+	s.envFiles = o.EnvFiles
+	if len(s.envFiles) == 0 && d.EnvFile != "" {
+		p := d.EnvFile
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(s.file.Dir, p)
+		}
+		s.envFiles = []string{p}
+	}
 	if !stackName.MatchString(s.stack) {
 		return nil, fmt.Errorf("stack %q: use letters, digits, '-', '_' and '.'", s.stack)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -153,6 +154,29 @@ func TestProgressLines(t *testing.T) {
 		if len(p.diags) != 1 {
 			t.Errorf("diagnostics %v", p.diags)
 		}
+	}
+}
+
+// TestProgressSlowStatus: the counter of a slow step shows its latest status line (the server image's layer
+// pushes), which never gets a line of its own, and forgets it when the step ends.
+func TestProgressSlowStatus(t *testing.T) {
+	const typ, urn = "opendash:index:ServerImage", "urn:pulumi:dev::p::opendash:index:ServerImage::site-image"
+	meta := apitype.StepEventMetadata{Op: apitype.OpUpdate, Type: typ, URN: urn}
+	var out bytes.Buffer
+	p := newProgress(&out, false)
+	p.event(events.EngineEvent{EngineEvent: apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: meta}}})
+	p.event(events.EngineEvent{EngineEvent: apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{
+		URN: urn, Severity: "info", Ephemeral: true, Message: "assets        sha256:1234 pushed (2.1 KB)\n"}}})
+	line := p.counterLine(p.started[urn].Add(3 * time.Second))
+	if line != "update site-image: server image push 3s: assets        sha256:1234 pushed (2.1 KB)" {
+		t.Errorf("counter %q", line)
+	}
+	p.event(events.EngineEvent{EngineEvent: apitype.EngineEvent{ResOutputsEvent: &apitype.ResOutputsEvent{Metadata: meta}}})
+	if line := p.counterLine(time.Now()); line != "" || len(p.status) != 0 {
+		t.Errorf("after the step: counter %q, status %v", line, p.status)
+	}
+	if strings.Contains(out.String(), "sha256:1234") {
+		t.Errorf("the status got a line of its own:\n%s", out.String())
 	}
 }
 

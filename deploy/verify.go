@@ -18,6 +18,10 @@ type VerifySummary struct {
 	OK       bool                    `json:"ok"`
 	Counts   map[string]verify.Count `json:"counts"`
 	Failures []verify.Check          `json:"failures,omitempty"`
+	// SignedOut: the site signs in with OIDC, and only the checks that need no session ran.
+	SignedOut bool `json:"signedOut,omitempty"`
+	// Skipped are the checks not made, each "kind: why".
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 // VerifyError is a deploy whose site failed verify: the deploy itself went through.
@@ -30,19 +34,22 @@ func (e *VerifyError) Error() string {
 // runVerify checks the live site against the bundle that was deployed, as `open-dash verify` does.
 func runVerify(ctx context.Context, o Options, res *Result, auth authKind) error {
 	basic, _ := o.env(VerifyBasicAuthEnv)
-	switch {
-	case auth == authOIDC:
-		res.VerifySkipped = "the site signs in through OpenID Connect, which verify cannot do; open it in a browser"
-	case auth == authBasic && basic == "":
+	if auth == authBasic && basic == "" {
 		res.VerifySkipped = "the site is behind auth.basic: set " + VerifyBasicAuthEnv + "=USER:PASSWORD to verify it"
-	}
-	if res.VerifySkipped != "" {
 		fmt.Fprintf(o.Log, "verify skipped: %s\n", res.VerifySkipped)
 		return nil
 	}
-	fmt.Fprintf(o.Log, "Verifying %s against %s\n", res.Outputs.URL, res.BundleDir)
 	opts := verify.Options{URL: res.Outputs.URL, Dir: res.BundleDir, FunctionURL: res.Outputs.ServerFunctionURL,
-		BucketURL: res.Outputs.BucketURL, BasicAuth: basic, Log: o.Log}
+		BucketURL: res.Outputs.BucketURL, Log: o.Log}
+	if auth == authOIDC {
+		// verify cannot sign in at the provider: it checks what a visitor without a session meets.
+		opts.OIDC = true
+		fmt.Fprintf(o.Log, "Verifying %s against %s, signed out (the site signs in with OpenID Connect): the "+
+			"checks that need a session are skipped\n", res.Outputs.URL, res.BundleDir)
+	} else {
+		opts.BasicAuth = basic
+		fmt.Fprintf(o.Log, "Verifying %s against %s\n", res.Outputs.URL, res.BundleDir)
+	}
 	if o.Terminal {
 		opts.Progress = o.Log
 	}
@@ -51,7 +58,12 @@ func runVerify(ctx context.Context, o Options, res *Result, auth authKind) error
 		return fmt.Errorf("the site is deployed, but verify could not run: %w", err)
 	}
 	rep.WriteSummary(o.Log)
-	res.Verify = &VerifySummary{OK: rep.OK, Counts: rep.Counts, Failures: rep.Failures()}
+	res.Verify = &VerifySummary{OK: rep.OK, Counts: rep.Counts, Failures: rep.Failures(), SignedOut: opts.OIDC}
+	for _, c := range rep.Checks {
+		if c.Skipped != "" {
+			res.Verify.Skipped = append(res.Verify.Skipped, c.Kind+": "+c.Skipped)
+		}
+	}
 	if !rep.OK {
 		return &VerifyError{Failed: len(rep.Failures()), Total: len(rep.Checks)}
 	}

@@ -16,15 +16,20 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/opendash/opendash/component"
 	"github.com/opendash/opendash/manifest"
 )
 
 // plugin is a resource plugin the deploy needs.
 type plugin struct{ name, version string }
 
-// requiredPlugins are the provider plugins the component's resources are served by, at the versions of
-// the SDKs OpenDash is built with (go.mod).
-var requiredPlugins = []plugin{{"aws", "6.83.4"}, {"awsx", "2.22.0"}}
+// The provider plugins the component's resources are served by, at the versions of the SDKs OpenDash is
+// built with (go.mod): aws always, awsx for imageBuilder "docker" (its ecr.Image). The opendash plugin is
+// provided by the deploy itself (plugin.go).
+var (
+	awsPlugin  = plugin{"aws", component.AWSPackageVersion}
+	awsxPlugin = plugin{"awsx", "2.22.0"}
+)
 
 // stackWorkspace is a Pulumi workspace for one stack of one app, run by the Automation API with the
 // deploy's program inline (in this process: no Go toolchain or language host needed).
@@ -46,9 +51,9 @@ func projectDir(bundleDir string) string {
 }
 
 // openStack creates (or selects) the stack in the state store. program is nil for commands that do not
-// deploy, which also never create a stack.
+// deploy, which also never create a stack. plugin, when not nil, is the opendash plugin the project uses.
 func openStack(ctx context.Context, s *settings, cli *PulumiCLI, store *StateStore, dir string,
-	program pulumi.RunFunc) (*stackWorkspace, error) {
+	program pulumi.RunFunc, plugin *pluginSource) (*stackWorkspace, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -64,14 +69,18 @@ func openStack(ctx context.Context, s *settings, cli *PulumiCLI, store *StateSto
 	if s.profile != "" {
 		env["AWS_PROFILE"] = s.profile
 	}
+	project := workspace.Project{
+		Name:        tokens.PackageName(s.project),
+		Runtime:     workspace.NewProjectRuntimeInfo("go", nil),
+		Description: strPtr("OpenDash deploy of " + s.name + " (written by open-dash; changes are not kept)"),
+	}
+	if plugin != nil {
+		project.Plugins = &workspace.Plugins{Providers: []workspace.PluginOptions{plugin.projectPlugin()}}
+	}
 	opts := []auto.LocalWorkspaceOption{
 		auto.WorkDir(dir),
 		auto.Pulumi(cli.command),
-		auto.Project(workspace.Project{
-			Name:        tokens.PackageName(s.project),
-			Runtime:     workspace.NewProjectRuntimeInfo("go", nil),
-			Description: strPtr("OpenDash deploy of " + s.name + " (written by open-dash; changes are not kept)"),
-		}),
+		auto.Project(project),
 		auto.EnvVars(env),
 	}
 	if store.SecretsProvider != "" {
@@ -101,10 +110,11 @@ func openStack(ctx context.Context, s *settings, cli *PulumiCLI, store *StateSto
 
 func strPtr(s string) *string { return &s }
 
-// ensurePlugins installs the required provider plugins that are missing, after saying so: Pulumi would
-// otherwise download them on first use without a word.
-func ensurePlugins(ctx context.Context, ws auto.Workspace, log io.Writer) error {
-	installed, err := ws.ListPlugins(ctx)
+// ensurePlugins installs the provider plugins the stack needs that are missing, after saying so: Pulumi
+// would otherwise download them on first use without a word. awsx is needed to build with Docker, and
+// while the stack's state still holds awsx resources (a stack that used to build with Docker).
+func ensurePlugins(ctx context.Context, w *stackWorkspace, docker bool, log io.Writer) error {
+	installed, err := w.ws.ListPlugins(ctx)
 	if err != nil {
 		return fmt.Errorf("listing Pulumi's plugins: %w", err)
 	}
@@ -114,19 +124,29 @@ func ensurePlugins(ctx context.Context, ws auto.Workspace, log io.Writer) error 
 			have[p.Name+"@"+p.Version.String()] = true
 		}
 	}
-	for _, p := range requiredPlugins {
+	need := []plugin{awsPlugin}
+	if docker || w.stateUses(ctx, "pulumi:providers:awsx") {
+		need = append(need, awsxPlugin)
+	}
+	for _, p := range need {
 		if have[p.name+"@"+p.version] || onPath("pulumi-resource-"+p.name) {
 			continue
 		}
 		fmt.Fprintf(log, "Installing the Pulumi resource plugin %s v%s (pulumi plugin install resource %s %s; "+
 			"once, about 100 MB)\n", p.name, p.version, p.name, p.version)
-		if err := ws.InstallPlugin(ctx, p.name, "v"+p.version); err != nil {
+		if err := w.ws.InstallPlugin(ctx, p.name, "v"+p.version); err != nil {
 			return fmt.Errorf("installing the Pulumi plugin %s v%s: %w\n  hint: install it yourself with "+
 				"`pulumi plugin install resource %s %s` (it downloads from Pulumi's plugin registry or GitHub)",
 				p.name, p.version, err, p.name, p.version)
 		}
 	}
 	return nil
+}
+
+// stateUses reports whether the stack's last state holds a resource of type typ.
+func (w *stackWorkspace) stateUses(ctx context.Context, typ string) bool {
+	d, err := w.stack.Export(ctx)
+	return err == nil && strings.Contains(string(d.Deployment), `"`+typ+`"`)
 }
 
 // onPath reports an ambient plugin binary, which Pulumi uses before an installed one.

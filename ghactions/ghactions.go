@@ -37,7 +37,13 @@ type Options struct {
 	// SecretEnv are the environment variables the configuration file references ({ env = "NAME" }): each is
 	// passed from the repository secret of the same name.
 	SecretEnv []string
+	// EnvFile is [deploy] envFile of the configuration, relative to the repository root: the file is not in
+	// the repository (it holds secrets), so each job writes it from the repository secret EnvFileSecret.
+	EnvFile string
 }
+
+// EnvFileSecret is the repository secret holding the env file's contents (open-dash deploy --env-file).
+const EnvFileSecret = "OPENDASH_ENV_FILE"
 
 // FileName is where the workflow goes, relative to the repository root.
 const FileName = ".github/workflows/open-dash.yml"
@@ -69,8 +75,8 @@ func Workflow(o Options) ([]byte, error) {
 		o.OpenDashVersion = "v" + o.OpenDashVersion
 	}
 	for what, v := range map[string]string{"source folder": o.Source, "stack": o.Stack, "branch": o.Branch,
-		"Python version": o.Python, "Pulumi version": o.PulumiVersion} {
-		if !safe.MatchString(v) {
+		"Python version": o.Python, "Pulumi version": o.PulumiVersion, "env file": o.EnvFile} {
+		if v != "" && !safe.MatchString(v) || strings.Contains(v, "..") {
 			return nil, fmt.Errorf("%s %q: use letters, digits, '.', '_', '-' and '/'", what, v)
 		}
 	}
@@ -92,7 +98,7 @@ func Workflow(o Options) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	err := workflow.Execute(&b, workflowData{o, env, orVar(o.Region, "AWS_REGION"),
-		orVar(o.DeployRole, "OPENDASH_DEPLOY_ROLE_ARN"), orVar(o.PreviewRole, "OPENDASH_PREVIEW_ROLE_ARN")})
+		orVar(o.DeployRole, "OPENDASH_DEPLOY_ROLE_ARN"), orVar(o.PreviewRole, "OPENDASH_PREVIEW_ROLE_ARN"), EnvFileSecret})
 	return b.Bytes(), err
 }
 
@@ -102,6 +108,7 @@ type workflowData struct {
 	Options
 	Env                                         []string
 	RegionExpr, DeployRoleExpr, PreviewRoleExpr string
+	EnvFileSecret                               string
 }
 
 // jobData is a job's setup: the workflow's data and the role the job assumes.
@@ -145,6 +152,12 @@ var workflow = template.Must(template.New("workflow").Delims("[[", "]]").Funcs(t
           "$RUNNER_TEMP/venv/bin/python" -m pip install -r "[[.Source]]/requirements.txt"
           echo "VIRTUAL_ENV=$RUNNER_TEMP/venv" >> "$GITHUB_ENV"
           echo "$RUNNER_TEMP/venv/bin" >> "$GITHUB_PATH"
+[[- if .EnvFile]]
+      - name: Write the env file the app reads while it is bundled
+        run: printf '%s\n' "$[[.EnvFileSecret]]" > "[[.EnvFile]]"
+        env:
+          [[.EnvFileSecret]]: ${{ secrets.[[.EnvFileSecret]] }}
+[[- end]]
 [[end]]# Written by open-dash init github-actions. Deploys [[.Source]] with open-dash on every push to [[.Branch]];
 # pull requests from this repository get the plan only (open-dash deploy --preview), with a read-only role.
 # Pull requests from forks run nothing: their code would run with this repository's AWS role.

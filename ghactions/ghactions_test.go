@@ -28,6 +28,9 @@ func TestWorkflow(t *testing.T) {
 			t.Errorf("the workflow lacks %q:\n%s", want, text)
 		}
 	}
+	if strings.Contains(text, "OPENDASH_ENV_FILE") {
+		t.Error("an env file step without an env file")
+	}
 	if strings.Contains(text, "aws-access-key-id") || strings.Contains(text, "AWS_SECRET_ACCESS_KEY") {
 		t.Error("the workflow uses long-lived keys")
 	}
@@ -36,7 +39,7 @@ func TestWorkflow(t *testing.T) {
 func TestWorkflowRefuses(t *testing.T) {
 	for _, o := range []Options{
 		{Source: "a b"}, {Stack: "prod;rm"}, {Region: "europe"}, {DeployRole: "arn:aws:iam::1:user/x"},
-		{SecretEnv: []string{"GITHUB_TOKEN"}}, {SecretEnv: []string{"A-B"}},
+		{SecretEnv: []string{"GITHUB_TOKEN"}}, {SecretEnv: []string{"A-B"}}, {EnvFile: "a b.env"}, {EnvFile: "../x.env"},
 	} {
 		if _, err := Workflow(o); err == nil {
 			t.Errorf("%+v: no error", o)

@@ -45,6 +45,10 @@ type Deploy struct {
 	Backend string `toml:"backend"`
 	// SecretsProvider is a Pulumi secrets provider URL; default: the state KMS key.
 	SecretsProvider string `toml:"secretsProvider"`
+	// EnvFile is a dotenv file (relative to this file's folder) whose variables the app gets while it is
+	// bundled, for an app that reads os.environ at import; its values are never deployed (see [site]'s
+	// environment and secrets for the function's own).
+	EnvFile string `toml:"envFile"`
 }
 
 // Find returns the open-dash.toml of an app folder, or "" when it has none.

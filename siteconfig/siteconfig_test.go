@@ -51,6 +51,7 @@ func TestValidFile(t *testing.T) {
 name = "board"
 stack = "prod"
 region = "eu-west-1"
+envFile = "bundle.env"
 
 [site]
 app = "index:app"
@@ -69,7 +70,7 @@ users = { alice = { env = "ALICE_PASSWORD" }, bob = { secret = "bobPassword" } }
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Deploy != (Deploy{Name: "board", Stack: "prod", Region: "eu-west-1"}) {
+	if f.Deploy != (Deploy{Name: "board", Stack: "prod", Region: "eu-west-1", EnvFile: "bundle.env"}) {
 		t.Errorf("deploy = %+v", f.Deploy)
 	}
 	args, err := f.SiteArgs(fakeResolver{"ALICE_PASSWORD": "a-long-password", "API_TOKEN": "tok"})

@@ -28,7 +28,9 @@ func TestBasicAuthSite(t *testing.T) {
 	site := o.Client.Transport
 	o.Client.Transport = roundTripper(func(r *http.Request) (*http.Response, error) {
 		if u, p, ok := r.BasicAuth(); r.URL.Host == strings.TrimPrefix(o.URL, "https://") && (!ok || u != user || p != password) {
-			return &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+			// as the component's viewer-request function answers (edgeauth/viewer_request.js)
+			h := http.Header{"Www-Authenticate": {`Basic realm="site"`}}
+			return &http.Response{StatusCode: http.StatusUnauthorized, Header: h, Body: http.NoBody, Request: r}, nil
 		}
 		return site.RoundTrip(r)
 	})

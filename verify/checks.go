@@ -21,10 +21,7 @@ const unknownPage = "opendash-verify/no-such-page"
 // plan lists every check, in report order within each kind.
 func (r *runner) plan() []task {
 	var tasks []task
-	index, hasIndex := r.m.FileForKey(strings.TrimPrefix(r.prefix(), "/"))
-	if r.prefix() == "/" {
-		index, hasIndex = r.m.FileForKey("index.html")
-	}
+	index, hasIndex := r.indexFile()
 	for _, f := range r.m.Files {
 		if r.m.Route("/"+f.Key).Origin != manifest.OriginS3 {
 			continue // a file no behavior sends to S3 is not served from it (the bundler drops those)
@@ -59,6 +56,14 @@ func (r *runner) plan() []task {
 	}
 	tasks = append(tasks, task{KindCallback, r.checkCallback})
 	return append(tasks, r.closedTasks(index, hasIndex)...)
+}
+
+// indexFile is the site's index page: what the browser gets at the app's prefix.
+func (r *runner) indexFile() (manifest.File, bool) {
+	if r.prefix() == "/" {
+		return r.m.FileForKey("index.html")
+	}
+	return r.m.FileForKey(strings.TrimPrefix(r.prefix(), "/"))
 }
 
 // isPage reports whether f is an index page stored under a folder (Dash Pages deep links, a prefixed root).
@@ -250,8 +255,14 @@ func diagnose(a *answer) (problem, fix string) {
 	body := snippet(a.body)
 	switch {
 	case a.status == http.StatusUnauthorized:
+		if a.header.Get("WWW-Authenticate") == "" {
+			return "answered 401 without WWW-Authenticate: the site asks visitors to sign in (OpenID Connect at the edge?)",
+				"for a site behind auth.oidc pass --oidc, which runs the checks that need no sign-in; for an app that " +
+					"checks its own credentials pass --basic-auth USER:PASSWORD"
+		}
 		return fmt.Sprintf("answered 401: the site asks for credentials (WWW-Authenticate: %q)", a.header.Get("WWW-Authenticate")),
-			"pass --basic-auth USER:PASSWORD (a site behind auth.basic, or an app that checks its own); verify cannot sign in through OIDC"
+			"pass --basic-auth USER:PASSWORD (a site behind auth.basic, or an app that checks its own); for a site " +
+				"behind auth.oidc pass --oidc"
 	case a.status == http.StatusForbidden && strings.Contains(body, "Forbidden") && strings.Contains(strings.ToLower(a.header.Get("Content-Type")), "json"):
 		return "the server function's URL refused the request (403 Forbidden): the edge signer did not sign it, or its role may not invoke the function",
 			"check the Lambda@Edge signer's logs (/aws/lambda/us-east-1.<name>, in the region nearest you) and that its role allows lambda:InvokeFunctionUrl and lambda:InvokeFunction on the server function"
@@ -269,6 +280,9 @@ func diagnose(a *answer) (problem, fix string) {
 		return "answered 504: the server function did not answer within the origin timeout", logsHint(a) + "; raise its memory or timeout"
 	case a.status >= 500:
 		return fmt.Sprintf("answered %d: %s", a.status, body), logsHint(a)
+	case a.status >= 300 && a.status < 400 && strings.Contains(a.header.Get("Location"), url.QueryEscape(oidcCallbackPath)):
+		return fmt.Sprintf("answered %d, sending the visitor to sign in at %s", a.status, hostOf(a.header.Get("Location"))),
+			"the site is behind auth.oidc: pass --oidc, which runs the checks that need no sign-in"
 	case a.status >= 300 && a.status < 400:
 		return fmt.Sprintf("answered %d, redirecting to %s", a.status, a.header.Get("Location")), "static files and pages must be answered directly; check the distribution's functions"
 	default:

@@ -215,7 +215,13 @@ func (g gzipWriter) Write(p []byte) (int, error) { return g.z.Write(p) }
 // bucket and plain http each on their own server. It returns the Options that point verify at them.
 func (d *deployment) serve(t *testing.T, dir string) Options {
 	t.Helper()
-	site := httptest.NewUnstartedServer(d)
+	return d.serveWith(t, dir, d)
+}
+
+// serveWith is serve with the site answered by front (which may hand requests on to d).
+func (d *deployment) serveWith(t *testing.T, dir string, front http.Handler) Options {
+	t.Helper()
+	site := httptest.NewUnstartedServer(front)
 	site.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes cut short when the test ends
 	site.StartTLS()
 	t.Cleanup(site.Close)

@@ -37,9 +37,15 @@ func servePreview(t *testing.T, dir, python string) string {
 // servePreviewAs is servePreview answering like the given originAuth.
 func servePreviewAs(t *testing.T, dir, python, originAuth string) string {
 	t.Helper()
+	return servePreviewWith(t, preview.Options{Dir: dir, Python: python, OriginAuth: originAuth})
+}
+
+// servePreviewWith starts a preview with o on a free port, its log shown when the test fails.
+func servePreviewWith(t *testing.T, o preview.Options) string {
+	t.Helper()
 	var log syncLog
-	s, err := preview.Start(context.Background(), preview.Options{Dir: dir, Addr: "127.0.0.1:0", Python: python, Log: &log,
-		OriginAuth: originAuth})
+	o.Addr, o.Log = "127.0.0.1:0", &log
+	s, err := preview.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

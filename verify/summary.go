@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"io"
+	"strings"
 )
 
 // maxListed is how many failures the summary names; every failure has its own line as it is found.
@@ -41,7 +42,8 @@ func (r *Report) WriteSummary(w io.Writer) {
 	}
 	for _, c := range r.Checks {
 		if c.Skipped != "" {
-			fmt.Fprintf(w, "note: %s %s %s skipped: %s\n", c.Kind, c.Method, c.URL, c.Skipped)
+			what := strings.TrimSpace(strings.Join([]string{c.Kind, c.Method, c.URL}, " "))
+			fmt.Fprintf(w, "note: %s skipped: %s\n", what, c.Skipped)
 		}
 	}
 	if len(failures) == 0 {

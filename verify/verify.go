@@ -34,10 +34,11 @@ const (
 	KindPage     = "page"     // "/" and Dash Pages deep links
 	KindRouting  = "routing"  // who answers: the server for its routes, nobody for a POST to a static path
 	KindCallback = "callback" // one Dash callback round trip
+	KindSignIn   = "signin"   // OIDC sign-in's own endpoints at the edge (Options.OIDC)
 	KindClosed   = "closed"   // function URL, bucket and plain http refuse the public
 )
 
-var kinds = []string{KindStatic, KindPage, KindRouting, KindCallback, KindClosed}
+var kinds = []string{KindStatic, KindPage, KindRouting, KindCallback, KindSignIn, KindClosed}
 
 // Options say what to check and how.
 type Options struct {
@@ -53,6 +54,11 @@ type Options struct {
 	// BasicAuth, "USER:PASSWORD", signs in to a site behind the component's auth.basic: sent with every request
 	// to the site itself (its scheme and host only: never to the function URL, the bucket or plain http).
 	BasicAuth string
+	// OIDC says the site signs visitors in with OpenID Connect (the component's auth.oidc), which verify cannot
+	// do: it then checks what needs no sign-in (every path asks a visitor without a session to sign in and
+	// serves nothing, the sign-in's own endpoints answer, the rest stays closed) and notes what it skipped
+	// (signedout.go).
+	OIDC bool
 	// Concurrency is how many requests are in flight at once; 0 means DefaultConcurrency.
 	Concurrency int
 	// Timeout bounds each request; 0 means DefaultTimeout.
@@ -161,6 +167,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		site: strings.TrimSuffix(site.String(), "/"),
 		f:    &fetcher{client: newClient(o.Client, o.Timeout, o.Concurrency)},
 	}
+	if o.BasicAuth != "" && o.OIDC {
+		return nil, errors.New("basic auth and OIDC: a site signs in one way; give the basic-auth credentials of a " +
+			"site behind auth.basic, or OIDC for a site behind auth.oidc")
+	}
 	if o.BasicAuth != "" {
 		if user, _, ok := strings.Cut(o.BasicAuth, ":"); !ok || user == "" {
 			return nil, fmt.Errorf("basic auth %q: want USER:PASSWORD", o.BasicAuth)
@@ -179,6 +189,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, ctx.Err()
 		}
 		return nil, &UnreachableError{URL: r.site + root, Err: err}
+	}
+	if o.OIDC {
+		return r.run(ctx, r.planSignedOut())
 	}
 	return r.run(ctx, r.plan())
 }

@@ -147,6 +147,9 @@ type Options struct {
 	App entry.Spec
 	// Timeout bounds importing the app and calling its entry point; 0 means DefaultTimeout.
 	Timeout time.Duration
+	// Env are NAME=value variables set for the app's Python, over OpenDash's own environment (Options.EnvFiles
+	// of the bundler).
+	Env []string
 	// WorkdirEntries are the top-level names of the server function's copy of the source: the app runs in
 	// a temporary folder linking these, as the server function runs it (bundler/workdir). nil links all.
 	WorkdirEntries []string

@@ -83,7 +83,7 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "TMPDIR="+tmp)
+	p.cmd.Env = append(append(os.Environ(), o.Env...), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "TMPDIR="+tmp)
 	p.cmd.Stderr = &p.stderr
 	events, err := p.cmd.StdoutPipe()
 	if err != nil {

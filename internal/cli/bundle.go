@@ -24,6 +24,7 @@ type bundleOptions struct {
 	skipInstall   bool
 	includeWarmer bool
 	excludeDirs   []string
+	envFiles      []string
 	architecture  string
 	publicURL     string
 	sourceMaps    bool
@@ -43,6 +44,7 @@ func (o *bundleOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.skipInstall, "skip-install", false, "do not pip install the app's requirements.txt first")
 	f.BoolVar(&o.includeWarmer, "include-warmer", true, "write warmer-function/, which keeps server instances warm")
 	f.StringSliceVar(&o.excludeDirs, "exclude-dirs", nil, "folders left out of the server function's copy of the source (comma-separated)")
+	f.StringArrayVar(&o.envFiles, "env-file", nil, envFileUsage)
 	f.StringVar(&o.architecture, "architecture", "x86_64", "server Lambda architecture: x86_64 or arm64")
 	f.StringVar(&o.publicURL, "public-url", "", "the site's public URL, for absolute URLs in Dash Pages metadata")
 	f.BoolVar(&o.sourceMaps, "source-maps", false, "also ship the component suites' source maps")
@@ -80,6 +82,7 @@ func (o *bundleOptions) libraryOptions(progress io.Writer) bundler.Options {
 		SkipInstall:   o.skipInstall,
 		ExcludeWarmer: !o.includeWarmer,
 		ExcludeDirs:   o.excludeDirs,
+		EnvFiles:      o.envFiles,
 		Architecture:  o.architecture,
 		PublicURL:     o.publicURL,
 		SourceMaps:    o.sourceMaps,

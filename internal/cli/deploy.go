@@ -37,9 +37,15 @@ func (o *stackOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.json, "json", false, "print a machine-readable result on stdout")
 }
 
-// prepare fills what every stack command needs: the writers and the question asker.
+// Executable is the open-dash executable that runs, when it also serves the opendash Pulumi plugin (set by
+// cmd/open-dash): deploy, destroy and status hand it to the engine as that plugin. "" (tests running the CLI
+// in-process) makes them look for an installed plugin.
+var Executable string
+
+// prepare fills what every stack command needs: the writers, the question asker and the opendash plugin.
 func (o *stackOptions) prepare(stdin io.Reader, stderr io.Writer) {
 	o.Log = stderr
+	o.Plugin = Executable
 	o.Terminal = isTerminal(stderr)
 	if o.Yes {
 		return
@@ -101,6 +107,7 @@ Exit code 0 when deployed and verified, 1 otherwise, 2 for a wrong command line.
 	f.StringVar(&o.App, "app", "", "entry point MODULE[:ATTRIBUTE], as for open-dash bundle (default: [site] app, else module app)")
 	f.StringVar(&o.Python, "python", "", "Python that runs the app while bundling (default: [site] python, else $VIRTUAL_ENV/bin/python, else python3)")
 	f.BoolVar(&o.SkipInstall, "skip-install", false, "do not pip install the app's requirements.txt first")
+	f.StringArrayVar(&o.EnvFiles, "env-file", nil, envFileUsage+" (default: [deploy] envFile)")
 	f.BoolVar(&o.PreviewOnly, "preview", false, "show the plan and stop: change nothing (for pull requests)")
 	f.BoolVar(&o.NoVerify, "no-verify", false, "do not run open-dash verify against the deployed site")
 	return cmd

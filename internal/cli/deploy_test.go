@@ -43,6 +43,7 @@ func TestInitGitHubActions(t *testing.T) {
 	os.WriteFile(filepath.Join(app, "open-dash.toml"), []byte(`[deploy]
 stack = "production"
 region = "eu-central-1"
+envFile = "bundle.env"
 [site.auth.basic]
 users = { alice = { env = "ALICE_PASSWORD" } }
 `), 0o644)
@@ -55,12 +56,14 @@ users = { alice = { env = "ALICE_PASSWORD" } }
 		t.Fatal(err)
 	}
 	for _, want := range []string{`--source "apps/board" --stack "production"`, "aws-region: eu-central-1",
-		"ALICE_PASSWORD: ${{ secrets.ALICE_PASSWORD }}"} {
+		"ALICE_PASSWORD: ${{ secrets.ALICE_PASSWORD }}",
+		`printf '%s\n' "$OPENDASH_ENV_FILE" > "apps/board/bundle.env"`} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("workflow lacks %q", want)
 		}
 	}
-	if !strings.Contains(stdout, "gh secret set ALICE_PASSWORD") || !strings.Contains(stdout, "OPENDASH_DEPLOY_ROLE_ARN") {
+	if !strings.Contains(stdout, "gh secret set ALICE_PASSWORD") || !strings.Contains(stdout, "OPENDASH_DEPLOY_ROLE_ARN") ||
+		!strings.Contains(stdout, "gh secret set OPENDASH_ENV_FILE < apps/board/bundle.env") {
 		t.Errorf("next steps:\n%s", stdout)
 	}
 	if code, _, stderr := run("init", "github-actions", "--source", app); code != 1 || !strings.Contains(stderr, "--force") {
@@ -71,5 +74,9 @@ users = { alice = { env = "ALICE_PASSWORD" } }
 	}
 	if code, _, _ := run("init", "github-actions", "--source", app, "--force", "--region", "nowhere"); code != 2 {
 		t.Errorf("bad region: exit %d, want 2", code)
+	}
+	os.WriteFile(filepath.Join(app, "open-dash.toml"), []byte("[deploy]\nenvFile = \"../../../outside.env\"\n"), 0o644)
+	if code, _, stderr := run("init", "github-actions", "--source", app, "--force"); code != 1 || !strings.Contains(stderr, "outside the repository") {
+		t.Errorf("an env file outside the repository: exit %d, %s", code, stderr)
 	}
 }

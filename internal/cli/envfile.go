@@ -9,6 +9,10 @@ import (
 	"github.com/opendash/opendash/preview"
 )
 
+// envFileUsage is --env-file of bundle and deploy: the variables of the app's import, never deployed.
+const envFileUsage = "set the variables of this dotenv file (NAME=value lines) for the app while it is bundled, " +
+	"for an app that reads os.environ at import; their values never reach the bundle (repeatable; a later file wins)"
+
 // readEnvFiles reads the --env-file files into NAME=value entries (a later file wins) and names what it read,
 // never a value, on log.
 func readEnvFiles(paths []string, log io.Writer) ([]string, error) {

@@ -125,3 +125,37 @@ func writeText(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
+
+// importEnvApp connects at import, as apps that build an engine at module level do.
+const importEnvApp = `import os
+import dash
+
+ENGINE_URL = os.environ["DATABASE_URL"]
+app = dash.Dash(__name__)
+app.layout = {"type": "Div", "props": {"children": "sales"}}
+`
+
+// TestBundleEnvFile: `bundle --env-file` gives an app that reads os.environ at import its variables; the
+// progress names them, never a value, and the same file then serves `preview --env-file`.
+func TestBundleEnvFile(t *testing.T) {
+	src := withFakeDash(t)
+	writeText(t, filepath.Join(src, "app.py"), importEnvApp)
+	env := filepath.Join(t.TempDir(), "bundle.env")
+	const value = "postgres://app:s3cr3t-pw@db.internal/app"
+	writeText(t, env, "DATABASE_URL="+value+"\n")
+
+	if code, _, stderr := run("bundle", "--source", src, "--skip-install"); code != 1 || !strings.Contains(stderr, "DATABASE_URL") {
+		t.Errorf("without --env-file: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := run("bundle", "--source", src, "--skip-install", "--env-file", env, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, value) {
+		t.Errorf("a value in the output:\n%s\n%s", stdout, stderr)
+	}
+	code, _, stderr = run("bundle", "--source", src, "--skip-install", "--env-file", env, "--no-cache")
+	if code != 0 || !strings.Contains(stderr, "from the env file: DATABASE_URL") || strings.Contains(stderr, value) {
+		t.Errorf("exit %d; want the variable named, not its value:\n%s", code, stderr)
+	}
+}

@@ -87,6 +87,18 @@ func initGitHubActions(o *initGHOptions, stdout io.Writer) error {
 			return err
 		}
 		o.SecretEnv = file.EnvNames()
+		if e := file.Deploy.EnvFile; e != "" {
+			abs := e
+			if !filepath.IsAbs(abs) {
+				abs = filepath.Join(file.Dir, e)
+			}
+			rel, err := filepath.Rel(root, abs)
+			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return fmt.Errorf("%s: [deploy] envFile %s is outside the repository %s, where the workflow "+
+					"cannot write it; name a path inside it (and keep the file out of git)", path, e, root)
+			}
+			o.EnvFile = filepath.ToSlash(rel)
+		}
 		if o.Stack == "" {
 			o.Stack = file.Deploy.Stack
 		}
@@ -142,6 +154,10 @@ func initGitHubActions(o *initGHOptions, stdout io.Writer) error {
 			sets = append(sets, "gh secret set "+e)
 		}
 		say("set the secrets %s references: %s", siteconfig.FileName, strings.Join(sets, "; "))
+	}
+	if o.EnvFile != "" {
+		say("keep %s out of git (.gitignore) and store it as the repository secret the workflow writes it from: "+
+			"gh secret set %s < %s", o.EnvFile, ghactions.EnvFileSecret, o.EnvFile)
 	}
 	say("commit and push: the first deploy creates the state bucket and key in the account (after the role allows it)")
 	return nil

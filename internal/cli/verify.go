@@ -26,6 +26,7 @@ type verifyOptions struct {
 	concurrency int
 	json        bool
 	basicAuth   string
+	oidc        bool
 }
 
 func (o *verifyOptions) addFlags(cmd *cobra.Command) {
@@ -35,6 +36,7 @@ func (o *verifyOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.functionURL, "function-url", "", "the server function's URL: unsigned requests must be refused (pulumi stack output serverFunctionUrl)")
 	f.StringVar(&o.bucketURL, "bucket-url", "", "the bucket's S3 URL, https://<bucket>.s3.<region>.amazonaws.com: it must refuse anonymous reads")
 	f.StringVar(&o.basicAuth, "basic-auth", "", "USER:PASSWORD of a site behind auth.basic, sent to the site only (also $OPENDASH_VERIFY_BASIC_AUTH, to keep it out of shell history)")
+	f.BoolVar(&o.oidc, "oidc", false, "the site signs visitors in with OpenID Connect (auth.oidc): check what needs no sign-in (every path asks for it, the sign-in endpoints answer, the rest is closed) and note what is skipped")
 	f.IntVar(&o.concurrency, "concurrency", verify.DefaultConcurrency, "requests in flight at once")
 	f.BoolVar(&o.json, "json", false, "print every check and its result as JSON on stdout")
 }
@@ -42,12 +44,14 @@ func (o *verifyOptions) addFlags(cmd *cobra.Command) {
 func newVerify(stdout, stderr io.Writer) *cobra.Command {
 	o := &verifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify URL [--dir .open-dash] [--function-url URL] [--bucket-url URL]",
+		Use:   "verify URL [--dir .open-dash] [--function-url URL] [--bucket-url URL] [--basic-auth USER:PASSWORD | --oidc]",
 		Short: "Check that a deployed site serves its bundle: files, routes, a callback, and nothing left open",
 		Long: `verify requests every file of the bundle from the deployed site as a browser would and compares status,
 Content-Type, Cache-Control and content with the manifest; checks that the server answers its routes and
 static paths refuse POST; makes one real Dash callback round trip; and, when given their URLs, that the
 function URL refuses unsigned requests, the bucket refuses anonymous reads and http redirects to https.
+Behind OIDC sign-in (--oidc), every path must ask a visitor without a session to sign in and the sign-in's
+own endpoints must answer; what needs a session is skipped, and the summary says what.
 Exit code 0 when every check passes, 1 otherwise, 2 for a wrong command line.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -61,9 +65,12 @@ Exit code 0 when every check passes, 1 otherwise, 2 for a wrong command line.`,
 			}
 			opts := verify.Options{
 				URL: args[0], FunctionURL: o.functionURL, BucketURL: o.bucketURL, Concurrency: o.concurrency,
-				BasicAuth: o.basicAuth,
+				BasicAuth: o.basicAuth, OIDC: o.oidc,
 			}
-			if opts.BasicAuth == "" {
+			if o.oidc && o.basicAuth != "" {
+				return usageError{fmt.Errorf("--basic-auth and --oidc: a site signs in one way; choose the one it uses")}
+			}
+			if opts.BasicAuth == "" && !o.oidc {
 				opts.BasicAuth = os.Getenv(VerifyBasicAuthEnv)
 			}
 			if opts.BasicAuth != "" && !strings.Contains(opts.BasicAuth, ":") {

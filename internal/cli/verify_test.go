@@ -22,6 +22,7 @@ func TestVerifyCommandLine(t *testing.T) {
 		{"one URL only", []string{"verify", "https://a", "https://b"}, 2, "got 2 arguments"},
 		{"concurrency at least 1", []string{"verify", "https://a", "--concurrency", "0"}, 2, "--concurrency 0"},
 		{"basic auth needs a colon", []string{"verify", "https://a", "--basic-auth", "alice"}, 2, "--basic-auth: want USER:PASSWORD"},
+		{"one sign-in", []string{"verify", "https://a", "--oidc", "--basic-auth", "alice:pw"}, 2, "--basic-auth and --oidc"},
 		{"--dir or --source", []string{"verify", "https://a", "--dir", "x", "--source", "y"}, 2, "pass --dir or --source, not both"},
 		{"no bundle", []string{"verify", "https://a", "--dir", "/no/such/bundle"}, 1, "no manifest here"},
 	}
@@ -76,5 +77,17 @@ func TestVerifyPreview(t *testing.T) {
 	}
 	if code != 1 || stdout != "" || strings.Contains(stderr, "\r") {
 		t.Errorf("exit %d, stdout %q, progress on a non-terminal: %v", code, stdout, strings.Contains(stderr, "\r"))
+	}
+
+	// --oidc against a site without sign-in: everything it serves is a failure, and the skipped checks are noted.
+	code, _, stderr = run("verify", s.URL(), "--dir", dir, "--oidc")
+	for _, want := range []string{"with content to a visitor who has not signed in", "note: callback skipped",
+		"note: signin skipped: signing in at the provider"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("--oidc: stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code != 1 {
+		t.Errorf("--oidc against a site without sign-in: exit %d", code)
 	}
 }

@@ -5,14 +5,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"os"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
-// EnvRegistry is host:port of a registry on loopback that ECR repositories and authorization tokens name.
+// EnvRegistry is host:port of a registry on loopback that ECR repositories and authorization tokens name
+// (registry.go).
 const EnvRegistry = "STANDIN_REGISTRY"
 
 // Invoke answers the data sources the component reads. Any other fails, naming itself, so a new call in
@@ -39,13 +40,13 @@ func (p *server) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulum
 		}
 		out = map[string]any{"json": doc, "minifiedJson": doc, "id": shortHash(doc)}
 	case "aws:ecr/getAuthorizationToken:getAuthorizationToken", "aws:ecr/getCredentials:getCredentials":
-		registry := os.Getenv(EnvRegistry)
-		if registry == "" {
-			registry = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", Account, p.region)
+		endpoint := "https://" + strings.TrimSuffix(p.repositoryURL(""), "/")
+		if registry() != "" {
+			endpoint = "http://" + registry()
 		}
-		out = map[string]any{"userName": "AWS", "password": "standin", "id": p.region,
-			"authorizationToken": base64.StdEncoding.EncodeToString([]byte("AWS:standin")),
-			"proxyEndpoint":      "http://" + registry, "expiresAt": "2099-01-01T00:00:00Z"}
+		out = map[string]any{"userName": RegistryUser, "password": RegistryPassword, "id": p.region,
+			"authorizationToken": base64.StdEncoding.EncodeToString([]byte(RegistryUser + ":" + RegistryPassword)),
+			"proxyEndpoint":      endpoint, "expiresAt": "2099-01-01T00:00:00Z"}
 	default:
 		return nil, fmt.Errorf("the stand-in %s provider does not answer %s; add it to internal/standin/invokes.go "+
 			"with the outputs AWS documents", p.pkg, req.Tok)

@@ -134,7 +134,7 @@ func (p *server) outputs(typ, id string, in, olds resource.PropertyMap) resource
 	case "aws:ecr/repository:Repository":
 		set("arn", fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", p.region, Account, name))
 		set("registryId", Account)
-		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", Account, p.region, name))
+		set("repositoryUrl", p.repositoryURL(name))
 	case "aws:cloudwatch/logGroup:LogGroup":
 		set("arn", fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", p.region, Account, name))
 	case "aws:lambda/invocation:Invocation":

@@ -5,7 +5,7 @@
 // distribution's domain, ...); they answer the invokes the component makes and fail on any other, serve
 // explicit providers (the us-east-1 edge provider), and construct awsx's ecr Repository and Image as
 // components. They open every asset and archive they are given, so a path that would not resolve fails as
-// it does in AWS. Nothing here talks to AWS.
+// it does in AWS, and ECR can be a real registry on loopback (registry.go). Nothing here talks to AWS.
 package standin
 
 import (
@@ -172,6 +172,9 @@ func (p *server) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulum
 		return nil, fmt.Errorf("%s: %w", req.Urn, err)
 	}
 	typ := typeOf(req.Urn)
+	if err := checkImage(typ, inputs); err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Urn, err)
+	}
 	id := fmt.Sprintf("%s-%s", nameOf(req.Urn), shortHash(req.Urn, fmt.Sprint(p.serial.Add(1))))
 	out := p.outputs(typ, id, inputs, nil)
 	record("create", typ, nameOf(req.Urn))
@@ -192,6 +195,9 @@ func (p *server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulum
 		return nil, err
 	}
 	typ := typeOf(req.Urn)
+	if err := checkImage(typ, news); err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Urn, err)
+	}
 	record("update", typ, nameOf(req.Urn))
 	props, err := plugin.MarshalProperties(p.outputs(typ, req.Id, news, olds), marshal)
 	return &pulumirpc.UpdateResponse{Properties: props}, err
@@ -202,6 +208,13 @@ func (p *server) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc
 }
 
 func (p *server) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	props, err := unmarshal(req.Properties)
+	if err != nil {
+		return nil, err
+	}
+	if err := deleteRepository(typeOf(req.Urn), props); err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Urn, err)
+	}
 	record("delete", typeOf(req.Urn), nameOf(req.Urn))
 	return &emptypb.Empty{}, nil
 }

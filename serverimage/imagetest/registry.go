@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // RegistryBinaryEnv names a docker-registry binary other than the one on PATH or in /usr/bin.
@@ -41,6 +42,19 @@ func InProcess(t testing.TB, wrap func(http.Handler) http.Handler) string {
 // temporary storage folder and returns its host:port, or skips the test saying what to install.
 func Real(t testing.TB) string {
 	t.Helper()
+	return StartReal(t, "", "").Addr
+}
+
+// RealRegistry is a running docker-registry.
+type RealRegistry struct {
+	Addr    string // host:port on 127.0.0.1
+	Storage string // its storage folder (docker/registry/v2/...): what it holds, blob by blob
+}
+
+// StartReal is Real with its storage folder, and with user and password (when user is not "") the only
+// credentials it accepts, through HTTP Basic authentication as ECR asks for them (an htpasswd file).
+func StartReal(t testing.TB, user, password string) RealRegistry {
+	t.Helper()
 	bin := os.Getenv(RegistryBinaryEnv)
 	if bin == "" {
 		var err error
@@ -54,6 +68,7 @@ func Real(t testing.TB) string {
 	}
 	dir := t.TempDir()
 	addr := freeAddr(t)
+	storage := filepath.Join(dir, "storage")
 	config := fmt.Sprintf(`version: 0.1
 log:
   level: warn
@@ -66,7 +81,18 @@ storage:
     enabled: true
 http:
   addr: %s
-`, filepath.Join(dir, "storage"), addr)
+`, storage, addr)
+	if user != "" {
+		hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost) // the only format it reads
+		if err != nil {
+			t.Fatal(err)
+		}
+		htpasswd := filepath.Join(dir, "htpasswd")
+		if err := os.WriteFile(htpasswd, []byte(user+":"+string(hash)+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		config += fmt.Sprintf("auth:\n  htpasswd:\n    realm: opendash-test\n    path: %s\n", htpasswd)
+	}
 	cfgFile := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(cfgFile, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
@@ -95,8 +121,9 @@ http:
 		resp, err := http.Get("http://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return addr
+			// 401: up, asking for the credentials.
+			if resp.StatusCode == http.StatusOK || (user != "" && resp.StatusCode == http.StatusUnauthorized) {
+				return RealRegistry{Addr: addr, Storage: storage}
 			}
 		}
 		if time.Now().After(deadline) {

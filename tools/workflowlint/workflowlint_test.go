@@ -20,7 +20,8 @@ func TestWorkflowPassesActionlint(t *testing.T) {
 		"explicit": {Source: "apps/board", Stack: "production", Branch: "trunk", Region: "eu-west-1",
 			DeployRole:  "arn:aws:iam::123456789012:role/opendash-deploy",
 			PreviewRole: "arn:aws:iam::123456789012:role/opendash-preview",
-			Python:      "3.11", OpenDashVersion: "v1.2.3", SecretEnv: []string{"ALICE_PASSWORD", "OIDC_CLIENT_SECRET"}},
+			Python:      "3.11", OpenDashVersion: "v1.2.3", SecretEnv: []string{"ALICE_PASSWORD", "OIDC_CLIENT_SECRET"},
+			EnvFile: "apps/board/bundle.env"},
 	}
 	for name, o := range cases {
 		t.Run(name, func(t *testing.T) {
