@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/opendash/opendash/bundler/secrets"
 	"github.com/opendash/opendash/internal/dotenv"
@@ -110,13 +112,15 @@ func (b *build) checkEnvLeak(files map[string][]byte) error {
 
 // containsValue looks for value as written, and as JSON (the layout) and HTML (the pages) escape it.
 func containsValue(data []byte, value string) bool {
-	forms := []string{value, html.EscapeString(value)}
+	forms := []string{value, html.EscapeString(value), pythonHTMLEscape.Replace(value), textHTMLEscape.Replace(value)}
 	for _, escapeHTML := range []bool{false, true} { // json.dumps, and <, > and & as \u003c (Flask's)
 		var j bytes.Buffer
 		enc := json.NewEncoder(&j)
 		enc.SetEscapeHTML(escapeHTML)
 		if enc.Encode(value) == nil {
-			forms = append(forms, strings.TrimSuffix(strings.TrimSpace(j.String()), `"`)[1:])
+			inner := strings.TrimSuffix(strings.TrimSpace(j.String()), `"`)[1:]
+			// Python's json.dumps (Dash's and Flask's) escapes non-ASCII too by default (ensure_ascii).
+			forms = append(forms, inner, asciiEscaped(inner))
 		}
 	}
 	for _, f := range forms {
@@ -125,6 +129,31 @@ func containsValue(data []byte, value string) bool {
 		}
 	}
 	return false
+}
+
+// Python's html.escape (quotes as &quot; and &#x27;) and its quote=False form; html.EscapeString is
+// markupsafe's (Jinja's) &#34; and &#39;.
+var (
+	pythonHTMLEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
+	textHTMLEscape   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+)
+
+// asciiEscaped writes every non-ASCII character of s as Python's ensure_ascii does: \uXXXX in lower-case
+// hex, a UTF-16 surrogate pair beyond the Basic Multilingual Plane.
+func asciiEscaped(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			hi, lo := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, "\\u%04x\\u%04x", hi, lo)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
 }
 
 // renderedFiles reads what the app rendered into the stage (the manifest's keys the report names).

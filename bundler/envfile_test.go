@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,5 +103,32 @@ func noValueIn(t *testing.T, dir, value string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestContainsValue: a value is found in what Python writes: as is, HTML-escaped (a page) and as
+// json.dumps writes it (the layout and callbacks: Dash and Flask keep ensure_ascii, so non-ASCII text is
+// \uXXXX, beyond the BMP as a surrogate pair).
+func TestContainsValue(t *testing.T) {
+	for _, value := range []string{
+		"postgres://app:s3cr3t@db/sales",
+		`Quarterly "numbers" <internal> & Mike's`,
+		"Zürich Büro — Umsätze",
+		"tresor 🔑 clé-secrète",
+	} {
+		out, err := exec.Command("python3", "-c",
+			"import html, json, sys; v = sys.argv[1]; print(json.dumps({'v': v})); print(html.escape(v)); print(html.escape(v, quote=False))",
+			value).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if !containsValue([]byte("before "+line+" after"), value) {
+				t.Errorf("%q not found in Python's form %d: %s", value, i, line)
+			}
+		}
+	}
+	if containsValue([]byte(`{"v": "Zurich Buro"}`), "Zürich Büro") {
+		t.Error("a different value was found")
 	}
 }
