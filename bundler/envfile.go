@@ -58,11 +58,35 @@ func readEnvFiles(b *build) (skip []string, err error) {
 				b.env = append(b.env, bv)
 			}
 		}
-		if rel, err := filepath.Rel(b.source, abs); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
-			skip = append(skip, rel)
-		}
+		skip = append(skip, insideSource(b.source, abs)...)
 	}
 	return skip, nil
+}
+
+// insideSource is file's source-relative path when it is inside source: as named, and as reached once
+// symbolic links are resolved (an env file named through a link to the source, or a source named through
+// one, is still the source's file, which the copy must leave out).
+func insideSource(source, file string) []string {
+	var out []string
+	add := func(base, target string) {
+		rel, err := filepath.Rel(base, target)
+		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return
+		}
+		for _, r := range out {
+			if r == rel {
+				return
+			}
+		}
+		out = append(out, rel)
+	}
+	add(source, file)
+	realSource, err1 := filepath.EvalSymlinks(source)
+	realFile, err2 := filepath.EvalSymlinks(file)
+	if err1 == nil && err2 == nil {
+		add(realSource, realFile)
+	}
+	return out
 }
 
 // envEntries are the variables as NAME=value entries for the app's Python.
