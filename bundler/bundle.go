@@ -164,7 +164,7 @@ func Bundle(ctx context.Context, o Options) (*Result, error) {
 		start := time.Now()
 		b.detail = ""
 		if err := s.run(ctx, b); err != nil {
-			return nil, &StepError{Step: s.name, Err: err}
+			return nil, &StepError{Step: s.name, Err: b.redactEnvErr(err)}
 		}
 		took := time.Since(start)
 		b.result.Steps = append(b.result.Steps, StepTime{Name: s.name, Duration: took, Detail: b.detail})

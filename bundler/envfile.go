@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/opendash/opendash/bundler/extract"
 	"github.com/opendash/opendash/bundler/secrets"
 	"github.com/opendash/opendash/internal/dotenv"
 )
@@ -58,11 +60,35 @@ func readEnvFiles(b *build) (skip []string, err error) {
 				b.env = append(b.env, bv)
 			}
 		}
-		if rel, err := filepath.Rel(b.source, abs); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
-			skip = append(skip, rel)
-		}
+		skip = append(skip, insideSource(b.source, abs)...)
 	}
 	return skip, nil
+}
+
+// insideSource is file's source-relative path when it is inside source: as named, and as reached once
+// symbolic links are resolved (an env file named through a link to the source, or a source named through
+// one, is still the source's file, which the copy must leave out).
+func insideSource(source, file string) []string {
+	var out []string
+	add := func(base, target string) {
+		rel, err := filepath.Rel(base, target)
+		if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return
+		}
+		for _, r := range out {
+			if r == rel {
+				return
+			}
+		}
+		out = append(out, rel)
+	}
+	add(source, file)
+	realSource, err1 := filepath.EvalSymlinks(source)
+	realFile, err2 := filepath.EvalSymlinks(file)
+	if err1 == nil && err2 == nil {
+		add(realSource, realFile)
+	}
+	return out
 }
 
 // envEntries are the variables as NAME=value entries for the app's Python.
@@ -112,6 +138,16 @@ func (b *build) checkEnvLeak(files map[string][]byte) error {
 
 // containsValue looks for value as written, and as JSON (the layout) and HTML (the pages) escape it.
 func containsValue(data []byte, value string) bool {
+	for _, f := range valueForms(value) {
+		if bytes.Contains(data, []byte(f)) {
+			return true
+		}
+	}
+	return false
+}
+
+// valueForms are value as written and as JSON and HTML escape it.
+func valueForms(value string) []string {
 	forms := []string{value, html.EscapeString(value), pythonHTMLEscape.Replace(value), textHTMLEscape.Replace(value)}
 	for _, escapeHTML := range []bool{false, true} { // json.dumps, and <, > and & as \u003c (Flask's)
 		var j bytes.Buffer
@@ -123,12 +159,49 @@ func containsValue(data []byte, value string) bool {
 			forms = append(forms, inner, asciiEscaped(inner))
 		}
 	}
-	for _, f := range forms {
-		if bytes.Contains(data, []byte(f)) {
-			return true
+	return forms
+}
+
+// redactedError is a failure whose text had values of an env file in it, with each replaced by its
+// variable's name; Unwrap keeps the failure's kind for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redactEnvErr keeps the values of the env files out of a failed step's error, which reaches the terminal,
+// --json and CI logs: the app's Python can put them there (an import that raises with the database URL in
+// its message, a traceback, what it printed before it died). An app error is redacted in place, so --json's
+// message and traceback are too.
+func (b *build) redactEnvErr(err error) error {
+	if len(b.env) == 0 || err == nil {
+		return err
+	}
+	var app *extract.AppError
+	if errors.As(err, &app) {
+		app.Message, app.Traceback = b.redactEnv(app.Message), b.redactEnv(app.Traceback)
+	}
+	if msg := err.Error(); b.redactEnv(msg) != msg {
+		return &redactedError{msg: b.redactEnv(msg), err: err}
+	}
+	return err
+}
+
+// redactEnv replaces in text each value of an env file (minScannedValue characters or more, as written or
+// escaped) with "<value of NAME>".
+func (b *build) redactEnv(text string) string {
+	for _, v := range b.env {
+		if len(v.value) < minScannedValue {
+			continue
+		}
+		for _, f := range valueForms(v.value) {
+			text = strings.ReplaceAll(text, f, "<value of "+v.name+">")
 		}
 	}
-	return false
+	return text
 }
 
 // Python's html.escape (quotes as &quot; and &#x27;) and its quote=False form; html.EscapeString is

@@ -144,7 +144,9 @@ func extractApp(ctx context.Context, b *build) error {
 		}
 		return nil
 	})
-	b.result.Warnings = append(b.result.Warnings, r.Warnings...)
+	for _, w := range r.Warnings {
+		b.result.Warnings = append(b.result.Warnings, b.redactEnv(w)) // the app's text, its values kept out
+	}
 	b.detail = fmt.Sprintf("%s, Dash %s on Python %s", r.Entry, r.DashVersion, r.PythonVersion)
 	b.server.SetPrefixes(r.RequestsPathnamePrefix, r.RoutesPathnamePrefix)
 	b.server.SetDisagreements(r.Disagree)

@@ -154,7 +154,13 @@ var workflow = template.Must(template.New("workflow").Delims("[[", "]]").Funcs(t
           echo "$RUNNER_TEMP/venv/bin" >> "$GITHUB_PATH"
 [[- if .EnvFile]]
       - name: Write the env file the app reads while it is bundled
-        run: printf '%s\n' "$[[.EnvFileSecret]]" > "[[.EnvFile]]"
+        run: |
+          if [ -z "$[[.EnvFileSecret]]" ]; then
+            echo "::error::the repository secret [[.EnvFileSecret]] is empty or not set: gh secret set [[.EnvFileSecret]] < [[.EnvFile]]"
+            exit 1
+          fi
+          mkdir -p "$(dirname "[[.EnvFile]]")"
+          printf '%s\n' "$[[.EnvFileSecret]]" > "[[.EnvFile]]"
         env:
           [[.EnvFileSecret]]: ${{ secrets.[[.EnvFileSecret]] }}
 [[- end]]

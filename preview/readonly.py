@@ -13,7 +13,7 @@ def _opendash_readonly(root):
     reported = set()
     busy = []
 
-    def inside(path):
+    def inside(path, follows):
         if isinstance(path, int) or path is None:
             return None
         try:
@@ -22,7 +22,11 @@ def _opendash_readonly(root):
             return None
         if name in ("", ":memory:") or name.startswith("file:"):
             return None
-        real = os.path.realpath(name)
+        if follows:
+            real = os.path.realpath(name)
+        else:  # the event acts on the link itself (remove, rename): where the link is, not where it points
+            name = os.path.abspath(name)
+            real = os.path.join(os.path.realpath(os.path.dirname(name)), os.path.basename(name))
         if real == root or real.startswith(root + os.sep):
             return real
         return None
@@ -44,10 +48,10 @@ def _opendash_readonly(root):
         written = _opendash_written_paths(event, args)  # noqa: F821 (writeevents.py, prepended)
         if written is None:
             return
-        indices = written[0]
+        indices, follows = written
         busy.append(1)
         try:
-            found = [inside(args[i]) for i in indices if i < len(args)]
+            found = [inside(args[i], follows) for i in indices if i < len(args)]
         finally:
             busy.pop()
         for real in found:

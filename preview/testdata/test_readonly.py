@@ -58,6 +58,22 @@ class ReadOnlyTest(unittest.TestCase):
         # The events the bundle's guard watches too (writeevents.py, prepended with readonly.py).
         self.assertEqual(set(WRITES), set(_OPENDASH_WRITE_EVENTS) | {"open"})  # noqa: F821
 
+    def test_links_into_the_folder_act_as_on_lambda(self):
+        # The app's working folder (opendash_workdir.py) is under /tmp, its entries links into the folder: as
+        # on Lambda, a link there may itself be renamed or removed (app.log removed at start-up, then written
+        # anew); a write through it is refused.
+        link = os.path.join(OUTSIDE, "app.log")
+        os.symlink(inside("file.txt"), link)
+        with self.assertRaises(OSError) as caught:
+            open(link, "a")
+        self.assertEqual(caught.exception.errno, errno.EROFS)
+        moved = os.path.join(OUTSIDE, "moved.log")
+        os.rename(link, moved)
+        os.remove(moved)
+        self.assertFalse(os.path.lexists(moved))
+        with open(inside("file.txt")) as fh:
+            self.assertEqual(fh.read(), "data")
+
     def test_reads_and_writes_elsewhere_work(self):
         with open(inside("file.txt")) as fh:
             self.assertEqual(fh.read(), "data")
