@@ -63,7 +63,8 @@ users = { alice = { env = "ALICE_PASSWORD" } }
 		}
 	}
 	if !strings.Contains(stdout, "gh secret set ALICE_PASSWORD") || !strings.Contains(stdout, "OPENDASH_DEPLOY_ROLE_ARN") ||
-		!strings.Contains(stdout, "gh secret set OPENDASH_ENV_FILE < apps/board/bundle.env") {
+		!strings.Contains(stdout, "gh secret set OPENDASH_ENV_FILE < apps/board/bundle.env") ||
+		!strings.Contains(stdout, `docs/deploy.md: "Deploy on every push`) {
 		t.Errorf("next steps:\n%s", stdout)
 	}
 	if code, _, stderr := run("init", "github-actions", "--source", app); code != 1 || !strings.Contains(stderr, "--force") {
