@@ -19,6 +19,11 @@ func TestDeployWithoutPulumi(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "found no `pulumi` on PATH") || !strings.Contains(stderr, "get.pulumi.com") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
+	// status needs the CLI too, and is not told it ran a deploy.
+	if code, _, stderr := run("status", "--source", app, "--region", "eu-west-1"); code != 1 ||
+		!strings.Contains(stderr, "status and secret set run Pulumi's engine") {
+		t.Errorf("status without pulumi: exit %d, stderr:\n%s", code, stderr)
+	}
 	var got jsonError
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil || got.Error.Hint == "" {
 		t.Errorf("--json error %q: %v", stdout, err)
