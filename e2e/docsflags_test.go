@@ -17,17 +17,7 @@ import (
 // that command's --help lists. A renamed or removed flag fails here until the pages say the new name.
 func TestDocsCommandFlags(t *testing.T) {
 	root := ".."
-	pages := []string{"README.md", "CONTRIBUTING.md"}
-	for _, pattern := range []string{"docs/*.md", "examples/*/README.md"} {
-		found, err := filepath.Glob(filepath.Join(root, pattern))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range found {
-			rel, _ := filepath.Rel(root, f)
-			pages = append(pages, rel)
-		}
-	}
+	pages := docPages(t, root)
 	help := map[string]string{} // command → its --help
 	flagsOf := func(command string) string {
 		if h, ok := help[command]; ok {
