@@ -40,8 +40,8 @@ func FindPulumi() (*PulumiCLI, error) {
 		home, _ := os.UserHomeDir()
 		installed := filepath.Join(home, ".pulumi", "bin", "pulumi")
 		if _, statErr := os.Stat(installed); home == "" || statErr != nil {
-			return nil, fmt.Errorf("open-dash deploy runs Pulumi's engine, the Pulumi CLI, and found no `pulumi` on "+
-				"PATH or in ~/.pulumi/bin\n  hint: %s", installPulumi)
+			return nil, fmt.Errorf("open-dash deploy, destroy, status and secret set run Pulumi's engine, the Pulumi "+
+				"CLI: found no `pulumi` on PATH or in ~/.pulumi/bin\n  hint: %s", installPulumi)
 		}
 		path, root = installed, filepath.Join(home, ".pulumi")
 	}

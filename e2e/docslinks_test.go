@@ -10,11 +10,9 @@ import (
 	"unicode"
 )
 
-// TestDocsLinks keeps the documentation's links working while pages move and grow: every relative link in
-// README.md, CONTRIBUTING.md, docs/ and the examples' READMEs names a file that exists and, with a
-// #fragment, a heading of that file (GitHub's anchors). Links inside code are not links.
-func TestDocsLinks(t *testing.T) {
-	root := ".."
+// docPages lists the documentation's pages, relative to root: the README, CONTRIBUTING.md, docs/ and the
+// examples' READMEs.
+func docPages(t *testing.T, root string) []string {
 	pages := []string{"README.md", "CONTRIBUTING.md"}
 	for _, pattern := range []string{"docs/*.md", "examples/*/README.md"} {
 		found, err := filepath.Glob(filepath.Join(root, pattern))
@@ -26,6 +24,15 @@ func TestDocsLinks(t *testing.T) {
 			pages = append(pages, rel)
 		}
 	}
+	return pages
+}
+
+// TestDocsLinks keeps the documentation's links working while pages move and grow: every relative link in
+// README.md, CONTRIBUTING.md, docs/ and the examples' READMEs names a file that exists and, with a
+// #fragment, a heading of that file (GitHub's anchors). Links inside code are not links.
+func TestDocsLinks(t *testing.T) {
+	root := ".."
+	pages := docPages(t, root)
 	anchors := map[string]map[string]bool{} // page → its anchors, read once
 	anchorsOf := func(page string) (map[string]bool, error) {
 		if a, ok := anchors[page]; ok {

@@ -158,7 +158,7 @@ type Options struct {
 // AppError is a problem with the user's app (or its environment) that extract.py diagnosed.
 type AppError struct {
 	// dash_missing, syntax, no_module, import_app, no_app, no_attribute, several_apps, create_app_raised,
-	// not_dash, no_layout, timeout, backend, render, read_only
+	// not_dash, no_layout, timeout, backend, render, read_only, env_missing
 	Kind      string
 	Message   string
 	Traceback string
@@ -188,8 +188,11 @@ var hints = map[string]string{
 	"several_apps":      "OpenDash deploys one app per site: name it with --app",
 	"create_app_raised": "the traceback below is your app's; fix it and bundle again",
 	"import_app":        "the traceback below is your app's; fix it and bundle again",
-	"not_dash":          "the entry point must be the dash.Dash instance or a function returning it (not app.server, not a layout)",
-	"no_layout":         "Dash serves nothing without a layout: set app.layout, or bundle the module that sets it with --app",
+	"env_missing": "give the variable to the bundle with --env-file FILE (NAME=value lines, for open-dash bundle and " +
+		"deploy; its value never reaches the bundle), or export it before `pulumi up`; or read it where it is " +
+		"used (in a callback) or with os.environ.get",
+	"not_dash":  "the entry point must be the dash.Dash instance or a function returning it (not app.server, not a layout)",
+	"no_layout": "Dash serves nothing without a layout: set app.layout, or bundle the module that sets it with --app",
 	"timeout": "an app must not block while it is imported: start long work lazily (in a callback or a " +
 		"background thread), or raise the limit with --timeout",
 	"render": "the app failed while rendering; run it locally (python app.py) to see the same error",

@@ -92,6 +92,7 @@ def app_failure(kind, what):
     nothing to the user), without the extraction's own frames at its end (writes.py refusing a write)."""
     exc_type, exc, tb = sys.exc_info()
     te = traceback.TracebackException(exc_type, exc, tb)
+    name = environ_key(exc, te.stack)  # before os's own frame is left out below
     while len(te.stack) > 1 and is_ours(te.stack[-1].filename):
         te.stack = traceback.StackSummary.from_list(list(te.stack)[:-1])
     root = os.path.realpath(APP_ROOT) + os.sep
@@ -102,7 +103,19 @@ def app_failure(kind, what):
         at = f" ({os.path.relpath(last.filename, APP_ROOT).replace(os.sep, '/')}, line {last.lineno})"
         te.stack = traceback.StackSummary.from_list(list(te.stack)[ours[0]:])
     summary = "".join(te.format_exception_only()).strip().splitlines()[-1]
+    if name is not None:
+        return Failure("env_missing", f"{what}: {summary}{at}: the app reads the environment variable {name} "
+                       "while it is loaded, and this environment lacks it", "".join(te.format()))
     return Failure(kind, f"{what}: {summary}{at}", "".join(te.format()))
+
+
+def environ_key(exc, stack):
+    """The variable's name when exc is the KeyError of os.environ[NAME] (raised in os.py's __getitem__)."""
+    if not isinstance(exc, KeyError) or not stack or not exc.args or not isinstance(exc.args[0], str):
+        return None
+    last = stack[-1]
+    in_os = last.filename == "<frozen os>" or os.path.basename(last.filename) == "os.py"  # frozen from 3.11
+    return exc.args[0] if last.name == "__getitem__" and in_os else None
 
 
 def dash_apps(module, dash_cls):

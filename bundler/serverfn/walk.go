@@ -232,7 +232,12 @@ func looksSecret(name string) bool {
 		".htpasswd", "secrets.toml", "secrets.json":
 		return true
 	}
-	if rest, ok := strings.CutPrefix(n, ".env."); ok {
+	// .env.production, and bundle.env (the name OpenDash's docs give --env-file), but not their examples.
+	rest, ok := strings.CutPrefix(n, ".env.")
+	if !ok {
+		rest, ok = strings.CutSuffix(n, ".env")
+	}
+	if ok {
 		switch rest {
 		case "example", "sample", "template", "dist", "defaults":
 			return false

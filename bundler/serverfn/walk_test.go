@@ -138,8 +138,8 @@ func TestUnreadableFile(t *testing.T) {
 
 func TestSecretWarnings(t *testing.T) {
 	secrets := []string{".env", ".env.production", "server.pem", "tls.key", "id_rsa", "id_ed25519", "credentials",
-		"cert.p12", "store.pfx", ".netrc", "credentials.json"}
-	harmless := []string{".env.example", "id_rsa.pub", "app.py", "keys.py", "environment.yml", "env.py", "README.md"}
+		"cert.p12", "store.pfx", ".netrc", "credentials.json", "bundle.env", "prod.env"}
+	harmless := []string{".env.example", "example.env", "id_rsa.pub", "app.py", "keys.py", "environment.yml", "env.py", "README.md"}
 	for _, n := range secrets {
 		if !looksSecret(n) {
 			t.Errorf("looksSecret(%q) = false", n)

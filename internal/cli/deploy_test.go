@@ -19,6 +19,11 @@ func TestDeployWithoutPulumi(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "found no `pulumi` on PATH") || !strings.Contains(stderr, "get.pulumi.com") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
+	// status needs the CLI too, and is not told it ran a deploy.
+	if code, _, stderr := run("status", "--source", app, "--region", "eu-west-1"); code != 1 ||
+		!strings.Contains(stderr, "status and secret set run Pulumi's engine") {
+		t.Errorf("status without pulumi: exit %d, stderr:\n%s", code, stderr)
+	}
 	var got jsonError
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil || got.Error.Hint == "" {
 		t.Errorf("--json error %q: %v", stdout, err)
@@ -63,7 +68,8 @@ users = { alice = { env = "ALICE_PASSWORD" } }
 		}
 	}
 	if !strings.Contains(stdout, "gh secret set ALICE_PASSWORD") || !strings.Contains(stdout, "OPENDASH_DEPLOY_ROLE_ARN") ||
-		!strings.Contains(stdout, "gh secret set OPENDASH_ENV_FILE < apps/board/bundle.env") {
+		!strings.Contains(stdout, "gh secret set OPENDASH_ENV_FILE < apps/board/bundle.env") ||
+		!strings.Contains(stdout, `docs/deploy.md: "Deploy on every push`) {
 		t.Errorf("next steps:\n%s", stdout)
 	}
 	if code, _, stderr := run("init", "github-actions", "--source", app); code != 1 || !strings.Contains(stderr, "--force") {

@@ -134,7 +134,7 @@ func initGitHubActions(o *initGHOptions, stdout io.Writer) error {
 		step++
 	}
 	say("create the deploy role and the read-only preview role, trusted by GitHub's OIDC provider for this " +
-		"repository (README: \"Deploy on every push\")")
+		"repository (OpenDash's docs/deploy.md: \"Deploy on every push: GitHub Actions\")")
 	if o.DeployRole == "" || o.PreviewRole == "" || o.Region == "" {
 		var vars []string
 		if o.DeployRole == "" {
