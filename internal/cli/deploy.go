@@ -163,6 +163,9 @@ func newStatus(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	o.addFlags(cmd)
+	// status changes nothing, so it asks nothing: --yes stays accepted (scripts pass it to every stack
+	// command) but is not offered.
+	_ = cmd.Flags().MarkHidden("yes")
 	cmd.Flags().BoolVar(&drift, "drift", false, "also compare every resource with AWS (a refresh preview; takes a while)")
 	return cmd
 }

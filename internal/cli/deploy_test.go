@@ -40,6 +40,32 @@ func TestDeployConfigErrors(t *testing.T) {
 	}
 }
 
+// TestStackCommandsYes: --yes is offered where a command asks (deploy, destroy, secret set creating the state
+// store), not by status, which changes nothing; status still accepts it.
+func TestStackCommandsYes(t *testing.T) {
+	for _, c := range []struct {
+		args  []string
+		offer bool
+	}{
+		{[]string{"deploy"}, true},
+		{[]string{"destroy"}, true},
+		{[]string{"secret", "set"}, true},
+		{[]string{"status"}, false},
+	} {
+		code, stdout, stderr := run(append(c.args, "--help")...)
+		if code != 0 {
+			t.Fatalf("%v --help: exit %d, %s", c.args, code, stderr)
+		}
+		if got := strings.Contains(stdout, "--yes"); got != c.offer {
+			t.Errorf("%v --help offers --yes: %v, want %v", c.args, got, c.offer)
+		}
+	}
+	t.Setenv("PATH", t.TempDir())
+	if _, _, stderr := run("status", "--yes", "--source", t.TempDir(), "--region", "eu-west-1"); strings.Contains(stderr, "unknown flag") {
+		t.Errorf("status --yes: %s", stderr)
+	}
+}
+
 func TestInitGitHubActions(t *testing.T) {
 	repo := t.TempDir()
 	os.Mkdir(filepath.Join(repo, ".git"), 0o755)
