@@ -109,8 +109,15 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 		if err := ensurePlugins(ctx, w, !native, o.Log); err != nil {
 			return err
 		}
+		resync, err := w.resyncTargets(ctx)
+		if err != nil {
+			return err
+		}
+		if len(resync) > 0 {
+			fmt.Fprintf(o.Log, "The last update of stack %s failed: the site's files are synced again (its sync is replaced)\n", s.stack)
+		}
 		fmt.Fprintf(o.Log, "Planning %s (stack %s, %s, state in %s)\n", s.name, s.stack, s.region, redactURL(store.Backend))
-		plan, err := w.preview(ctx, o)
+		plan, err := w.preview(ctx, o, resync)
 		if err != nil {
 			return err
 		}
@@ -129,7 +136,7 @@ func Deploy(ctx context.Context, o Options) (*Result, error) {
 			if !ok {
 				return errors.New("nothing was changed (not confirmed)\n  hint: pass --yes to deploy without asking")
 			}
-			applied, err := w.up(ctx, o)
+			applied, err := w.up(ctx, o, resync)
 			if err != nil {
 				return err
 			}
@@ -214,11 +221,12 @@ func program(s *settings, bundleDir, imagePython string) pulumi.RunFunc {
 }
 
 // preview is the plan, as `pulumi preview` counts it.
-func (w *stackWorkspace) preview(ctx context.Context, o Options) (Plan, error) {
+// replace are URNs to replace even without a change (resyncTargets).
+func (w *stackWorkspace) preview(ctx context.Context, o Options, replace []string) (Plan, error) {
 	p := newProgress(o.Log, o.Terminal)
 	var r auto.PreviewResult
 	err := p.follow(true, func(ch chan<- events.EngineEvent) (err error) {
-		opts := []optpreview.Option{optpreview.EventStreams(ch)}
+		opts := []optpreview.Option{optpreview.EventStreams(ch), optpreview.Replace(replace)}
 		if w.configFile != "" {
 			opts = append(opts, optpreview.ConfigFile(w.configFile))
 		}
@@ -236,12 +244,12 @@ func (w *stackWorkspace) preview(ctx context.Context, o Options) (Plan, error) {
 }
 
 // up runs the update with one line per resource.
-func (w *stackWorkspace) up(ctx context.Context, o Options) (Plan, error) {
+func (w *stackWorkspace) up(ctx context.Context, o Options, replace []string) (Plan, error) {
 	p := newProgress(o.Log, o.Terminal)
 	start := time.Now()
 	var r auto.UpResult
 	err := p.follow(false, func(ch chan<- events.EngineEvent) (err error) {
-		opts := []optup.Option{optup.EventStreams(ch)}
+		opts := []optup.Option{optup.EventStreams(ch), optup.Replace(replace)}
 		if w.configFile != "" {
 			opts = append(opts, optup.ConfigFile(w.configFile))
 		}

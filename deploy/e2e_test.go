@@ -25,6 +25,7 @@ import (
 
 	"github.com/opendash/opendash/component/imagepush"
 	"github.com/opendash/opendash/deploy"
+	"github.com/opendash/opendash/internal/standin"
 )
 
 // harness is everything the end-to-end test runs open-dash in: moto as AWS (the state bucket and key),
@@ -218,14 +219,7 @@ func TestDeployEndToEnd(t *testing.T) {
 		t.Errorf("the no-change deploy pushed to the registry: %d blobs, was %d", len(now), len(held))
 	}
 
-	css := filepath.Join(h.app, "assets", "style.css")
-	old, err := os.ReadFile(css)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(css, append(old, []byte("\nbody { margin: 1px; }\n")...), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	h.editStyle(t)
 	edited := h.deploy(t, "deploy after an asset edit")
 	// Updates, and the sync's invocation replaced (the component replaces it on every change, so that a
 	// failed run runs again); nothing created or deleted.
@@ -265,6 +259,24 @@ func TestDeployEndToEnd(t *testing.T) {
 	if creates, deletes := strings.Count(string(log), "create "), strings.Count(string(log), "delete "); deletes < creates-5 {
 		// The edge signer is kept on delete (RetainOnDelete): Pulumi forgets it without asking the provider.
 		t.Errorf("the providers created %d resources and deleted %d:\n%s", creates, deletes, log)
+	}
+}
+
+// editStyle appends a rule to the app's assets/style.css; revert puts the file back as it was.
+func (h *harness) editStyle(t *testing.T) (revert func()) {
+	t.Helper()
+	css := filepath.Join(h.app, "assets", "style.css")
+	old, err := os.ReadFile(css)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(css, append(old, []byte("\nbody { margin: 1px; }\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if err := os.WriteFile(css, old, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -416,5 +428,49 @@ func (h *harness) deleteObject(t *testing.T, key string) {
 	_, err := h.s3(t).DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(stateBucket), Key: aws.String(key)})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDeployAfterFailedSync: a deploy whose sync fails, then a deploy that goes back to the site of the last
+// sync that succeeded (the edit reverted): Pulumi alone sees no change there and would run no sync, leaving
+// the failed run's files in place; open-dash deploy replaces the sync after a failed update, so it runs.
+// The deploy after that is back to 0 changes.
+func TestDeployAfterFailedSync(t *testing.T) {
+	h := newHarness(t)
+	// awsx's image (the stand-in digests the build context): this test is about the sync, not the image.
+	if err := os.WriteFile(filepath.Join(h.app, "open-dash.toml"), []byte("[site]\nimageBuilder = \"docker\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.deploy(t, "first deploy")
+	syncs := func() int {
+		log, _ := os.ReadFile(h.log)
+		return strings.Count(string(log), "create aws:lambda/invocation:Invocation ")
+	}
+	before := syncs()
+
+	revert := h.editStyle(t)
+	h.env = append(h.env, standin.EnvFailCreate+"=aws:lambda/invocation:Invocation")
+	code, _, stderr := h.run(t, "deploy", "--source", h.app, "--yes", "--skip-install", "--no-verify")
+	if code != 1 || !strings.Contains(stderr, "creating it failed") {
+		t.Fatalf("deploy with a failing sync: exit %d\n%s", code, stderr)
+	}
+
+	revert()
+	h.env = append(h.env, standin.EnvFailCreate+"=")
+	code, stdout, stderr := h.run(t, "deploy", "--source", h.app, "--yes", "--skip-install", "--no-verify", "--json")
+	var res deployJSON
+	if code != 0 || json.Unmarshal([]byte(stdout), &res) != nil {
+		t.Fatalf("the revert: exit %d\n%s\n%s", code, stderr, stdout)
+	}
+	if !strings.Contains(stderr, "The last update of stack dev failed: the site's files are synced again") ||
+		res.Applied == nil || res.Applied.Replace != 1 || syncs() != before+1 {
+		t.Errorf("the revert after a failed sync: plan %+v, applied %+v, %d sync runs (want 1)\n%s",
+			res.Plan, res.Applied, syncs()-before, stderr)
+	}
+	if again := h.deploy(t, "deploy with nothing changed"); again.Plan.Changes() != 0 {
+		t.Errorf("after the resync: plan %+v; want 0 changes", again.Plan)
+	}
+	if code, _, stderr := h.run(t, "destroy", "--source", h.app, "--yes"); code != 0 {
+		t.Fatalf("destroy: exit %d\n%s", code, stderr)
 	}
 }

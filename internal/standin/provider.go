@@ -41,9 +41,13 @@ const (
 	// EnvLog names a file that gets one line per operation ("create aws:s3/bucketV2:BucketV2 name"), so
 	// a test can tell what ran.
 	EnvLog = "STANDIN_LOG"
+	// EnvFailCreate names a resource type whose creates fail, for tests of what a deploy does after a
+	// failed update (a sync that failed, say).
+	EnvFailCreate = "STANDIN_FAIL_CREATE"
 )
 
 // Main serves the stand-in for pkg ("aws" or "awsx") at version as a provider plugin.
+
 func Main(pkg, version string) {
 	err := provider.Main(pkg, func(host *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
 		return &server{pkg: pkg, version: version, host: host, region: "us-east-1"}, nil
@@ -174,6 +178,10 @@ func (p *server) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulum
 	typ := typeOf(req.Urn)
 	if err := checkImage(typ, inputs); err != nil {
 		return nil, fmt.Errorf("%s: %w", req.Urn, err)
+	}
+	if typ == os.Getenv(EnvFailCreate) {
+		record("fail", typ, nameOf(req.Urn))
+		return nil, fmt.Errorf("%s: creating it failed (%s)", req.Urn, EnvFailCreate)
 	}
 	id := fmt.Sprintf("%s-%s", nameOf(req.Urn), shortHash(req.Urn, fmt.Sprint(p.serial.Add(1))))
 	out := p.outputs(typ, id, inputs, nil)
