@@ -112,10 +112,10 @@ func firstCallback(deps []dependency, props map[string]map[string]any, locations
 		return false
 	}
 	value := func(ref dependencyRef) (propValue, bool) {
-		id, ok := ref.ID.(string)
-		if !ok || strings.HasPrefix(id, "{") {
-			return propValue{}, false // pattern-matching ids need the renderer's expansion
+		if isPattern(ref) {
+			return propValue{}, false
 		}
+		id := ref.ID.(string)
 		component, inLayout := props[id]
 		v, defined := component[ref.Property]
 		return propValue{ID: id, Property: ref.Property, Value: v}, defined || undefinedOK && inLayout
@@ -144,10 +144,10 @@ next:
 			req.Inputs = append(req.Inputs, v)
 		}
 		for _, st := range d.State {
-			v, ok := value(st)
-			if _, isString := st.ID.(string); !isString {
+			if isPattern(st) {
 				continue next
 			}
+			v, ok := value(st)
 			if !ok {
 				v = propValue{ID: st.ID.(string), Property: st.Property} // undefined in the page: sent without value
 			}
@@ -156,6 +156,14 @@ next:
 		return req, true
 	}
 	return callbackRequest{}, false
+}
+
+// isPattern: a pattern-matching id (ALL, MATCH, ALLSMALLER), which _dash-dependencies writes as a string of
+// JSON ("{\"index\":[\"ALL\"]}"). The renderer sends such a state or input as the list of the components it
+// matches in the page (an empty list for none), never as one value: only the renderer can expand it.
+func isPattern(ref dependencyRef) bool {
+	id, ok := ref.ID.(string)
+	return !ok || strings.HasPrefix(id, "{")
 }
 
 // parseOutputs splits a callback's output id: "graph.figure", or "..a.children...b.style.." for several.

@@ -46,6 +46,9 @@ func TestPickCallback(t *testing.T) {
 			{"output":"{\"index\":[\"ALL\"],\"type\":\"o\"}.children","inputs":[{"id":"city","property":"value"}]},
 			{"output":"y.children","inputs":[{"id":{"index":["ALL"],"type":"i"},"property":"value"}]},
 			{"output":"z.children","inputs":[]}]`, ""},
+		{"a pattern-matching state, as _dash-dependencies writes it, is the renderer's to expand: skipped", `[
+			{"output":"..list.children...city.value..","inputs":[{"id":"city","property":"value"}],"state":[{"id":"{\"index\":[\"ALL\"]}","property":"children"}]},
+			{"output":"w.children","inputs":[{"id":"city","property":"value"}],"state":[{"id":{"index":["ALL"]},"property":"value"}]}]`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

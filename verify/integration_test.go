@@ -44,3 +44,26 @@ func TestIntegrationExamples(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationPatternState: a callback with a pattern-matching state is the renderer's to expand (it sends
+// the list of matching components), so verify's round trip takes the app's plain callback instead of sending
+// the pattern as one undefined value, which made the app's callback fail with a 500.
+func TestIntegrationPatternState(t *testing.T) {
+	py := os.Getenv("OPENDASH_TEST_PYTHON")
+	if py == "" {
+		t.Skip("set OPENDASH_TEST_PYTHON to a Python that can import dash to verify a preview with pattern-matching states")
+	}
+	dir := bundleWith(t, filepath.Join("testdata", "apps", "patternstate"), py)
+	rep, err := Run(context.Background(), Options{URL: servePreview(t, dir, py), Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Fatalf("failures against the preview:\n%s", describe(rep.Failures()))
+	}
+	for _, c := range rep.Checks {
+		if c.Kind == KindCallback && (c.Status != 200 || c.Detail != "callback echo.children") {
+			t.Errorf("callback check %+v, want the round trip of echo.children", c)
+		}
+	}
+}
