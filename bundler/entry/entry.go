@@ -49,8 +49,15 @@ func Parse(s string) (Spec, error) {
 	module = strings.TrimSuffix(module, ".py") // `--app index.py` means module index
 	spec := Spec{Module: module}
 	if !moduleRe.MatchString(module) {
-		return Spec{}, fmt.Errorf("--app %q: %q is not a Python module name; write MODULE[:ATTRIBUTE] with a "+
+		err := fmt.Errorf("--app %q: %q is not a Python module name; write MODULE[:ATTRIBUTE] with a "+
 			"dotted module path relative to the source folder, e.g. --app index:app or --app pkg.app:create_app()", s, module)
+		if fixed := moduleNameOf(module); fixed != module && moduleRe.MatchString(fixed) {
+			// A file named like extend-data.py (common in examples) runs as a script but cannot be imported.
+			err = fmt.Errorf("%w\n  hint: Python imports a file only by a name of letters, digits and underscores: "+
+				"rename %s.py to %s.py and pass --app %s", err, strings.ReplaceAll(module, ".", "/"),
+				strings.ReplaceAll(fixed, ".", "/"), fixed)
+		}
+		return Spec{}, err
 	}
 	if hasAttr {
 		if name, ok := strings.CutSuffix(attr, "()"); ok {
@@ -63,6 +70,12 @@ func Parse(s string) (Spec, error) {
 		spec.Attribute = attr
 	}
 	return spec, nil
+}
+
+// moduleNameOf is module with the characters a file name may hold but a module name may not (- and spaces)
+// written as underscores.
+func moduleNameOf(module string) string {
+	return strings.NewReplacer("-", "_", " ", "_").Replace(module)
 }
 
 // String writes the spec back as --app takes it.

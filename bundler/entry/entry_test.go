@@ -20,6 +20,10 @@ func TestParse(t *testing.T) {
 		{"pkg.app:make_app()", Spec{Module: "pkg.app", Attribute: "make_app", Call: true}, ""},
 		{" app:create_app ", Spec{Module: "app", Attribute: "create_app"}, ""},
 		{"my-app:app", Spec{}, `"my-app" is not a Python module name`},
+		{"extend-data", Spec{}, "hint: Python imports a file only by a name of letters, digits and underscores: " +
+			"rename extend-data.py to extend_data.py and pass --app extend_data"},
+		{"extend-data.py:app", Spec{}, "rename extend-data.py to extend_data.py"},
+		{"apps.sales report", Spec{}, "rename apps/sales report.py to apps/sales_report.py and pass --app apps.sales_report"},
 		{"pkg/app:app", Spec{}, "dotted module path"},
 		{"app:", Spec{}, `"" is not an attribute name`},
 		{"app:make_app(1)", Spec{}, `"make_app(1)" is not an attribute name`},
