@@ -28,9 +28,10 @@ func copyTestdata(t *testing.T, name string) string {
 	return dst
 }
 
-// TestBrowserDiskcacheAsDashDocuments: background callbacks as Dash's documentation writes them,
-// diskcache.Cache("./cache") at module level, bundle with no warning and no cache in the source or the
-// bundle (the app runs in a writable working folder), and a job completes through `preview --instances 3`.
+// TestBrowserDiskcacheAsDashDocuments: background callbacks in the shape of Dash's documentation
+// (diskcache.Cache("./cache") at module level, the manager given to the callback, a job when the page loads)
+// bundle with no warning and no cache in the source or the bundle (the app runs in a writable working
+// folder), and jobs complete through `preview --instances 3`.
 func TestBrowserDiskcacheAsDashDocuments(t *testing.T) {
 	pythons := dashPythons(t)
 	chromium := findChromium(t)
@@ -53,7 +54,8 @@ func TestBrowserDiskcacheAsDashDocuments(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := artifactDir(t)
-			waitAll(t, tb, dir, "diskcache-loaded", s.url, []cond{textIs("#paragraph_id", "Button not clicked")})
+			// The callback runs when the page loads (n_clicks None): a background job before any click.
+			waitAll(t, tb, dir, "diskcache-loaded", s.url, []cond{textIs("#paragraph_id", "Clicked None times")})
 			for i, want := range []string{"Clicked 1 times", "Clicked 2 times"} {
 				if err := click("#button_id")(tb); err != nil {
 					t.Fatal(err)

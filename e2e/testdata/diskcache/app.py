@@ -1,14 +1,26 @@
-"""Background callbacks the way Dash's documentation writes them: the cache made at import by a relative path
-and the manager handed to Dash. Nothing here knows about OpenDash."""
+"""Background callbacks in the shape Dash's background-callbacks page gives them (our own text, the same
+structure): Celery when REDIS_URL is set, else a diskcache made at import by a relative path; the manager
+handed to the callback itself with manager=, and the callback left to run when the page loads. Nothing here
+knows about OpenDash."""
+import os
 import time
 
-import diskcache
-from dash import Dash, DiskcacheManager, Input, Output, callback, html
+from dash import CeleryManager, Dash, DiskcacheManager, Input, Output, callback, html
 
-cache = diskcache.Cache("./cache")
-background_callback_manager = DiskcacheManager(cache)
+if "REDIS_URL" in os.environ:
+    # Production: a Celery worker with Redis as broker and result backend.
+    from celery import Celery
 
-app = Dash(__name__, background_callback_manager=background_callback_manager)
+    celery_app = Celery(__name__, broker=os.environ["REDIS_URL"], backend=os.environ["REDIS_URL"])
+    background_callback_manager = CeleryManager(celery_app)
+else:
+    # Local development: jobs in a child process, results on disk.
+    import diskcache
+
+    cache = diskcache.Cache("./cache")
+    background_callback_manager = DiskcacheManager(cache)
+
+app = Dash(__name__)
 
 app.layout = html.Div(
     [
@@ -22,7 +34,7 @@ app.layout = html.Div(
     output=Output("paragraph_id", "children"),
     inputs=Input("button_id", "n_clicks"),
     background=True,
-    prevent_initial_call=True,
+    manager=background_callback_manager,
 )
 def update_clicks(n_clicks):
     time.sleep(2.0)
