@@ -70,13 +70,8 @@ func (o *imageBuildOptions) validate() error {
 }
 
 func newImage(stdout, stderr io.Writer) *cobra.Command {
-	image := &cobra.Command{
-		Use:   "image",
-		Short: "Build the server function's Lambda container image without Docker, and push it",
-		Args:  cobra.NoArgs,
-	}
-	image.AddCommand(newImageBuild(stdout, stderr))
-	return image
+	return commandGroup("image", "Build the server function's Lambda container image without Docker, and push it",
+		newImageBuild(stdout, stderr))
 }
 
 func newImageBuild(stdout, stderr io.Writer) *cobra.Command {

@@ -19,13 +19,8 @@ import (
 func init() { extraCommands = append(extraCommands, newInit) }
 
 func newInit(stdout, stderr io.Writer) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "init github-actions",
-		Short: "Write a GitHub Actions workflow that deploys the app on every push",
-		Args:  cobra.NoArgs,
-	}
-	cmd.AddCommand(newInitGitHubActions(stdout, stderr))
-	return cmd
+	return commandGroup("init github-actions", "Write a GitHub Actions workflow that deploys the app on every push",
+		newInitGitHubActions(stdout, stderr))
 }
 
 type initGHOptions struct {

@@ -83,6 +83,13 @@ Deploy it with the OpenDash Pulumi component, or try it locally with 'open-dash 
 	return root
 }
 
+// commandGroup is a command that only holds subcommands (image build, init github-actions, secret set).
+func commandGroup(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: cobra.NoArgs}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
 // extraCommands lets other files of this package register commands without touching newRoot.
 var extraCommands []func(stdout, stderr io.Writer) *cobra.Command
 

@@ -16,11 +16,6 @@ import (
 func init() { extraCommands = append(extraCommands, newSecret) }
 
 func newSecret(stdout, stderr io.Writer) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "secret set NAME",
-		Short: "Store a Pulumi config secret of the stack, for { secret = \"NAME\" } in open-dash.toml",
-		Args:  cobra.NoArgs,
-	}
 	o := &stackOptions{}
 	set := &cobra.Command{
 		Use:   "set NAME [--source DIR] [--stack NAME]   (the value comes from standard input)",
@@ -51,8 +46,7 @@ server function. The value never appears on the command line or in open-dash.tom
 		},
 	}
 	o.addFlags(set)
-	cmd.AddCommand(set)
-	return cmd
+	return commandGroup("secret set NAME", "Store a Pulumi config secret of the stack, for { secret = \"NAME\" } in open-dash.toml", set)
 }
 
 // readSecret reads a value without echo on a terminal, else all of stdin without its final newline.
