@@ -14,19 +14,10 @@ def _opendash_readonly(root):
     busy = []
 
     def inside(path, follows):
-        if isinstance(path, int) or path is None:
+        written = _opendash_written_path(path, follows)  # noqa: F821 (writeevents.py, prepended)
+        if written is None:
             return None
-        try:
-            name = os.fsdecode(path)
-        except TypeError:
-            return None
-        if name in ("", ":memory:") or name.startswith("file:"):
-            return None
-        if follows:
-            real = os.path.realpath(name)
-        else:  # the event acts on the link itself (remove, rename): where the link is, not where it points
-            name = os.path.abspath(name)
-            real = os.path.join(os.path.realpath(os.path.dirname(name)), os.path.basename(name))
+        real = written[1]  # an event on a link itself (remove, rename): where the link is, not where it points
         if real == root or real.startswith(root + os.sep):
             return real
         return None

@@ -67,18 +67,10 @@ class SourceGuard:
 
     def check(self, event, path, follows):
         """Handles one written path; returns its real path when the write must be refused."""
-        if isinstance(path, int) or path is None:
+        written = _opendash_written_path(path, follows)  # noqa: F821 (writeevents.py, prepended)
+        if written is None:
             return None
-        try:
-            name = os.fsdecode(path)
-        except TypeError:
-            return None
-        if name in ("", ":memory:") or name.startswith("file:"):
-            return None
-        given = os.path.abspath(name)
-        parent, base = os.path.split(given)
-        # Where the write goes now (and on Lambda): the target itself when the call follows links.
-        real = os.path.realpath(given) if follows else os.path.join(os.path.realpath(parent), base)
+        given, real = written  # real: where the write goes now, and on Lambda
         if not inside(real, self.source) or any(inside(real, e) for e in self.exempt):
             return None
         rel = os.path.relpath(real, self.source).replace(os.sep, "/")

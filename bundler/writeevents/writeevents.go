@@ -6,7 +6,8 @@ package writeevents
 
 import _ "embed"
 
-// Py defines _OPENDASH_WRITE_EVENTS and _opendash_written_paths(event, args); only private names, so it can be
+// Py defines _OPENDASH_WRITE_EVENTS, _opendash_written_paths(event, args) and _opendash_written_path(path,
+// follows); only private names, so it can be
 // prepended to any program.
 //
 //go:embed writeevents.py

@@ -29,3 +29,22 @@ def _opendash_written_paths(event, args):
             mode is None and isinstance(flags, int) and flags & _OPENDASH_OPEN_WRITE_FLAGS)
         return ((0,), True) if writing else None
     return _OPENDASH_WRITE_EVENTS.get(event)
+
+
+def _opendash_written_path(path, follows):
+    """(the path made absolute, the real path the write reaches: the link's target when the event follows
+    links, else the link itself in its real folder) of one path argument; None for one that names no file (a
+    descriptor, an in-memory or URI SQLite database, "")."""
+    if isinstance(path, int) or path is None:
+        return None
+    try:
+        name = _opendash_os.fsdecode(path)
+    except TypeError:
+        return None
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    given = _opendash_os.path.abspath(name)
+    if follows:
+        return given, _opendash_os.path.realpath(given)
+    parent, base = _opendash_os.path.split(given)
+    return given, _opendash_os.path.join(_opendash_os.path.realpath(parent), base)
